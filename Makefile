@@ -1,0 +1,28 @@
+# Thin aliases so the README's commands stay short. Everything installs from uv.lock into .venv;
+# uv itself is bootstrapped into .tools/ with pip when it is not on PATH.
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test lint bench schema
+
+run: $(UV)
+	$(RUN) quire db upgrade
+	$(RUN) quire demo load --if-empty
+	$(RUN) quire serve
+
+test: $(UV)
+	$(RUN) pytest
+
+lint: $(UV)
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+schema: $(UV)
+	$(RUN) quire schema export
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"

@@ -1,0 +1,1 @@
+"""Composition root: settings, database engine, the Starlette app and the command line."""

@@ -1,0 +1,23 @@
+"""The Strawberry ASGI view: builds one Context per request."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from resolvers.context import Context
+
+
+class GraphQLView(GraphQL[Context, None]):
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        state: Any = request.app.state
+        return Context(
+            session_factory=state.session_factory,
+            secret_key=state.settings.secret_key,
+            now=datetime.now(UTC),
+        )

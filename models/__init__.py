@@ -1,0 +1,18 @@
+"""SQLAlchemy 2 typed models. Imports nothing from the rest of the project."""
+
+from models.author import Author
+from models.base import Base
+from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
+from models.tag import Tag, TagVisibility
+
+__all__ = [
+    "Author",
+    "Base",
+    "Post",
+    "PostAuthor",
+    "PostLevel",
+    "PostStatus",
+    "PostTag",
+    "Tag",
+    "TagVisibility",
+]

@@ -1,0 +1,92 @@
+"""A post, and its ordered links to authors and tags."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Timestamped, UTCDateTime
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class PostStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"  # published at a future instant, visible from then on
+    PUBLISHED = "published"
+
+
+class PostLevel(enum.StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class Post(Timestamped, Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # One index per ordering the API offers; the id breaks ties so keyset pages are exact.
+        Index(None, "published_at", "id"),
+        Index(None, "updated_at", "id"),
+        Index(None, "title", "id"),
+        Index(None, "reading_time", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(300), unique=True)
+    excerpt: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[PostStatus] = mapped_column(
+        _enum(PostStatus, "post_status"), default=PostStatus.DRAFT, index=True
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    level: Mapped[PostLevel | None] = mapped_column(_enum(PostLevel, "post_level"), index=True)
+    reading_time: Mapped[int] = mapped_column(Integer, default=1)
+    includes_code: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    feature_image_url: Mapped[str | None] = mapped_column(String(2000))
+    feature_image_alt: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(35), default="en", index=True)
+    translation_group: Mapped[str | None] = mapped_column(String(36), index=True)
+    canonical_url: Mapped[str | None] = mapped_column(String(2000))
+    meta_title: Mapped[str | None] = mapped_column(String(300))
+    meta_description: Mapped[str | None] = mapped_column(String(500))
+
+
+class PostAuthor(Base):
+    """Authors of a post in byline order; position 0 is the primary author."""
+
+    __tablename__ = "post_authors"
+    __table_args__ = (Index(None, "author_id", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("authors.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PostTag(Base):
+    """Tags of a post in order; position 0 is the primary tag."""
+
+    __tablename__ = "post_tags"
+    __table_args__ = (Index(None, "tag_id", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)

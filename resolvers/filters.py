@@ -1,0 +1,174 @@
+"""Filters for posts, authors and tags, compiled to SQL, combinable with and / or / not."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Author, Post, PostAuthor, PostLevel, PostTag, Tag
+from resolvers.errors import BadUserInput
+from resolvers.visibility import post_is_visible, tag_is_visible
+
+
+@dataclass(frozen=True)
+class SlugMatch:
+    any_of: tuple[str, ...] = ()
+    all_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    tags: SlugMatch | None = None
+    authors: SlugMatch | None = None
+    levels: tuple[PostLevel, ...] | None = None
+    languages: tuple[str, ...] | None = None
+    featured: bool | None = None
+    includes_code: bool | None = None
+    published_at: DateRange | None = None
+    text: str | None = None
+    and_: tuple["PostFilter", ...] = ()
+    or_: tuple["PostFilter", ...] = ()
+    not_: "PostFilter | None" = None
+
+
+@dataclass(frozen=True)
+class NamedFilter:
+    """Authors and tags filter alike: by name and by having published posts."""
+
+    name: str | None = None
+    has_published_posts: bool | None = None
+    and_: tuple["NamedFilter", ...] = ()
+    or_: tuple["NamedFilter", ...] = ()
+    not_: "NamedFilter | None" = None
+
+
+@dataclass
+class _Slugs:
+    tags: set[str] = field(default_factory=set)
+    authors: set[str] = field(default_factory=set)
+
+
+def post_filter_clause(spec: PostFilter) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = []
+    if spec.tags is not None:
+        clauses.append(_slug_match(spec.tags, PostTag.tag_id, PostTag.post_id, Tag))
+    if spec.authors is not None:
+        clauses.append(_slug_match(spec.authors, PostAuthor.author_id, PostAuthor.post_id, Author))
+    if spec.levels is not None:
+        clauses.append(Post.level.in_(spec.levels))
+    if spec.languages is not None:
+        clauses.append(Post.language.in_(spec.languages))
+    if spec.featured is not None:
+        clauses.append(Post.featured.is_(spec.featured))
+    if spec.includes_code is not None:
+        clauses.append(Post.includes_code.is_(spec.includes_code))
+    if spec.published_at is not None:
+        if spec.published_at.start is not None:
+            clauses.append(Post.published_at >= spec.published_at.start)
+        if spec.published_at.end is not None:
+            clauses.append(Post.published_at < spec.published_at.end)
+    if spec.text is not None:
+        pattern = _contains_pattern(spec.text)
+        clauses.append(
+            or_(*(column.ilike(pattern, escape="\\") for column in (Post.title, Post.excerpt, Post.body)))
+        )
+    clauses.extend(_combinators(spec.and_, spec.or_, spec.not_, post_filter_clause))
+    return and_(true(), *clauses)
+
+
+def named_filter_clause(
+    spec: NamedFilter, *, entity: type[Author] | type[Tag], now: datetime
+) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = []
+    if spec.name is not None:
+        clauses.append(entity.name.ilike(_contains_pattern(spec.name), escape="\\"))
+    if spec.has_published_posts is not None:
+        link = PostAuthor if entity is Author else PostTag
+        owner = PostAuthor.author_id if entity is Author else PostTag.tag_id
+        has_posts = exists(
+            select(link.post_id)
+            .join(Post, Post.id == link.post_id)
+            .where(owner == entity.id, post_is_visible(now))
+        )
+        clauses.append(has_posts if spec.has_published_posts else not_(has_posts))
+
+    def recurse(child: NamedFilter) -> ColumnElement[bool]:
+        return named_filter_clause(child, entity=entity, now=now)
+
+    clauses.extend(_combinators(spec.and_, spec.or_, spec.not_, recurse))
+    return and_(true(), *clauses)
+
+
+async def ensure_known_slugs(session: AsyncSession, spec: PostFilter | None) -> None:
+    """Refuse a filter naming a tag or author that does not exist (or is hidden from the reader),
+    rather than silently matching nothing."""
+    if spec is None:
+        return
+    slugs = _Slugs()
+    _collect_slugs(spec, slugs)
+    if not slugs.tags and not slugs.authors:
+        return
+    found = await session.execute(
+        union_all(
+            select(Tag.slug.label("slug"), true().label("is_tag")).where(
+                Tag.slug.in_(slugs.tags), tag_is_visible()
+            ),
+            select(Author.slug, false()).where(Author.slug.in_(slugs.authors)),
+        )
+    )
+    known_tags, known_authors = set(), set()
+    for slug, is_tag in found:
+        (known_tags if is_tag else known_authors).add(slug)
+    for kind, wanted, known in (("tag", slugs.tags, known_tags), ("author", slugs.authors, known_authors)):
+        missing = sorted(wanted - known)
+        if missing:
+            raise BadUserInput(
+                f"Unknown {kind} slug{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.",
+                field=f"filter.{kind}s",
+            )
+
+
+def _slug_match(
+    match: SlugMatch,
+    link_owner: ColumnElement[int],
+    link_post: ColumnElement[int],
+    entity: type[Author] | type[Tag],
+) -> ColumnElement[bool]:
+    def linked(slugs: Iterable[str]) -> ColumnElement[bool]:
+        return Post.id.in_(
+            select(link_post).join(entity, entity.id == link_owner).where(entity.slug.in_(list(slugs)))
+        )
+
+    clauses = [linked(match.any_of)] if match.any_of else []
+    clauses.extend(linked([slug]) for slug in match.all_of)
+    return and_(true(), *clauses)
+
+
+def _combinators(and_specs, or_specs, not_spec, compile_one):  # type: ignore[no-untyped-def]
+    clauses = [compile_one(child) for child in and_specs]
+    if or_specs:
+        clauses.append(or_(*(compile_one(child) for child in or_specs)))
+    if not_spec is not None:
+        clauses.append(not_(compile_one(not_spec)))
+    return clauses
+
+
+def _collect_slugs(spec: PostFilter, into: _Slugs) -> None:
+    for match, bucket in ((spec.tags, into.tags), (spec.authors, into.authors)):
+        if match is not None:
+            bucket.update(match.any_of, match.all_of)
+    for child in (*spec.and_, *spec.or_, *((spec.not_,) if spec.not_ else ())):
+        _collect_slugs(child, into)
+
+
+def _contains_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

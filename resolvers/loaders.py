@@ -1,0 +1,112 @@
+"""Per-request DataLoaders: one SQL statement per relation per request, whatever the page size."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from strawberry.dataloader import DataLoader
+
+from models import Author, Post, PostAuthor, PostTag, Tag
+from resolvers.visibility import post_is_visible, tag_is_visible
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Loaders:
+    """Built per request (loaders cache, so they must never outlive one)."""
+
+    def __init__(self, ctx: "Context") -> None:
+        self._ctx = ctx
+        self.authors_by_post = DataLoader[int, list[Author]](self._authors_by_post)
+        self.tags_by_post = DataLoader[int, list[Tag]](self._tags_by_post)
+        self.translations_by_post = DataLoader[int, list[Post]](self._translations_by_post)
+        self.post_count_by_author = DataLoader[int, int](self._post_count_by_author)
+        self.post_count_by_tag = DataLoader[int, int](self._post_count_by_tag)
+        self.post_by_id = DataLoader[int, Post | None](self._post_by_id)
+        self.author_by_id = DataLoader[int, Author | None](self._author_by_id)
+        self.tag_by_id = DataLoader[int, Tag | None](self._tag_by_id)
+
+    async def _rows(self, statement: Any) -> Sequence[Any]:
+        async with self._ctx.session() as session:
+            return (await session.execute(statement)).all()
+
+    async def _authors_by_post(self, post_ids: list[int]) -> list[list[Author]]:
+        rows = await self._rows(
+            select(PostAuthor.post_id, Author)
+            .join(Author, Author.id == PostAuthor.author_id)
+            .where(PostAuthor.post_id.in_(post_ids))
+            .order_by(PostAuthor.post_id, PostAuthor.position)
+        )
+        return _grouped(post_ids, rows)
+
+    async def _tags_by_post(self, post_ids: list[int]) -> list[list[Tag]]:
+        rows = await self._rows(
+            select(PostTag.post_id, Tag)
+            .join(Tag, Tag.id == PostTag.tag_id)
+            .where(PostTag.post_id.in_(post_ids), tag_is_visible())
+            .order_by(PostTag.post_id, PostTag.position)
+        )
+        return _grouped(post_ids, rows)
+
+    async def _translations_by_post(self, post_ids: list[int]) -> list[list[Post]]:
+        original = aliased(Post)
+        rows = await self._rows(
+            select(original.id, Post)
+            .join(Post, Post.translation_group == original.translation_group)
+            .where(original.id.in_(post_ids), Post.id != original.id, post_is_visible(self._ctx.now))
+            .order_by(original.id, Post.language, Post.id)
+        )
+        return _grouped(post_ids, rows)
+
+    async def _post_count_by_author(self, author_ids: list[int]) -> list[int]:
+        rows = await self._rows(
+            select(PostAuthor.author_id, func.count())
+            .join(Post, Post.id == PostAuthor.post_id)
+            .where(PostAuthor.author_id.in_(author_ids), post_is_visible(self._ctx.now))
+            .group_by(PostAuthor.author_id)
+        )
+        return _counts(author_ids, rows)
+
+    async def _post_count_by_tag(self, tag_ids: list[int]) -> list[int]:
+        rows = await self._rows(
+            select(PostTag.tag_id, func.count())
+            .join(Post, Post.id == PostTag.post_id)
+            .where(PostTag.tag_id.in_(tag_ids), post_is_visible(self._ctx.now))
+            .group_by(PostTag.tag_id)
+        )
+        return _counts(tag_ids, rows)
+
+    async def _post_by_id(self, ids: list[int]) -> list[Post | None]:
+        rows = await self._rows(select(Post).where(Post.id.in_(ids), post_is_visible(self._ctx.now)))
+        return _by_id(ids, (row[0] for row in rows))
+
+    async def _author_by_id(self, ids: list[int]) -> list[Author | None]:
+        rows = await self._rows(select(Author).where(Author.id.in_(ids)))
+        return _by_id(ids, (row[0] for row in rows))
+
+    async def _tag_by_id(self, ids: list[int]) -> list[Tag | None]:
+        rows = await self._rows(select(Tag).where(Tag.id.in_(ids), tag_is_visible()))
+        return _by_id(ids, (row[0] for row in rows))
+
+
+def _grouped(keys: list[int], rows: Iterable[Any]) -> list[list[Any]]:
+    groups: defaultdict[int, list[Any]] = defaultdict(list)
+    for key, value in rows:
+        groups[key].append(value)
+    return [groups[key] for key in keys]
+
+
+def _counts(keys: list[int], rows: Iterable[Any]) -> list[int]:
+    counts = {key: count for key, count in rows}
+    return [counts.get(key, 0) for key in keys]
+
+
+def _by_id(keys: list[int], objects: Iterable[Any]) -> list[Any]:
+    found = {obj.id: obj for obj in objects}
+    return [found.get(key) for key in keys]

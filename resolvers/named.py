@@ -1,0 +1,84 @@
+"""Reading authors and tags, which page, filter and order the same way."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+
+from models import Author, Post, PostAuthor, PostTag, Tag
+from resolvers.context import Context
+from resolvers.filters import NamedFilter, named_filter_clause
+from resolvers.pagination import CursorCodec, Ordering, Page, PageRequest, count_rows, fetch_page, fingerprint
+from resolvers.visibility import post_is_visible, tag_is_visible
+
+
+class NamedOrderField(StrEnum):
+    NAME = "name"
+    POST_COUNT = "post_count"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """Which authors (or tags) a connection lists."""
+
+    entity: type[Author] | type[Tag]
+    filter: NamedFilter | None = None
+    order_by: NamedOrderField = NamedOrderField.NAME
+    descending: bool = False
+
+    def ordering(self, ctx: Context) -> Ordering:
+        if self.order_by is NamedOrderField.NAME:
+            return Ordering("name", self.entity.name, self.entity.id, "str", self.descending)
+        return Ordering("post_count", self.post_count(ctx), self.entity.id, "int", self.descending)
+
+    def post_count(self, ctx: Context) -> ColumnElement[int]:
+        link, owner = (
+            (PostAuthor, PostAuthor.author_id) if self.entity is Author else (PostTag, PostTag.tag_id)
+        )
+        return (
+            select(func.count())
+            .select_from(link)
+            .join(Post, Post.id == link.post_id)
+            .where(owner == self.entity.id, post_is_visible(ctx.now))
+            .scalar_subquery()
+        )
+
+    def codec(self, ctx: Context) -> CursorCodec:
+        scope = (self.entity.__tablename__, self.order_by.value, self.descending)
+        return CursorCodec(ctx.secret_key, fingerprint(scope, self.filter))
+
+    def where(self, ctx: Context) -> ColumnElement[bool]:
+        clauses = [tag_is_visible()] if self.entity is Tag else []
+        if self.filter is not None:
+            clauses.append(named_filter_clause(self.filter, entity=self.entity, now=ctx.now))
+        return and_(*clauses) if clauses else self.entity.id.is_not(None)
+
+
+async def list_named(ctx: Context, *, query: NamedQuery, page: PageRequest) -> Page[Any]:
+    async with ctx.session() as session:
+        return await fetch_page(
+            session,
+            select(query.entity).where(query.where(ctx)),
+            ordering=query.ordering(ctx),
+            request=page,
+            codec=query.codec(ctx),
+            row_id=lambda row: row.id,
+        )
+
+
+async def count_named(ctx: Context, *, query: NamedQuery) -> int:
+    async with ctx.session() as session:
+        return await count_rows(session, select(query.entity.id).where(query.where(ctx)))
+
+
+async def get_author(ctx: Context, *, author_id: int | None = None, slug: str | None = None) -> Author | None:
+    condition = Author.id == author_id if author_id is not None else Author.slug == slug
+    async with ctx.session() as session:
+        return await session.scalar(select(Author).where(condition))
+
+
+async def get_tag(ctx: Context, *, tag_id: int | None = None, slug: str | None = None) -> Tag | None:
+    condition = Tag.id == tag_id if tag_id is not None else Tag.slug == slug
+    async with ctx.session() as session:
+        return await session.scalar(select(Tag).where(condition, tag_is_visible()))

@@ -1,0 +1,192 @@
+"""Keyset (cursor) pagination shared by every connection.
+
+A page is selected by comparing (sort key, id) with the values stored in the cursor, never by
+OFFSET: page 500 costs what page 1 costs, and posts added or removed between two requests can
+neither repeat nor skip a row. A cursor is signed and names the ordering and filter it was issued
+for, so a tampered cursor or one reused with other arguments is refused instead of paging wrongly.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+import orjson
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.errors import BadUserInput
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+KeyKind = Literal["datetime", "int", "str"]
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order: a sort key, then the id in the same direction to break ties."""
+
+    name: str
+    key: ColumnElement[Any]
+    tiebreak: ColumnElement[int]
+    kind: KeyKind
+    descending: bool
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.first is not None and self.last is not None:
+            raise BadUserInput("Pass either `first` or `last`, not both.", field="first")
+        for name in ("first", "last"):
+            size = getattr(self, name)
+            if size is not None and not 1 <= size <= MAX_PAGE_SIZE:
+                raise BadUserInput(
+                    f"`{name}` must be between 1 and {MAX_PAGE_SIZE}; got {size}.", field=name
+                )
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None or (self.before is not None and self.first is None)
+
+    @property
+    def size(self) -> int:
+        return self.first or self.last or DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+@dataclass(frozen=True)
+class CursorCodec:
+    """Signs cursors for one (ordering, filter, scope) combination, the cursor's fingerprint."""
+
+    secret_key: str
+    fingerprint: str
+
+    def encode(self, kind: KeyKind, value: Any, row_id: int) -> str:
+        payload = orjson.dumps({"f": self.fingerprint, "k": [_dump(kind, value), row_id]})
+        return f"{_b64(payload)}.{_b64(self._sign(payload))}"
+
+    def decode(self, kind: KeyKind, cursor: str, argument: str) -> tuple[Any, int]:
+        try:
+            encoded_payload, encoded_signature = cursor.split(".")
+            payload = _unb64(encoded_payload)
+            signature = _unb64(encoded_signature)
+        except (ValueError, binascii.Error):
+            raise BadUserInput(f"`{argument}` is not a valid cursor.", field=argument) from None
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            raise BadUserInput(f"`{argument}` is not a valid cursor.", field=argument)
+        data = orjson.loads(payload)
+        if data["f"] != self.fingerprint:
+            raise BadUserInput(
+                f"`{argument}` was issued for a different ordering or filter; "
+                "start again from the first page.",
+                field=argument,
+            )
+        value, row_id = data["k"]
+        return _load(kind, value), int(row_id)
+
+    def _sign(self, payload: bytes) -> bytes:
+        return hmac.new(self.secret_key.encode(), payload, hashlib.sha256).digest()[:16]
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short stable digest of the arguments a cursor is only valid for."""
+    canonical = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=_default)
+    return hashlib.sha256(canonical).hexdigest()[:16]
+
+
+def check_cursors(request: PageRequest, *, ordering: Ordering, codec: CursorCodec) -> None:
+    """Decode the request's cursors up front so a bad one fails the field that received it."""
+    for argument, cursor in (("after", request.after), ("before", request.before)):
+        if cursor is not None:
+            codec.decode(ordering.kind, cursor, argument)
+
+
+async def fetch_page(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    ordering: Ordering,
+    request: PageRequest,
+    codec: CursorCodec,
+    row_id: Callable[[Any], int],
+) -> Page[Any]:
+    """Run `statement` (already filtered, selecting one entity) for the requested page."""
+    sort_value = ordering.key.label("sort_value")
+    statement = statement.add_columns(sort_value)
+    key = tuple_(ordering.key, ordering.tiebreak)
+    for argument, cursor, later in (("after", request.after, True), ("before", request.before, False)):
+        if cursor is None:
+            continue
+        bound = tuple_(*codec.decode(ordering.kind, cursor, argument))
+        # "later" means further along the requested order, which flips for descending keys.
+        statement = statement.where(key > bound if later != ordering.descending else key < bound)
+
+    descending = ordering.descending != request.backward
+    order = (ordering.key.desc(), ordering.tiebreak.desc()) if descending else (
+        ordering.key.asc(), ordering.tiebreak.asc())
+    rows = list((await session.execute(statement.order_by(*order).limit(request.size + 1))).all())
+    has_more = len(rows) > request.size
+    rows = rows[: request.size]
+    if request.backward:
+        rows.reverse()
+    items = [row[0] for row in rows]
+    cursors = [codec.encode(ordering.kind, row.sort_value, row_id(row[0])) for row in rows]
+    return Page(
+        items=items,
+        cursors=cursors,
+        has_next_page=has_more if not request.backward else request.before is not None,
+        has_previous_page=has_more if request.backward else request.after is not None,
+    )
+
+
+async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
+    count = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    return int(count or 0)
+
+
+def _dump(kind: KeyKind, value: Any) -> Any:
+    return value.isoformat() if kind == "datetime" else value
+
+
+def _load(kind: KeyKind, value: Any) -> Any:
+    try:
+        if kind == "datetime":
+            return datetime.fromisoformat(value)
+        if kind == "int":
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise BadUserInput("The cursor holds a value of the wrong type.") from None
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Sequence | frozenset | set):
+        return sorted(value)
+    raise TypeError(type(value))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -1,0 +1,22 @@
+"""Enums shared by several types."""
+
+from enum import Enum
+
+import strawberry
+
+from models import PostLevel as PostLevelValue
+
+
+@strawberry.enum(description="How much background a post expects from its reader.")
+class PostLevel(Enum):
+    BEGINNER = strawberry.enum_value(PostLevelValue.BEGINNER, description="No prior knowledge.")
+    INTERMEDIATE = strawberry.enum_value(
+        PostLevelValue.INTERMEDIATE, description="Familiar with the field."
+    )
+    ADVANCED = strawberry.enum_value(PostLevelValue.ADVANCED, description="For specialists.")
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(Enum):
+    ASC = strawberry.enum_value("asc", description="Smallest, earliest or A first.")
+    DESC = strawberry.enum_value("desc", description="Largest, latest or Z first.")

@@ -1,0 +1,61 @@
+"""Relay object identification: opaque global IDs resolved to posts, authors and tags."""
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.relay import GlobalID, GlobalIDValueError
+
+from resolvers.errors import BadUserInput
+from schema.author import Author
+from schema.context import Info
+from schema.post import Post
+from schema.tag import Tag
+
+MAX_NODES = 100
+
+_TYPES: dict[str, Any] = {"Post": Post, "Author": Author, "Tag": Tag}
+
+
+def parse_id(value: str, *, expected: str | None = None, argument: str = "id") -> tuple[str, int]:
+    """(type name, database id) from a global ID, or a BAD_USER_INPUT error naming `argument`."""
+    try:
+        global_id = GlobalID.from_id(value)
+        type_name, row_id = global_id.type_name, int(global_id.node_id)
+    except (GlobalIDValueError, ValueError):
+        raise BadUserInput(f"`{argument}` is not a valid ID: {value!r}.", field=argument) from None
+    if type_name not in _TYPES or (expected is not None and type_name != expected):
+        wanted = expected or "Post, Author or Tag"
+        raise BadUserInput(f"`{argument}` is not the ID of a {wanted}.", field=argument)
+    return type_name, row_id
+
+
+async def load_node(info: Info, type_name: str, row_id: int) -> relay.Node | None:
+    loaders = info.context.loaders
+    if type_name == "Post":
+        post = await loaders.post_by_id.load(row_id)
+        return Post.from_model(post) if post else None
+    if type_name == "Author":
+        author = await loaders.author_by_id.load(row_id)
+        return Author.from_model(author) if author else None
+    tag = await loaders.tag_by_id.load(row_id)
+    return Tag.from_model(tag) if tag else None
+
+
+async def resolve_node(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+) -> relay.Node | None:
+    return await load_node(info, *parse_id(id))
+
+
+async def resolve_nodes(
+    info: Info,
+    ids: Annotated[
+        list[strawberry.ID], strawberry.argument(description=f"Up to {MAX_NODES} global IDs.")
+    ],
+) -> list[relay.Node | None]:
+    if len(ids) > MAX_NODES:
+        raise BadUserInput(f"`ids` takes at most {MAX_NODES} IDs; got {len(ids)}.", field="ids")
+    parsed = [parse_id(value, argument="ids") for value in ids]
+    return [await load_node(info, type_name, row_id) for type_name, row_id in parsed]

@@ -1,0 +1,228 @@
+"""The Post type, its connection and facets, and the `posts` connection field shared by the root,
+Author.posts and Tag.posts."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from models import Post as PostModel
+from resolvers import posts
+from resolvers.pagination import PageRequest, check_cursors
+from resolvers.posts import PostFacet, PostQuery
+from schema.connection import Connection, LazyPage
+from schema.context import Info
+from schema.enums import PostLevel
+from schema.inputs import PostFilter, PostOrder, post_filter, post_order
+
+if TYPE_CHECKING:
+    from schema.author import Author
+    from schema.tag import Tag
+
+AuthorRef = Annotated["Author", strawberry.lazy("schema.author")]
+TagRef = Annotated["Tag", strawberry.lazy("schema.tag")]
+
+
+@strawberry.type(description="An image with its alternative text.")
+class Image:
+    url: str = strawberry.field(description="Absolute URL of the image.")
+    alt: str | None = strawberry.field(description="Alternative text for screen readers.")
+
+
+@strawberry.type(description="An article, as published.")
+class Post(relay.Node):
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="The headline.")
+    slug: str = strawberry.field(description="URL-safe unique name; use it for the post's URL.")
+    excerpt: str | None = strawberry.field(description="A short summary for lists and cards.")
+    body: str = strawberry.field(description="The Markdown source of the post.")
+    html: str = strawberry.field(
+        description="The body rendered to sanitised HTML (no scripts or event handlers)."
+    )
+    published_at: datetime | None = strawberry.field(description="When the post went live.")
+    updated_at: datetime = strawberry.field(description="When the post last changed.")
+    level: PostLevel | None = strawberry.field(description="Expected background of the reader.")
+    reading_time: int = strawberry.field(
+        description="Estimated minutes to read, derived from the body."
+    )
+    includes_code: bool = strawberry.field(
+        description="Whether the body has code blocks, derived from the body."
+    )
+    featured: bool = strawberry.field(description="Whether editors feature this post.")
+    feature_image: Image | None = strawberry.field(description="The cover image, if any.")
+    language: str = strawberry.field(description='BCP 47 language code, such as "en" or "es".')
+    canonical_url: str | None = strawberry.field(
+        description="Where the original lives when this post is a copy."
+    )
+    meta_title: str | None = strawberry.field(description="Title for search engines, if set.")
+    meta_description: str | None = strawberry.field(
+        description="Description for search engines, if set."
+    )
+
+    @classmethod
+    def from_model(cls, model: PostModel) -> "Post":
+        image = (
+            Image(url=model.feature_image_url, alt=model.feature_image_alt)
+            if model.feature_image_url
+            else None
+        )
+        return cls(
+            id=model.id,
+            title=model.title,
+            slug=model.slug,
+            excerpt=model.excerpt,
+            body=model.body,
+            html=model.html,
+            published_at=model.published_at,
+            updated_at=model.updated_at,
+            level=PostLevel(model.level) if model.level else None,
+            reading_time=model.reading_time,
+            includes_code=model.includes_code,
+            featured=model.featured,
+            feature_image=image,
+            language=model.language,
+            canonical_url=model.canonical_url,
+            meta_title=model.meta_title,
+            meta_description=model.meta_description,
+        )
+
+    @strawberry.field(description="Authors in byline order.")
+    async def authors(self, info: Info) -> list[AuthorRef]:
+        from schema.author import Author
+
+        models = await info.context.loaders.authors_by_post.load(self.id)
+        return [Author.from_model(model) for model in models]
+
+    @strawberry.field(description="Tags in order; the first is the primary tag.")
+    async def tags(self, info: Info) -> list[TagRef]:
+        from schema.tag import Tag
+
+        models = await info.context.loaders.tags_by_post.load(self.id)
+        return [Tag.from_model(model) for model in models]
+
+    @strawberry.field(description="The first author in the byline.")
+    async def primary_author(self, info: Info) -> AuthorRef | None:
+        authors = await self.authors(info)
+        return authors[0] if authors else None
+
+    @strawberry.field(description="The first tag.")
+    async def primary_tag(self, info: Info) -> TagRef | None:
+        tags = await self.tags(info)
+        return tags[0] if tags else None
+
+    @strawberry.field(description="The published versions of this post in other languages.")
+    async def translations(self, info: Info) -> list["Post"]:
+        models = await info.context.loaders.translations_by_post.load(self.id)
+        return [Post.from_model(model) for model in models]
+
+
+@strawberry.type(description="Number of matching posts at one level.")
+class LevelFacet:
+    level: PostLevel | None = strawberry.field(description="The level; null for posts without.")
+    count: int = strawberry.field(description="Matching posts.")
+
+
+@strawberry.type(description="Number of matching posts in one language.")
+class LanguageFacet:
+    language: str = strawberry.field(description="BCP 47 language code.")
+    count: int = strawberry.field(description="Matching posts.")
+
+
+@strawberry.type(description="Number of matching posts with or without code.")
+class IncludesCodeFacet:
+    includes_code: bool = strawberry.field(description="Whether the posts include code.")
+    count: int = strawberry.field(description="Matching posts.")
+
+
+@strawberry.type(description="Number of matching posts with one tag.")
+class TagFacet:
+    tag: TagRef = strawberry.field(description="The tag.")
+    count: int = strawberry.field(description="Matching posts.")
+
+
+@strawberry.type(description="Number of matching posts by one author.")
+class AuthorFacet:
+    author: AuthorRef = strawberry.field(description="The author.")
+    count: int = strawberry.field(description="Matching posts.")
+
+
+@strawberry.type(
+    description="Counts of the matching posts grouped by level, language, code, tag and author, "
+    "for filter menus such as 'Beginner (12)'. Each list costs one query, only when selected. "
+    "Most posts first."
+)
+class PostFacets:
+    query: strawberry.Private[PostQuery]
+
+    async def _counts(self, info: Info, facet: PostFacet) -> list[tuple[Any, int]]:
+        return await posts.facet_counts(info.context, query=self.query, facet=facet)
+
+    @strawberry.field(description="Matching posts per level.")
+    async def levels(self, info: Info) -> list[LevelFacet]:
+        rows = await self._counts(info, PostFacet.LEVEL)
+        return [LevelFacet(level=PostLevel(v) if v else None, count=n) for v, n in rows]
+
+    @strawberry.field(description="Matching posts per language.")
+    async def languages(self, info: Info) -> list[LanguageFacet]:
+        rows = await self._counts(info, PostFacet.LANGUAGE)
+        return [LanguageFacet(language=v, count=n) for v, n in rows]
+
+    @strawberry.field(description="Matching posts with and without code.")
+    async def includes_code(self, info: Info) -> list[IncludesCodeFacet]:
+        rows = await self._counts(info, PostFacet.INCLUDES_CODE)
+        return [IncludesCodeFacet(includes_code=bool(v), count=n) for v, n in rows]
+
+    @strawberry.field(description="Matching posts per public tag.")
+    async def tags(self, info: Info) -> list[TagFacet]:
+        from schema.tag import Tag
+
+        rows = await self._counts(info, PostFacet.TAG)
+        return [TagFacet(tag=Tag.from_model(v), count=n) for v, n in rows]
+
+    @strawberry.field(description="Matching posts per author.")
+    async def authors(self, info: Info) -> list[AuthorFacet]:
+        from schema.author import Author
+
+        rows = await self._counts(info, PostFacet.AUTHOR)
+        return [AuthorFacet(author=Author.from_model(v), count=n) for v, n in rows]
+
+
+@strawberry.type(description="A page of posts.")
+class PostConnection(Connection[Post]):
+    query: strawberry.Private[PostQuery]
+
+    @strawberry.field(description="Counts of all matching posts (not just this page) per facet.")
+    def facets(self) -> PostFacets:
+        return PostFacets(query=self.query)
+
+
+async def post_connection(
+    info: Info,
+    *,
+    filter: PostFilter | None,
+    order_by: PostOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    author_id: int | None = None,
+    tag_id: int | None = None,
+) -> PostConnection:
+    ctx = info.context
+    field, descending = post_order(order_by)
+    query = PostQuery(
+        filter=post_filter(filter),
+        order_by=field,
+        descending=descending,
+        author_id=author_id,
+        tag_id=tag_id,
+    )
+    request = PageRequest(first=first, after=after, last=last, before=before)
+    check_cursors(request, ordering=query.ordering, codec=query.codec(ctx))
+    await posts.validate_post_query(ctx, query)
+    return PostConnection(
+        page=LazyPage(lambda: posts.list_posts(ctx, query=query, page=request), Post.from_model),
+        count=lambda: posts.count_posts(ctx, query=query),
+        query=query,
+    )

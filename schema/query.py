@@ -1,0 +1,135 @@
+"""The Query root: what anonymous readers can ask for."""
+
+
+
+import strawberry
+from strawberry import relay
+
+from models import Author as AuthorModel
+from models import Tag as TagModel
+from resolvers import named, posts
+from resolvers.errors import BadUserInput
+from resolvers.named import NamedQuery
+from resolvers.pagination import PageRequest, check_cursors
+from schema.arguments import (
+    After,
+    Before,
+    First,
+    IdArg,
+    Last,
+    NameFilterArg,
+    NameOrderArg,
+    PostFilterArg,
+    PostOrderArg,
+    SlugArg,
+)
+from schema.author import Author
+from schema.connection import Connection, LazyPage
+from schema.context import Info
+from schema.inputs import NameFilter, NameOrder, name_filter, name_order
+from schema.node import MAX_NODES, parse_id, resolve_node, resolve_nodes
+from schema.post import Post, PostConnection, post_connection
+from schema.tag import Tag
+
+
+def _one_of(id: str | None, slug: str | None) -> None:
+    if (id is None) == (slug is None):
+        raise BadUserInput("Give exactly one of `id` or `slug`.", field="id")
+
+
+def _named_connection(
+    info: Info,
+    entity: type[AuthorModel] | type[TagModel],
+    to_node: type[Author] | type[Tag],
+    *,
+    filter: NameFilter | None,
+    order_by: NameOrder | None,
+    request: PageRequest,
+) -> Connection:  # type: ignore[type-arg]
+    ctx = info.context
+    field, descending = name_order(order_by)
+    query = NamedQuery(entity=entity, filter=name_filter(filter), order_by=field, descending=descending)
+    check_cursors(request, ordering=query.ordering(ctx), codec=query.codec(ctx))
+    return Connection(
+        page=LazyPage(lambda: named.list_named(ctx, query=query, page=request), to_node.from_model),
+        count=lambda: named.count_named(ctx, query=query),
+    )
+
+
+@strawberry.type(description="Read published posts, their authors and tags.")
+class Query:
+    node: relay.Node | None = strawberry.field(
+        resolver=resolve_node, description="Fetch any post, author or tag by its global ID."
+    )
+    nodes: list[relay.Node | None] = strawberry.field(
+        resolver=resolve_nodes,
+        description=f"Fetch up to {MAX_NODES} objects by global ID, in order; null for any not found.",
+    )
+
+    @strawberry.field(description="Published posts, newest first unless `orderBy` says otherwise.")
+    async def posts(
+        self,
+        info: Info,
+        filter: PostFilterArg = None,
+        order_by: PostOrderArg = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> PostConnection:
+        return await post_connection(
+            info, filter=filter, order_by=order_by, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="One published post by ID or slug; null when there is none.")
+    async def post(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Post | None:
+        _one_of(id, slug)
+        row_id = parse_id(id, expected="Post")[1] if id is not None else None
+        model = await posts.get_post(info.context, post_id=row_id, slug=slug)
+        return Post.from_model(model) if model else None
+
+    @strawberry.field(description="Authors, by name unless `orderBy` says otherwise.")
+    def authors(
+        self,
+        info: Info,
+        filter: NameFilterArg = None,
+        order_by: NameOrderArg = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Author]:
+        request = PageRequest(first=first, after=after, last=last, before=before)
+        return _named_connection(
+            info, AuthorModel, Author, filter=filter, order_by=order_by, request=request
+        )
+
+    @strawberry.field(description="One author by ID or slug; null when there is none.")
+    async def author(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Author | None:
+        _one_of(id, slug)
+        row_id = parse_id(id, expected="Author")[1] if id is not None else None
+        model = await named.get_author(info.context, author_id=row_id, slug=slug)
+        return Author.from_model(model) if model else None
+
+    @strawberry.field(description="Public tags, by name unless `orderBy` says otherwise.")
+    def tags(
+        self,
+        info: Info,
+        filter: NameFilterArg = None,
+        order_by: NameOrderArg = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Tag]:
+        request = PageRequest(first=first, after=after, last=last, before=before)
+        return _named_connection(info, TagModel, Tag, filter=filter, order_by=order_by, request=request)
+
+    @strawberry.field(description="One public tag by ID or slug; null when there is none.")
+    async def tag(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Tag | None:
+        _one_of(id, slug)
+        row_id = parse_id(id, expected="Tag")[1] if id is not None else None
+        model = await named.get_tag(info.context, tag_id=row_id, slug=slug)
+        return Tag.from_model(model) if model else None
+
+
