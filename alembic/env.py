@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from Quire's settings unless a caller hands in a connection."""
+"""Alembic environment: the URL comes from Quire's settings unless a caller passes a connection."""
 
 import asyncio
 from logging.config import fileConfig

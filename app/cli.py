@@ -65,7 +65,9 @@ def current() -> None:
         finally:
             await engine.dispose()
 
-    typer.echo(f"database: {asyncio.run(read()) or 'empty'}\nhead:     {migrations.head_revision()}")
+    typer.echo(
+        f"database: {asyncio.run(read()) or 'empty'}\nhead:     {migrations.head_revision()}"
+    )
 
 
 @demo_cli.command("load")
@@ -85,7 +87,9 @@ def demo_load(
                 if if_empty:
                     return "Content exists; demo not loaded."
                 if not replace:
-                    raise typer.BadParameter("the database has content; pass --replace or --if-empty")
+                    raise typer.BadParameter(
+                        "the database has content; pass --replace or --if-empty"
+                    )
                 await demo.clear_content(engine)
             summary = await demo.load_demo(engine, posts=posts, seed=seed)
             return f"Loaded {summary.posts} posts, {summary.authors} authors, {summary.tags} tags."

@@ -36,9 +36,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await engine.dispose()
 
-    graphql = GraphQLView(
-        build_schema(), graphql_ide="graphiql" if settings.graphiql else None
-    )
+    graphql = GraphQLView(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
     middleware = []
     if settings.cors_origins:
         middleware.append(

@@ -1,14 +1,14 @@
-"""Alembic driven from code, so the CLI and the tests need no alembic.ini in the working directory."""
+"""Alembic driven from code: the CLI and tests need no alembic.ini in the working directory."""
 
 from pathlib import Path
 
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alembic import command
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,8 +23,9 @@ class RenderedBody:
 
 def render_body(markdown: str) -> RenderedBody:
     tokens = _markdown.parse(markdown)
-    html = nh3.clean(_markdown.renderer.render(tokens, _markdown.options, {}),
-                     attributes=_ALLOWED_ATTRIBUTES)
+    html = nh3.clean(
+        _markdown.renderer.render(tokens, _markdown.options, {}), attributes=_ALLOWED_ATTRIBUTES
+    )
     return RenderedBody(
         html=html,
         reading_time=reading_time(markdown),

@@ -78,7 +78,12 @@ def post_filter_clause(spec: PostFilter) -> ColumnElement[bool]:
     if spec.text is not None:
         pattern = _contains_pattern(spec.text)
         clauses.append(
-            or_(*(column.ilike(pattern, escape="\\") for column in (Post.title, Post.excerpt, Post.body)))
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (Post.title, Post.excerpt, Post.body)
+                )
+            )
         )
     clauses.extend(_combinators(spec.and_, spec.or_, spec.not_, post_filter_clause))
     return and_(true(), *clauses)
@@ -127,7 +132,10 @@ async def ensure_known_slugs(session: AsyncSession, spec: PostFilter | None) -> 
     known_tags, known_authors = set(), set()
     for slug, is_tag in found:
         (known_tags if is_tag else known_authors).add(slug)
-    for kind, wanted, known in (("tag", slugs.tags, known_tags), ("author", slugs.authors, known_authors)):
+    for kind, wanted, known in (
+        ("tag", slugs.tags, known_tags),
+        ("author", slugs.authors, known_authors),
+    ):
         missing = sorted(wanted - known)
         if missing:
             raise BadUserInput(
@@ -144,7 +152,9 @@ def _slug_match(
 ) -> ColumnElement[bool]:
     def linked(slugs: Iterable[str]) -> ColumnElement[bool]:
         return Post.id.in_(
-            select(link_post).join(entity, entity.id == link_owner).where(entity.slug.in_(list(slugs)))
+            select(link_post)
+            .join(entity, entity.id == link_owner)
+            .where(entity.slug.in_(list(slugs)))
         )
 
     clauses = [linked(match.any_of)] if match.any_of else []

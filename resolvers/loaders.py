@@ -59,7 +59,9 @@ class Loaders:
         rows = await self._rows(
             select(original.id, Post)
             .join(Post, Post.translation_group == original.translation_group)
-            .where(original.id.in_(post_ids), Post.id != original.id, post_is_visible(self._ctx.now))
+            .where(
+                original.id.in_(post_ids), Post.id != original.id, post_is_visible(self._ctx.now)
+            )
             .order_by(original.id, Post.language, Post.id)
         )
         return _grouped(post_ids, rows)
@@ -83,7 +85,9 @@ class Loaders:
         return _counts(tag_ids, rows)
 
     async def _post_by_id(self, ids: list[int]) -> list[Post | None]:
-        rows = await self._rows(select(Post).where(Post.id.in_(ids), post_is_visible(self._ctx.now)))
+        rows = await self._rows(
+            select(Post).where(Post.id.in_(ids), post_is_visible(self._ctx.now))
+        )
         return _by_id(ids, (row[0] for row in rows))
 
     async def _author_by_id(self, ids: list[int]) -> list[Author | None]:

@@ -9,7 +9,15 @@ from sqlalchemy import ColumnElement, and_, func, select
 from models import Author, Post, PostAuthor, PostTag, Tag
 from resolvers.context import Context
 from resolvers.filters import NamedFilter, named_filter_clause
-from resolvers.pagination import CursorCodec, Ordering, Page, PageRequest, count_rows, fetch_page, fingerprint
+from resolvers.pagination import (
+    CursorCodec,
+    Ordering,
+    Page,
+    PageRequest,
+    count_rows,
+    fetch_page,
+    fingerprint,
+)
 from resolvers.visibility import post_is_visible, tag_is_visible
 
 
@@ -34,7 +42,9 @@ class NamedQuery:
 
     def post_count(self, ctx: Context) -> ColumnElement[int]:
         link, owner = (
-            (PostAuthor, PostAuthor.author_id) if self.entity is Author else (PostTag, PostTag.tag_id)
+            (PostAuthor, PostAuthor.author_id)
+            if self.entity is Author
+            else (PostTag, PostTag.tag_id)
         )
         return (
             select(func.count())
@@ -72,13 +82,17 @@ async def count_named(ctx: Context, *, query: NamedQuery) -> int:
         return await count_rows(session, select(query.entity.id).where(query.where(ctx)))
 
 
-async def get_author(ctx: Context, *, author_id: int | None = None, slug: str | None = None) -> Author | None:
+async def get_author(
+    ctx: Context, *, author_id: int | None = None, slug: str | None = None
+) -> Author | None:
     condition = Author.id == author_id if author_id is not None else Author.slug == slug
     async with ctx.session() as session:
         return await session.scalar(select(Author).where(condition))
 
 
-async def get_tag(ctx: Context, *, tag_id: int | None = None, slug: str | None = None) -> Tag | None:
+async def get_tag(
+    ctx: Context, *, tag_id: int | None = None, slug: str | None = None
+) -> Tag | None:
     condition = Tag.id == tag_id if tag_id is not None else Tag.slug == slug
     async with ctx.session() as session:
         return await session.scalar(select(Tag).where(condition, tag_is_visible()))

@@ -133,7 +133,10 @@ async def fetch_page(
     sort_value = ordering.key.label("sort_value")
     statement = statement.add_columns(sort_value)
     key = tuple_(ordering.key, ordering.tiebreak)
-    for argument, cursor, later in (("after", request.after, True), ("before", request.before, False)):
+    for argument, cursor, later in (
+        ("after", request.after, True),
+        ("before", request.before, False),
+    ):
         if cursor is None:
             continue
         bound = tuple_(*codec.decode(ordering.kind, cursor, argument))
@@ -141,8 +144,11 @@ async def fetch_page(
         statement = statement.where(key > bound if later != ordering.descending else key < bound)
 
     descending = ordering.descending != request.backward
-    order = (ordering.key.desc(), ordering.tiebreak.desc()) if descending else (
-        ordering.key.asc(), ordering.tiebreak.asc())
+    order = (
+        (ordering.key.desc(), ordering.tiebreak.desc())
+        if descending
+        else (ordering.key.asc(), ordering.tiebreak.asc())
+    )
     rows = list((await session.execute(statement.order_by(*order).limit(request.size + 1))).all())
     has_more = len(rows) > request.size
     rows = rows[: request.size]
@@ -159,7 +165,9 @@ async def fetch_page(
 
 
 async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
-    count = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    count = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
     return int(count or 0)
 
 

@@ -9,7 +9,15 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from models import Author, Post, PostAuthor, PostTag, Tag
 from resolvers.context import Context
 from resolvers.filters import PostFilter, ensure_known_slugs, post_filter_clause
-from resolvers.pagination import CursorCodec, Ordering, Page, PageRequest, count_rows, fetch_page, fingerprint
+from resolvers.pagination import (
+    CursorCodec,
+    Ordering,
+    Page,
+    PageRequest,
+    count_rows,
+    fetch_page,
+    fingerprint,
+)
 from resolvers.visibility import post_is_visible, tag_is_visible
 
 
@@ -66,10 +74,14 @@ class PostQuery:
             clauses.append(post_filter_clause(self.filter))
         if self.author_id is not None:
             clauses.append(
-                Post.id.in_(select(PostAuthor.post_id).where(PostAuthor.author_id == self.author_id))
+                Post.id.in_(
+                    select(PostAuthor.post_id).where(PostAuthor.author_id == self.author_id)
+                )
             )
         if self.tag_id is not None:
-            clauses.append(Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == self.tag_id)))
+            clauses.append(
+                Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == self.tag_id))
+            )
         return and_(*clauses)
 
 
@@ -95,7 +107,9 @@ async def count_posts(ctx: Context, *, query: PostQuery) -> int:
         return await count_rows(session, select(Post.id).where(query.where(ctx)))
 
 
-async def facet_counts(ctx: Context, *, query: PostQuery, facet: PostFacet) -> list[tuple[Any, int]]:
+async def facet_counts(
+    ctx: Context, *, query: PostQuery, facet: PostFacet
+) -> list[tuple[Any, int]]:
     """(value, number of matching posts) pairs, most posts first.
 
     Tag and author facets yield Tag and Author objects; counts only include posts the reader
@@ -128,7 +142,9 @@ async def facet_counts(ctx: Context, *, query: PostQuery, facet: PostFacet) -> l
         return [(value, number) for value, number in rows]
 
 
-async def get_post(ctx: Context, *, post_id: int | None = None, slug: str | None = None) -> Post | None:
+async def get_post(
+    ctx: Context, *, post_id: int | None = None, slug: str | None = None
+) -> Post | None:
     condition = Post.id == post_id if post_id is not None else Post.slug == slug
     async with ctx.session() as session:
         return await session.scalar(select(Post).where(condition, post_is_visible(ctx.now)))

@@ -1,8 +1,10 @@
 """The GraphQL surface. Declares types and delegates to `resolvers`; never opens a session."""
 
 from pathlib import Path
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import ErrorCodes
@@ -11,8 +13,14 @@ from schema.query import Query
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 
+class QuireSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Strawberry would log every error with a traceback, the client's mistakes included;
+        ErrorCodes logs the unexpected ones instead."""
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return QuireSchema(
         query=Query,
         extensions=[ErrorCodes],
         config=StrawberryConfig(auto_camel_case=True),

@@ -19,7 +19,9 @@ After: TypeAlias = Annotated[
 ]
 Last: TypeAlias = Annotated[
     int | None,
-    strawberry.argument(description=f"Page size going backward, 1 to {MAX_PAGE_SIZE}. Not with `first`."),
+    strawberry.argument(
+        description=f"Page size going backward, 1 to {MAX_PAGE_SIZE}. Not with `first`."
+    ),
 ]
 Before: TypeAlias = Annotated[
     str | None, strawberry.argument(description="Return items before this cursor.")

@@ -17,15 +17,13 @@ def error_code(error: GraphQLError) -> str | None:
     original = error.original_error
     if isinstance(original, QuireError):
         return original.code
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):
         # Raised by graphql-core itself: syntax, validation or variable coercion.
         if error.message.startswith("Syntax Error"):
             return "GRAPHQL_PARSE_FAILED"
-        if error.message.startswith("Variable"):
+        if error.message.startswith("Variable "):
             return "BAD_USER_INPUT"
         return "GRAPHQL_VALIDATION_FAILED"
-    if isinstance(original, GraphQLError):
-        return error_code(original)
     return None
 
 

@@ -21,10 +21,14 @@ class SlugFilter:
     any_of: list[str] | None = strawberry.field(
         default=None, description="At least one of these slugs."
     )
-    all_of: list[str] | None = strawberry.field(default=None, description="Every one of these slugs.")
+    all_of: list[str] | None = strawberry.field(
+        default=None, description="Every one of these slugs."
+    )
 
 
-@strawberry.input(description="A half-open time range: `from` <= value < `to`. Either end is optional.")
+@strawberry.input(
+    description="A half-open time range: `from` <= value < `to`. Either end is optional."
+)
 class DateTimeRange:
     from_: datetime | None = strawberry.field(
         default=None, name="from", description="Inclusive start (ISO 8601 with time zone)."
@@ -119,7 +123,9 @@ class PostOrder:
 
 @strawberry.input(description="Author or tag ordering. Default: by name, A to Z.")
 class NameOrder:
-    field: NameOrderField = strawberry.field(default=NameOrderField.NAME, description="The sort key.")
+    field: NameOrderField = strawberry.field(
+        default=NameOrderField.NAME, description="The sort key."
+    )
     direction: OrderDirection | None = strawberry.field(
         default=None, description="Defaults to ASC for name and DESC for post count."
     )
@@ -181,7 +187,9 @@ def name_filter(value: NameFilter | None, depth: int = 0) -> filters.NamedFilter
         return None
     _check_depth(depth)
     if value.name is not None and len(value.name) > MAX_TEXT_LENGTH:
-        raise BadUserInput(f"`name` is limited to {MAX_TEXT_LENGTH} characters.", field="filter.name")
+        raise BadUserInput(
+            f"`name` is limited to {MAX_TEXT_LENGTH} characters.", field="filter.name"
+        )
     return filters.NamedFilter(
         name=value.name,
         has_published_posts=value.has_published_posts,
@@ -218,5 +226,7 @@ def _tuple(values: list[str] | None, name: str) -> tuple[str, ...] | None:
     if values is None:
         return None
     if len(values) > MAX_LIST_LENGTH:
-        raise BadUserInput(f"`{name}` takes at most {MAX_LIST_LENGTH} values.", field=f"filter.{name}")
+        raise BadUserInput(
+            f"`{name}` takes at most {MAX_LIST_LENGTH} values.", field=f"filter.{name}"
+        )
     return tuple(dict.fromkeys(values))

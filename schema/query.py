@@ -1,7 +1,5 @@
 """The Query root: what anonymous readers can ask for."""
 
-
-
 import strawberry
 from strawberry import relay
 
@@ -48,7 +46,9 @@ def _named_connection(
 ) -> Connection:  # type: ignore[type-arg]
     ctx = info.context
     field, descending = name_order(order_by)
-    query = NamedQuery(entity=entity, filter=name_filter(filter), order_by=field, descending=descending)
+    query = NamedQuery(
+        entity=entity, filter=name_filter(filter), order_by=field, descending=descending
+    )
     check_cursors(request, ordering=query.ordering(ctx), codec=query.codec(ctx))
     return Connection(
         page=LazyPage(lambda: named.list_named(ctx, query=query, page=request), to_node.from_model),
@@ -63,7 +63,7 @@ class Query:
     )
     nodes: list[relay.Node | None] = strawberry.field(
         resolver=resolve_nodes,
-        description=f"Fetch up to {MAX_NODES} objects by global ID, in order; null for any not found.",
+        description=f"Fetch up to {MAX_NODES} objects by global ID, in order; null if not found.",
     )
 
     @strawberry.field(description="Published posts, newest first unless `orderBy` says otherwise.")
@@ -78,7 +78,13 @@ class Query:
         before: Before = None,
     ) -> PostConnection:
         return await post_connection(
-            info, filter=filter, order_by=order_by, first=first, after=after, last=last, before=before
+            info,
+            filter=filter,
+            order_by=order_by,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
 
     @strawberry.field(description="One published post by ID or slug; null when there is none.")
@@ -123,7 +129,9 @@ class Query:
         before: Before = None,
     ) -> Connection[Tag]:
         request = PageRequest(first=first, after=after, last=last, before=before)
-        return _named_connection(info, TagModel, Tag, filter=filter, order_by=order_by, request=request)
+        return _named_connection(
+            info, TagModel, Tag, filter=filter, order_by=order_by, request=request
+        )
 
     @strawberry.field(description="One public tag by ID or slug; null when there is none.")
     async def tag(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Tag | None:
@@ -131,5 +139,3 @@ class Query:
         row_id = parse_id(id, expected="Tag")[1] if id is not None else None
         model = await named.get_tag(info.context, tag_id=row_id, slug=slug)
         return Tag.from_model(model) if model else None
-
-

@@ -25,7 +25,7 @@ POSTGRES_URL = os.environ.get(
     "QUIRE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-DEMO_POSTS = 60
+DEMO_POSTS = 110
 DEMO_SEED = 7
 
 
@@ -78,13 +78,17 @@ async def create_database(backend: str, tmp_path: Path) -> tuple[Database, Any]:
     return Database(backend=backend, url=url, engine=engine), cleanup
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture(scope="session")
-async def demo_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+async def demo_db(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
     """The demo blog, loaded once per backend and never modified by tests."""
     from app.demo import load_demo
 

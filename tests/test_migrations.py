@@ -31,7 +31,9 @@ async def test_upgrade_head_matches_the_models_exactly(backend: str, tmp_path: P
         await cleanup()
 
 
-async def test_downgrade_to_base_and_upgrade_again_round_trips(backend: str, tmp_path: Path) -> None:
+async def test_downgrade_to_base_and_upgrade_again_round_trips(
+    backend: str, tmp_path: Path
+) -> None:
     database, cleanup = await create_database(backend, tmp_path)
     try:
         async with database.engine.begin() as connection:

@@ -23,7 +23,9 @@ class GraphQLClient:
         return self.app.state.engine
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}})
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}
+        )
         assert response.status_code in (200, 400), response.text
         body: dict[str, Any] = response.json()
         return body

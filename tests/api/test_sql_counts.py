@@ -1,0 +1,59 @@
+"""SQL statements per request are fixed, whatever the page size (no N+1)."""
+
+import pytest
+
+from tests.api.conftest import GraphQLClient
+
+HOME = """
+query($n: Int!) {
+  posts(first: $n) {
+    edges { cursor node { id title slug excerpt publishedAt readingTime
+      authors { name slug } tags { name slug } primaryAuthor { name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("size", [1, 20, 100])
+async def test_home_page_costs_three_statements_at_any_page_size(
+    client: GraphQLClient,
+    count_statements,
+    size: int,  # type: ignore[no-untyped-def]
+) -> None:
+    counter = count_statements(client.engine)
+    data = await client.data(HOME, {"n": size})
+    assert len(data["posts"]["edges"]) == size
+    assert counter.count == 3, counter.statements
+
+
+async def test_total_count_alone_is_one_count_statement(
+    client: GraphQLClient, count_statements
+) -> None:  # type: ignore[no-untyped-def]
+    counter = count_statements(client.engine)
+    await client.data("{ posts { totalCount } }")
+    assert counter.count == 1, counter.statements
+
+
+async def test_author_list_with_post_counts_is_two_statements(
+    client: GraphQLClient, count_statements
+) -> None:  # type: ignore[no-untyped-def]
+    counter = count_statements(client.engine)
+    data = await client.data("{ authors(first: 30) { nodes { name postCount } } }")
+    assert len(data["authors"]["nodes"]) == 30
+    assert counter.count == 2, counter.statements
+
+
+async def test_post_page_with_translations_is_four_statements(
+    client: GraphQLClient, count_statements
+) -> None:  # type: ignore[no-untyped-def]
+    slug = (
+        await client.data('{ posts(first: 1, filter: { languages: ["es"] }) { nodes { slug } } }')
+    )["posts"]["nodes"][0]["slug"]
+    counter = count_statements(client.engine)
+    await client.data(
+        "query($s: String!) { post(slug: $s) "
+        "{ html authors { name } tags { name } translations { slug } } }",
+        {"s": slug},
+    )
+    assert counter.count == 4, counter.statements
