@@ -1,15 +1,30 @@
 """Filters for posts, authors and tags, compiled to SQL, combinable with and / or / not."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    exists,
+    false,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Author, Post, PostAuthor, PostLevel, PostTag, Tag
 from resolvers.errors import BadUserInput
 from resolvers.visibility import post_is_visible, tag_is_visible
+
+
+F = TypeVar("F")
 
 
 @dataclass(frozen=True)
@@ -129,7 +144,8 @@ async def ensure_known_slugs(session: AsyncSession, spec: PostFilter | None) -> 
             select(Author.slug, false()).where(Author.slug.in_(slugs.authors)),
         )
     )
-    known_tags, known_authors = set(), set()
+    known_tags: set[str] = set()
+    known_authors: set[str] = set()
     for slug, is_tag in found:
         (known_tags if is_tag else known_authors).add(slug)
     for kind, wanted, known in (
@@ -146,8 +162,8 @@ async def ensure_known_slugs(session: AsyncSession, spec: PostFilter | None) -> 
 
 def _slug_match(
     match: SlugMatch,
-    link_owner: ColumnElement[int],
-    link_post: ColumnElement[int],
+    link_owner: SQLColumnExpression[int],
+    link_post: SQLColumnExpression[int],
     entity: type[Author] | type[Tag],
 ) -> ColumnElement[bool]:
     def linked(slugs: Iterable[str]) -> ColumnElement[bool]:
@@ -162,7 +178,12 @@ def _slug_match(
     return and_(true(), *clauses)
 
 
-def _combinators(and_specs, or_specs, not_spec, compile_one):  # type: ignore[no-untyped-def]
+def _combinators(
+    and_specs: tuple[F, ...],
+    or_specs: tuple[F, ...],
+    not_spec: F | None,
+    compile_one: Callable[[F], ColumnElement[bool]],
+) -> list[ColumnElement[bool]]:
     clauses = [compile_one(child) for child in and_specs]
     if or_specs:
         clauses.append(or_(*(compile_one(child) for child in or_specs)))

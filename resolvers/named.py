@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, select
 
 from models import Author, Post, PostAuthor, PostTag, Tag
 from resolvers.context import Context
@@ -40,7 +40,7 @@ class NamedQuery:
             return Ordering("name", self.entity.name, self.entity.id, "str", self.descending)
         return Ordering("post_count", self.post_count(ctx), self.entity.id, "int", self.descending)
 
-    def post_count(self, ctx: Context) -> ColumnElement[int]:
+    def post_count(self, ctx: Context) -> SQLColumnExpression[int]:
         link, owner = (
             (PostAuthor, PostAuthor.author_id)
             if self.entity is Author

@@ -16,8 +16,9 @@ from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import Select, SQLColumnExpression, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import Label
 
 from resolvers.errors import BadUserInput
 
@@ -33,8 +34,8 @@ class Ordering:
     """A total order: a sort key, then the id in the same direction to break ties."""
 
     name: str
-    key: ColumnElement[Any]
-    tiebreak: ColumnElement[int]
+    key: SQLColumnExpression[Any]
+    tiebreak: SQLColumnExpression[int]
     kind: KeyKind
     descending: bool
 
@@ -130,7 +131,7 @@ async def fetch_page(
     row_id: Callable[[Any], int],
 ) -> Page[Any]:
     """Run `statement` (already filtered, selecting one entity) for the requested page."""
-    sort_value = ordering.key.label("sort_value")
+    sort_value: Label[Any] = ordering.key.label("sort_value")
     statement = statement.add_columns(sort_value)
     key = tuple_(ordering.key, ordering.tiebreak)
     for argument, cursor, later in (

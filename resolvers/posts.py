@@ -116,9 +116,8 @@ async def facet_counts(
     may see, and the tag facet only public tags.
     """
     count = func.count(Post.id.distinct()).label("count")
-    statement: Select[Any]
     if facet is PostFacet.TAG:
-        statement = (
+        statement: Select[Any, int] = (
             select(Tag, count)
             .join(PostTag, PostTag.tag_id == Tag.id)
             .join(Post, Post.id == PostTag.post_id)

@@ -1,15 +1,21 @@
 """Filter and ordering inputs, and their translation into the resolvers' plain dataclasses."""
 
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from enum import Enum
+from typing import TypeVar, cast
 
 import strawberry
 
+from models import PostLevel as PostLevelValue
 from resolvers import filters
 from resolvers.errors import BadUserInput
 from resolvers.named import NamedOrderField
 from resolvers.posts import PostOrderField as PostOrderValue
 from schema.enums import OrderDirection, PostLevel
+
+I = TypeVar("I")
+O = TypeVar("O")
 
 MAX_FILTER_DEPTH = 8
 MAX_TEXT_LENGTH = 200
@@ -135,7 +141,7 @@ def post_order(order: PostOrder | None) -> tuple[PostOrderValue, bool]:
     """(sort key, descending?) with each key's natural direction as the default."""
     if order is None:
         return PostOrderValue.PUBLISHED_AT, True
-    field = PostOrderValue(order.field.value)  # type: ignore[attr-defined]
+    field = PostOrderValue(cast(str, order.field.value))
     if order.direction is None:
         return field, field in (PostOrderValue.PUBLISHED_AT, PostOrderValue.UPDATED_AT)
     return field, order.direction is OrderDirection.DESC
@@ -144,7 +150,7 @@ def post_order(order: PostOrder | None) -> tuple[PostOrderValue, bool]:
 def name_order(order: NameOrder | None) -> tuple[NamedOrderField, bool]:
     if order is None:
         return NamedOrderField.NAME, False
-    field = NamedOrderField(order.field.value)  # type: ignore[attr-defined]
+    field = NamedOrderField(cast(str, order.field.value))
     if order.direction is None:
         return field, field is NamedOrderField.POST_COUNT
     return field, order.direction is OrderDirection.DESC
@@ -170,7 +176,7 @@ def post_filter(value: PostFilter | None, depth: int = 0) -> filters.PostFilter 
     return filters.PostFilter(
         tags=_slugs(value.tags, "tags"),
         authors=_slugs(value.authors, "authors"),
-        levels=_tuple(value.levels and [level.value for level in value.levels], "levels"),
+        levels=_levels(value.levels),
         languages=_tuple(value.languages, "languages"),
         featured=value.featured,
         includes_code=value.includes_code,
@@ -199,11 +205,19 @@ def name_filter(value: NameFilter | None, depth: int = 0) -> filters.NamedFilter
     )
 
 
-def _children(values, convert, depth):  # type: ignore[no-untyped-def]
+def _children(
+    values: list[I] | None, convert: Callable[[I, int], O | None], depth: int
+) -> Iterator[O]:
     for child in values or ():
         converted = convert(child, depth + 1)
         if converted is not None:
             yield converted
+
+
+def _levels(values: list[PostLevel] | None) -> tuple[PostLevelValue, ...] | None:
+    if values is None:
+        return None
+    return tuple(dict.fromkeys(PostLevelValue(cast(str, level.value)) for level in values))
 
 
 def _check_depth(depth: int) -> None:
