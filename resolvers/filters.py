@@ -23,7 +23,6 @@ from models import Author, Post, PostAuthor, PostLevel, PostTag, Tag
 from resolvers.errors import BadUserInput
 from resolvers.visibility import post_is_visible, tag_is_visible
 
-
 F = TypeVar("F")
 
 

@@ -14,8 +14,8 @@ from resolvers.named import NamedOrderField
 from resolvers.posts import PostOrderField as PostOrderValue
 from schema.enums import OrderDirection, PostLevel
 
-I = TypeVar("I")
-O = TypeVar("O")
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 MAX_FILTER_DEPTH = 8
 MAX_TEXT_LENGTH = 200
@@ -206,8 +206,8 @@ def name_filter(value: NameFilter | None, depth: int = 0) -> filters.NamedFilter
 
 
 def _children(
-    values: list[I] | None, convert: Callable[[I, int], O | None], depth: int
-) -> Iterator[O]:
+    values: list[In] | None, convert: Callable[[In, int], Out | None], depth: int
+) -> Iterator[Out]:
     for child in values or ():
         converted = convert(child, depth + 1)
         if converted is not None:
