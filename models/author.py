@@ -8,7 +8,7 @@ from models.base import Base, Timestamped
 
 class Author(Timestamped, Base):
     __tablename__ = "authors"
-    __table_args__ = (Index(None, "name", "id"),)
+    __table_args__ = (Index(None, "name", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -39,6 +39,9 @@ class Post(Timestamped, Base):
         Index(None, "updated_at", "id"),
         Index(None, "title", "id"),
         Index(None, "reading_time", "id"),
+        # SQLite would otherwise reuse the id of a deleted last row, and a client's cached
+        # global ID would then name another post.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,7 +15,7 @@ class TagVisibility(enum.StrEnum):
 
 class Tag(Timestamped, Base):
     __tablename__ = "tags"
-    __table_args__ = (Index(None, "name", "id"),)
+    __table_args__ = (Index(None, "name", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -41,6 +41,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_authors")),
         sa.UniqueConstraint("slug", name=op.f("uq_authors_slug")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("authors", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_authors_name_id"), ["name", "id"], unique=False)
@@ -97,6 +98,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
         sa.UniqueConstraint("slug", name=op.f("uq_posts_slug")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_posts_featured"), ["featured"], unique=False)
@@ -143,6 +145,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("slug", name=op.f("uq_tags_slug")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("tags", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tags_name_id"), ["name", "id"], unique=False)
