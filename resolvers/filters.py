@@ -11,6 +11,7 @@ from sqlalchemy import (
     and_,
     exists,
     false,
+    func,
     not_,
     or_,
     select,
@@ -77,7 +78,8 @@ def post_filter_clause(spec: PostFilter) -> ColumnElement[bool]:
     if spec.authors is not None:
         clauses.append(_slug_match(spec.authors, PostAuthor.author_id, PostAuthor.post_id, Author))
     if spec.levels is not None:
-        clauses.append(Post.level.in_(spec.levels))
+        # Spelled out so a NULL level is false rather than unknown, which `not` would keep dropping.
+        clauses.append(and_(Post.level.is_not(None), Post.level.in_(spec.levels)))
     if spec.languages is not None:
         clauses.append(Post.language.in_(spec.languages))
     if spec.featured is not None:
@@ -91,12 +93,10 @@ def post_filter_clause(spec: PostFilter) -> ColumnElement[bool]:
             clauses.append(Post.published_at < spec.published_at.end)
     if spec.text is not None:
         pattern = _contains_pattern(spec.text)
+        excerpt = func.coalesce(Post.excerpt, "")  # a NULL excerpt must not make `not` unknown
         clauses.append(
             or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (Post.title, Post.excerpt, Post.body)
-                )
+                *(column.ilike(pattern, escape="\\") for column in (Post.title, excerpt, Post.body))
             )
         )
     clauses.extend(_combinators(spec.and_, spec.or_, spec.not_, post_filter_clause))

@@ -89,7 +89,9 @@ async def _insert(connection: Any, when: datetime, number: int) -> int:
     return int(result.inserted_primary_key[0])
 
 
-async def test_the_id_of_a_deleted_newest_post_is_never_reused(scratch_client: GraphQLClient) -> None:
+async def test_the_id_of_a_deleted_newest_post_is_never_reused(
+    scratch_client: GraphQLClient,
+) -> None:
     """Found by the property above on SQLite: without AUTOINCREMENT a new post took the deleted
     post's id, so a cursor (and any cached global ID) pointed at a different post."""
     async with scratch_client.engine.begin() as connection:

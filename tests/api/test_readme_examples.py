@@ -1,0 +1,38 @@
+"""Every example query in the README runs against the demo blog without errors."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import GraphQLClient
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+EXAMPLES = re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.DOTALL)
+
+
+def _name(document: str) -> str:
+    match = re.search(r"query (\w+)", document)
+    assert match, document
+    return match.group(1)
+
+
+@pytest.mark.parametrize("document", EXAMPLES, ids=[_name(doc) for doc in EXAMPLES])
+async def test_readme_example_runs_and_finds_content(client: GraphQLClient, document: str) -> None:
+    variables: dict[str, Any] = {}
+    if "$after" in document:
+        first = await client.data("{ posts(first: 20) { pageInfo { endCursor } } }")
+        variables["after"] = first["posts"]["pageInfo"]["endCursor"]
+    if "$slug" in document:
+        spanish = await client.data(
+            '{ posts(first: 1, filter: { languages: ["es"] }) { nodes { slug } } }'
+        )
+        variables["slug"] = spanish["posts"]["nodes"][0]["slug"]
+    data = await client.data(document, variables)
+    assert all(value for value in data.values()), data
+
+
+def test_the_readme_has_the_examples_the_issue_asks_for() -> None:
+    names = {_name(doc) for doc in EXAMPLES}
+    assert {"HomePage", "NextPage", "TagPage", "PostPage", "AuthorPage", "Facets"} <= names
