@@ -46,8 +46,11 @@ class GraphQLClient:
         return error
 
 
-async def _client(database: Database) -> AsyncIterator[GraphQLClient]:
-    app = create_app(Settings(database_url=database.url, secret_key="test-secret", _env_file=None))
+async def serve(database: Database, **settings: Any) -> AsyncIterator[GraphQLClient]:
+    """A client of a freshly created app over `database`, with extra settings if given."""
+    app = create_app(
+        Settings(database_url=database.url, secret_key="test-secret", _env_file=None, **settings)
+    )
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
@@ -57,12 +60,12 @@ async def _client(database: Database) -> AsyncIterator[GraphQLClient]:
 @pytest.fixture(scope="session")
 async def client(demo_db: Database) -> AsyncIterator[GraphQLClient]:
     """A client of the app serving the demo blog."""
-    async for client in _client(demo_db):
+    async for client in serve(demo_db):
         yield client
 
 
 @pytest.fixture
 async def scratch_client(scratch_db: Database) -> AsyncIterator[GraphQLClient]:
     """A client of the app serving an empty database the test may change."""
-    async for client in _client(scratch_db):
+    async for client in serve(scratch_db):
         yield client

@@ -36,16 +36,3 @@ async def test_unexpected_failures_are_masked_and_carry_no_internals(
     assert body["errors"][0]["message"] == "Internal server error."
     assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
     assert "secret" not in response.text and "Traceback" not in response.text
-
-
-async def test_queries_work_over_get_for_caches(client: GraphQLClient) -> None:
-    response = await client.http.get(
-        "/graphql", params={"query": "{ posts(first: 1) { totalCount } }"}
-    )
-    assert response.status_code == 200
-    assert response.json()["data"]["posts"]["totalCount"] > 0
-
-
-async def test_health_endpoint_answers(client: GraphQLClient) -> None:
-    response = await client.http.get("/healthz")
-    assert response.json() == {"status": "ok"}
