@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, func
+from sqlalchemy import DateTime, Dialect, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -50,11 +50,9 @@ class Base(DeclarativeBase):
 
 
 class Timestamped:
-    """created_at and updated_at, set by the application so SQLite and PostgreSQL agree."""
+    """created_at and updated_at, set by the application rather than by a server default:
+    SQLite's CURRENT_TIMESTAMP has no fractional seconds and would not compare correctly with
+    the microsecond text this type stores."""
 
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

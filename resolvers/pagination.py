@@ -94,15 +94,20 @@ class CursorCodec:
             raise BadUserInput(f"`{argument}` is not a valid cursor.", field=argument) from None
         if not hmac.compare_digest(signature, self._sign(payload)):
             raise BadUserInput(f"`{argument}` is not a valid cursor.", field=argument)
-        data = orjson.loads(payload)
-        if data["f"] != self.fingerprint:
+        try:
+            data = orjson.loads(payload)
+            issued_for, (value, row_id) = data["f"], data["k"]
+            key = _load(kind, value), int(row_id)
+        except (ValueError, TypeError, KeyError):
+            # Only reachable with a forged signature (e.g. the public development key).
+            raise BadUserInput(f"`{argument}` is not a valid cursor.", field=argument) from None
+        if issued_for != self.fingerprint:
             raise BadUserInput(
                 f"`{argument}` was issued for a different ordering or filter; "
                 "start again from the first page.",
                 field=argument,
             )
-        value, row_id = data["k"]
-        return _load(kind, value), int(row_id)
+        return key
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self.secret_key.encode(), payload, hashlib.sha256).digest()[:16]
@@ -157,11 +162,13 @@ async def fetch_page(
         rows.reverse()
     items = [row[0] for row in rows]
     cursors = [codec.encode(ordering.kind, row.sort_value, row_id(row[0])) for row in rows]
+    # Rows beyond the far end of the window were fetched (has_more); rows beyond a cursor we
+    # started from are assumed to exist, as the Relay specification allows.
     return Page(
         items=items,
         cursors=cursors,
-        has_next_page=has_more if not request.backward else request.before is not None,
-        has_previous_page=has_more if request.backward else request.after is not None,
+        has_next_page=(has_more and not request.backward) or request.before is not None,
+        has_previous_page=(has_more and request.backward) or request.after is not None,
     )
 
 
@@ -177,14 +184,13 @@ def _dump(kind: KeyKind, value: Any) -> Any:
 
 
 def _load(kind: KeyKind, value: Any) -> Any:
-    try:
-        if kind == "datetime":
-            return datetime.fromisoformat(value)
-        if kind == "int":
-            return int(value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise BadUserInput("The cursor holds a value of the wrong type.") from None
+    if kind == "datetime":
+        return datetime.fromisoformat(value)
+    if kind == "int":
+        return int(value)
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
 
 
 def _default(value: Any) -> Any:

@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import ErrorCodes
+from schema.extensions import RejectUnsafeStrings
 from schema.query import Query
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
@@ -22,7 +23,7 @@ class QuireSchema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     return QuireSchema(
         query=Query,
-        extensions=[ErrorCodes],
+        extensions=[RejectUnsafeStrings, ErrorCodes],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

@@ -18,7 +18,10 @@ def error_code(error: GraphQLError) -> str | None:
     if isinstance(original, QuireError):
         return original.code
     if original is None or isinstance(original, GraphQLError):
-        # Raised by graphql-core itself: syntax, validation or variable coercion.
+        # Raised by graphql-core itself (syntax, validation or variable coercion) or by one of
+        # Quire's extensions, which set the code themselves.
+        if error.extensions and "code" in error.extensions:
+            return str(error.extensions["code"])
         if error.message.startswith("Syntax Error"):
             return "GRAPHQL_PARSE_FAILED"
         if error.message.startswith("Variable "):

@@ -1,7 +1,6 @@
 """Filter and ordering inputs, and their translation into the resolvers' plain dataclasses."""
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import TypeVar, cast
 
@@ -15,11 +14,11 @@ from resolvers.posts import PostOrderField as PostOrderValue
 from schema.enums import OrderDirection, PostLevel
 
 In = TypeVar("In")
-Out = TypeVar("Out")
 
 MAX_FILTER_DEPTH = 8
 MAX_TEXT_LENGTH = 200
-MAX_LIST_LENGTH = 100
+MAX_FILTER_NODES = 50
+MAX_FILTER_VALUES = 200
 
 
 @strawberry.input(description="Match by slugs. Both lists may be given; both must then hold.")
@@ -156,91 +155,119 @@ def name_order(order: NameOrder | None) -> tuple[NamedOrderField, bool]:
     return field, order.direction is OrderDirection.DESC
 
 
-def post_filter(value: PostFilter | None, depth: int = 0) -> filters.PostFilter | None:
-    if value is None:
-        return None
-    _check_depth(depth)
-    if value.text is not None and len(value.text) > MAX_TEXT_LENGTH:
-        raise BadUserInput(
-            f"`text` is limited to {MAX_TEXT_LENGTH} characters.", field="filter.text"
-        )
-    published_at = None
-    if value.published_at is not None:
-        published_at = filters.DateRange(start=value.published_at.from_, end=value.published_at.to)
-        for bound in (published_at.start, published_at.end):
-            if bound is not None and bound.tzinfo is None:
-                raise BadUserInput(
-                    "`publishedAt` bounds need a time zone, e.g. 2025-01-31T00:00:00Z.",
-                    field="filter.publishedAt",
-                )
-    return filters.PostFilter(
-        tags=_slugs(value.tags, "tags"),
-        authors=_slugs(value.authors, "authors"),
-        levels=_levels(value.levels),
-        languages=_tuple(value.languages, "languages"),
-        featured=value.featured,
-        includes_code=value.includes_code,
-        published_at=published_at,
-        text=value.text,
-        and_=tuple(_children(value.and_, post_filter, depth)),
-        or_=tuple(_children(value.or_, post_filter, depth)),
-        not_=post_filter(value.not_, depth + 1),
-    )
+def post_filter(value: PostFilter | None) -> filters.PostFilter | None:
+    return None if value is None else _FilterReader().post(value, depth=0)
 
 
-def name_filter(value: NameFilter | None, depth: int = 0) -> filters.NamedFilter | None:
-    if value is None:
-        return None
-    _check_depth(depth)
-    if value.name is not None and len(value.name) > MAX_TEXT_LENGTH:
-        raise BadUserInput(
-            f"`name` is limited to {MAX_TEXT_LENGTH} characters.", field="filter.name"
-        )
-    return filters.NamedFilter(
-        name=value.name,
-        has_published_posts=value.has_published_posts,
-        and_=tuple(_children(value.and_, name_filter, depth)),
-        or_=tuple(_children(value.or_, name_filter, depth)),
-        not_=name_filter(value.not_, depth + 1),
-    )
+def name_filter(value: NameFilter | None) -> filters.NamedFilter | None:
+    return None if value is None else _FilterReader().named(value, depth=0)
 
 
-def _children(
-    values: list[In] | None, convert: Callable[[In, int], Out | None], depth: int
-) -> Iterator[Out]:
-    for child in values or ():
-        converted = convert(child, depth + 1)
-        if converted is not None:
-            yield converted
+class _FilterReader:
+    """Turns filter inputs into the resolvers' dataclasses, refusing filters that are ambiguous
+    (empty lists) or too large to compile into a reasonable SQL statement."""
 
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.values = 0
 
-def _levels(values: list[PostLevel] | None) -> tuple[PostLevelValue, ...] | None:
-    if values is None:
-        return None
-    return tuple(dict.fromkeys(PostLevelValue(cast(str, level.value)) for level in values))
-
-
-def _check_depth(depth: int) -> None:
-    if depth > MAX_FILTER_DEPTH:
-        raise BadUserInput(
-            f"Filters may nest `and`/`or`/`not` at most {MAX_FILTER_DEPTH} levels deep.",
-            field="filter",
+    def post(self, value: PostFilter, depth: int) -> filters.PostFilter:
+        self._enter(depth)
+        return filters.PostFilter(
+            tags=self._slugs(value.tags, "tags"),
+            authors=self._slugs(value.authors, "authors"),
+            levels=self._levels(value.levels),
+            languages=self._strings(value.languages, "languages"),
+            featured=value.featured,
+            includes_code=value.includes_code,
+            published_at=self._range(value.published_at),
+            text=_text(value.text, "text"),
+            and_=tuple(self.post(child, depth + 1) for child in self._list(value.and_, "and")),
+            or_=tuple(self.post(child, depth + 1) for child in self._list(value.or_, "or")),
+            not_=None if value.not_ is None else self.post(value.not_, depth + 1),
         )
 
-
-def _slugs(value: SlugFilter | None, name: str) -> filters.SlugMatch | None:
-    if value is None:
-        return None
-    return filters.SlugMatch(
-        any_of=_tuple(value.any_of, name) or (), all_of=_tuple(value.all_of, name) or ()
-    )
-
-
-def _tuple(values: list[str] | None, name: str) -> tuple[str, ...] | None:
-    if values is None:
-        return None
-    if len(values) > MAX_LIST_LENGTH:
-        raise BadUserInput(
-            f"`{name}` takes at most {MAX_LIST_LENGTH} values.", field=f"filter.{name}"
+    def named(self, value: NameFilter, depth: int) -> filters.NamedFilter:
+        self._enter(depth)
+        return filters.NamedFilter(
+            name=_text(value.name, "name"),
+            has_published_posts=value.has_published_posts,
+            and_=tuple(self.named(child, depth + 1) for child in self._list(value.and_, "and")),
+            or_=tuple(self.named(child, depth + 1) for child in self._list(value.or_, "or")),
+            not_=None if value.not_ is None else self.named(value.not_, depth + 1),
         )
-    return tuple(dict.fromkeys(values))
+
+    def _enter(self, depth: int) -> None:
+        self.nodes += 1
+        if depth > MAX_FILTER_DEPTH:
+            raise BadUserInput(
+                f"Filters may nest `and`/`or`/`not` at most {MAX_FILTER_DEPTH} levels deep.",
+                field="filter",
+            )
+        if self.nodes > MAX_FILTER_NODES:
+            raise BadUserInput(
+                f"A filter may combine at most {MAX_FILTER_NODES} conditions.", field="filter"
+            )
+
+    def _list(self, values: list[In] | None, name: str) -> list[In]:
+        if values is None:
+            return []
+        if not values:
+            raise BadUserInput(f"`{name}` needs at least one value.", field=f"filter.{name}")
+        self.values += len(values)
+        if self.values > MAX_FILTER_VALUES:
+            raise BadUserInput(
+                f"A filter may list at most {MAX_FILTER_VALUES} values in all.", field="filter"
+            )
+        return values
+
+    def _strings(self, values: list[str] | None, name: str) -> tuple[str, ...] | None:
+        if values is None:
+            return None
+        return tuple(dict.fromkeys(self._list(values, name)))
+
+    def _levels(self, values: list[PostLevel] | None) -> tuple[PostLevelValue, ...] | None:
+        if values is None:
+            return None
+        levels = (PostLevelValue(cast(str, level.value)) for level in self._list(values, "levels"))
+        return tuple(dict.fromkeys(levels))
+
+    def _slugs(self, value: SlugFilter | None, name: str) -> filters.SlugMatch | None:
+        if value is None:
+            return None
+        if value.any_of is None and value.all_of is None:
+            raise BadUserInput(f"`{name}` needs `anyOf` or `allOf`.", field=f"filter.{name}")
+        return filters.SlugMatch(
+            any_of=self._strings(value.any_of, f"{name}.anyOf") or (),
+            all_of=self._strings(value.all_of, f"{name}.allOf") or (),
+        )
+
+    def _range(self, value: DateTimeRange | None) -> filters.DateRange | None:
+        if value is None:
+            return None
+        return filters.DateRange(start=_utc(value.from_), end=_utc(value.to))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise BadUserInput(
+            "`publishedAt` bounds need a time zone, e.g. 2025-01-31T00:00:00Z.",
+            field="filter.publishedAt",
+        )
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadUserInput(
+            "`publishedAt` bounds must lie between the years 1 and 9999 in UTC.",
+            field="filter.publishedAt",
+        ) from None
+
+
+def _text(value: str | None, name: str) -> str | None:
+    if value is not None and len(value) > MAX_TEXT_LENGTH:
+        raise BadUserInput(
+            f"`{name}` is limited to {MAX_TEXT_LENGTH} characters.", field=f"filter.{name}"
+        )
+    return value

@@ -1,5 +1,6 @@
 """Relay object identification: opaque global IDs resolved to posts, authors and tags."""
 
+import asyncio
 from typing import Annotated, Any
 
 import strawberry
@@ -13,6 +14,7 @@ from schema.post import Post
 from schema.tag import Tag
 
 MAX_NODES = 100
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 _TYPES: dict[str, Any] = {"Post": Post, "Author": Author, "Tag": Tag}
 
@@ -24,6 +26,8 @@ def parse_id(value: str, *, expected: str | None = None, argument: str = "id") -
         type_name, row_id = global_id.type_name, int(global_id.node_id)
     except (GlobalIDValueError, ValueError):
         raise BadUserInput(f"`{argument}` is not a valid ID: {value!r}.", field=argument) from None
+    if not 1 <= row_id <= MAX_ROW_ID:
+        raise BadUserInput(f"`{argument}` is not a valid ID: {value!r}.", field=argument)
     if type_name not in _TYPES or (expected is not None and type_name != expected):
         wanted = expected or "Post, Author or Tag"
         raise BadUserInput(f"`{argument}` is not the ID of a {wanted}.", field=argument)
@@ -58,4 +62,4 @@ async def resolve_nodes(
     if len(ids) > MAX_NODES:
         raise BadUserInput(f"`ids` takes at most {MAX_NODES} IDs; got {len(ids)}.", field="ids")
     parsed = [parse_id(value, argument="ids") for value in ids]
-    return [await load_node(info, type_name, row_id) for type_name, row_id in parsed]
+    return list(await asyncio.gather(*(load_node(info, kind, row_id) for kind, row_id in parsed)))

@@ -30,13 +30,11 @@ def upgrade() -> None:
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
-            server_default=sa.func.current_timestamp(),
             nullable=False,
         ),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
-            server_default=sa.func.current_timestamp(),
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_authors")),
@@ -87,13 +85,11 @@ def upgrade() -> None:
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
-            server_default=sa.func.current_timestamp(),
             nullable=False,
         ),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
-            server_default=sa.func.current_timestamp(),
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
@@ -134,13 +130,11 @@ def upgrade() -> None:
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
-            server_default=sa.func.current_timestamp(),
             nullable=False,
         ),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
-            server_default=sa.func.current_timestamp(),
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),

@@ -49,3 +49,24 @@ async def test_not_keeps_posts_without_a_level_or_excerpt(
 ) -> None:
     data = await bare_and_full.data(QUERY, {"f": filter_})
     assert sorted(node["slug"] for node in data["posts"]["nodes"]) == sorted(expected)
+
+
+async def test_text_match_ignores_case_beyond_ascii(scratch_client: GraphQLClient) -> None:
+    async with scratch_client.engine.begin() as connection:
+        await connection.execute(
+            insert(Post).values(
+                title="Detección de fraude en móviles",
+                slug="deteccion",
+                body="Texto.",
+                html="<p>Texto.</p>",
+                status=PostStatus.PUBLISHED,
+                published_at=datetime.now(UTC) - timedelta(days=1),
+                reading_time=1,
+                includes_code=False,
+                featured=False,
+                language="es",
+            )
+        )
+    for text in ("DETECCIÓN", "detección", "MÓVILES"):
+        data = await scratch_client.data(QUERY, {"f": {"text": text}})
+        assert [node["slug"] for node in data["posts"]["nodes"]] == ["deteccion"], text

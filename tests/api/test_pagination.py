@@ -158,3 +158,20 @@ async def test_a_tampered_cursor_is_refused(client: GraphQLClient, tamper: Any) 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["message"] == "`after` is not a valid cursor."
     assert error["path"] == ["posts"]
+
+
+async def test_a_window_between_two_cursors_knows_what_lies_on_both_sides(
+    client: GraphQLClient,
+) -> None:
+    edges = (await client.data(PAGE, {"first": 10}))["posts"]["edges"]
+    window = """
+    query($after: String, $before: String, $first: Int, $last: Int) {
+      posts(after: $after, before: $before, first: $first, last: $last) {
+        nodes { id } pageInfo { hasNextPage hasPreviousPage }
+      }
+    }"""
+    between = {"after": edges[2]["cursor"], "before": edges[6]["cursor"]}
+    for size in ({"first": 10}, {"last": 10}, {}):
+        page = (await client.data(window, {**between, **size}))["posts"]
+        assert [n["id"] for n in page["nodes"]] == [e["node"]["id"] for e in edges[3:6]]
+        assert page["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": True}, size

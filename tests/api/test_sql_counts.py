@@ -57,3 +57,17 @@ async def test_post_page_with_translations_is_four_statements(
         {"s": slug},
     )
     assert counter.count == 4, counter.statements
+
+
+async def test_nodes_batches_all_ids_into_one_statement_per_type(
+    client: GraphQLClient,
+    count_statements,  # type: ignore[no-untyped-def]
+) -> None:
+    ids = [
+        n["id"]
+        for n in (await client.data("{ posts(first: 20) { nodes { id } } }"))["posts"]["nodes"]
+    ]
+    counter = count_statements(client.engine)
+    data = await client.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+    assert [node["id"] for node in data["nodes"]] == ids
+    assert counter.count == 1, counter.statements

@@ -69,3 +69,15 @@ def test_page_request_defaults_to_twenty_going_forward() -> None:
     request = PageRequest()
     assert (request.size, request.backward) == (20, False)
     assert PageRequest(last=3).backward and PageRequest(before="x").backward
+
+
+@pytest.mark.parametrize(
+    "payload", [b"[]", b'{"f": "x"}', b'{"k": [1, 2, 3]}', b'{"f": 1, "k": 5}', b"not json"]
+)
+def test_a_correctly_signed_payload_of_the_wrong_shape_is_refused(payload: bytes) -> None:
+    import base64
+
+    signature = base64.urlsafe_b64encode(CODEC._sign(payload)).rstrip(b"=").decode()
+    encoded = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+    with pytest.raises(BadUserInput, match="not a valid cursor"):
+        CODEC.decode("int", f"{encoded}.{signature}", "after")
