@@ -8,9 +8,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from app.database import create_engine, create_session_factory
+from app.graphiql import GraphiQLInFront, graphiql_assets
 from app.graphql import GraphQLView
 from app.settings import Settings, get_settings
 from schema import build_schema
@@ -36,7 +37,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await engine.dispose()
 
-    graphql = GraphQLView(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+    # Strawberry's own IDE page loads its assets from a CDN; ours serves them from the app.
+    graphql = GraphQLView(build_schema(), graphql_ide=None)
     middleware = []
     if settings.cors_origins:
         middleware.append(
@@ -48,11 +50,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 max_age=600,
             )
         )
+    routes: list[BaseRoute] = [
+        Route(
+            "/graphql",
+            GraphiQLInFront(graphql) if settings.graphiql else graphql,
+            methods=["GET", "POST"],
+        ),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if settings.graphiql:
+        routes.append(graphiql_assets())
     return Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )
