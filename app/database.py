@@ -12,13 +12,33 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    database_url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    statement_timeout_ms: int = 0,
+    connect_timeout: float = 10.0,
+) -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=pool_size, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {"timeout": connect_timeout}
+    if statement_timeout_ms and url.get_driver_name() == "asyncpg":
+        # One slow query cannot hold a worker's connection for longer than this.
+        connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
+    # pre_ping replaces connections a database restart killed; pool_timeout makes requests
+    # fail fast instead of queueing when no connection can be had.
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=connect_timeout,
+        connect_args=connect_args,
+    )
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

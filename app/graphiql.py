@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 ASSETS = Path(__file__).parent / "static" / "graphiql"
 STATIC_ROUTE = "graphiql_static"
@@ -132,32 +131,6 @@ async def graphiql_page(request: Request) -> Response:
             "Referrer-Policy": "no-referrer",
         },
     )
-
-
-def wants_graphiql(request: Request) -> bool:
-    """A browser opening the endpoint, as Strawberry tells them apart from API calls."""
-    accept = request.headers.get("accept", "")
-    return (
-        request.method == "GET"
-        and "query" not in request.query_params
-        and ("text/html" in accept or "*/*" in accept)
-    )
-
-
-class GraphiQLInFront:
-    """The GraphQL endpoint, except that browsers opening it get the GraphiQL page."""
-
-    def __init__(self, graphql: ASGIApp) -> None:
-        self.graphql = graphql
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            if wants_graphiql(request):
-                response = await graphiql_page(request)
-                await response(scope, receive, send)
-                return
-        await self.graphql(scope, receive, send)
 
 
 def graphiql_assets(path: str = "/graphql/static") -> Mount:

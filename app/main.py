@@ -1,45 +1,105 @@
-"""The Starlette application factory."""
+"""The Starlette application factory: wires settings, database, schema guards, the GraphQL
+endpoint, GraphiQL, health probes, metrics and middleware together."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from app.database import create_engine, create_session_factory
-from app.graphiql import GraphiQLInFront, graphiql_assets
-from app.graphql import GraphQLView
+from app.endpoint import GraphQLEndpoint
+from app.graphiql import graphiql_assets, graphiql_page
+from app.health import healthz, readyz
+from app.observability import Metrics, configure_logging, count_statements
+from app.ratelimit import create_rate_limiter
+from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
+from resolvers.context import Context, RequestState
 from schema import build_schema
-
-
-async def healthz(_request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+from schema.limits import Limits
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    configure_logging(level=settings.log_level, json=settings.json_logs)
+    metrics = Metrics()
+    limiter = (
+        create_rate_limiter(
+            redis_url=settings.redis_url,
+            capacity=settings.rate_limit_burst,
+            refill_per_second=settings.rate_limit_per_second,
+            prefix=f"{settings.redis_prefix}rl:",
+        )
+        if settings.rate_limit_enabled
+        else None
+    )
+    schema = build_schema(
+        limits=Limits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_query_aliases,
+            max_root_fields=settings.max_root_fields,
+            max_cost=settings.max_query_cost,
+        ),
+        introspection=settings.introspection,
+        quota=limiter,
+        max_tokens=settings.max_query_tokens,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(
-            settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            echo=settings.db_echo,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+            connect_timeout=settings.db_connect_timeout_seconds,
         )
+        count_statements(engine)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
-        app.state.settings = settings
         try:
             yield
         finally:
+            if limiter is not None:
+                await limiter.close()
             await engine.dispose()
 
-    # Strawberry's own IDE page loads its assets from a CDN; ours serves them from the app.
-    graphql = GraphQLView(build_schema(), graphql_ide=None)
-    middleware = []
+    def make_context(request: Request, state: RequestState) -> Context:
+        return Context(
+            session_factory=request.app.state.session_factory,
+            secret_key=settings.secret_key,
+            now=datetime.now(UTC),
+            request=state,
+        )
+
+    async def metrics_endpoint(_request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    endpoint = GraphQLEndpoint(
+        schema=schema,
+        settings=settings,
+        make_context=make_context,
+        metrics=metrics,
+        graphiql=graphiql_page if settings.graphiql else None,
+    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if settings.metrics:
+        routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
+    if settings.graphiql:
+        routes.append(graphiql_assets())
+
+    middleware = [Middleware(SecurityHeaders, hsts=settings.environment == "production")]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -47,21 +107,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type"],
+                expose_headers=["X-Request-ID", "Retry-After", "RateLimit-Remaining"],
                 max_age=600,
             )
         )
-    routes: list[BaseRoute] = [
-        Route(
-            "/graphql",
-            GraphiQLInFront(graphql) if settings.graphiql else graphql,
-            methods=["GET", "POST"],
-        ),
-        Route("/healthz", healthz, methods=["GET"]),
-    ]
-    if settings.graphiql:
-        routes.append(graphiql_assets())
-    return Starlette(
-        routes=routes,
-        middleware=middleware,
-        lifespan=lifespan,
-    )
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -23,6 +23,34 @@ class Settings(BaseSettings):
     secret_key: str = PLACEHOLDER_SECRET
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
+    db_statement_timeout_ms: int = Field(default=5_000, ge=0)  # PostgreSQL only; 0 = none
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    introspection: bool = True
+    metrics: bool = True  # serve Prometheus metrics at /metrics (keep it off the public edge)
+    log_format: Literal["auto", "json", "text"] = "auto"  # auto: JSON in production
+
+    # Query limits, checked before execution.
+    max_body_bytes: int = Field(default=100_000, ge=1_000)
+    max_query_tokens: int = Field(default=2_000, ge=100)
+    max_query_depth: int = Field(default=12, ge=2)
+    max_query_aliases: int = Field(default=30, ge=0)
+    max_root_fields: int = Field(default=10, ge=1)
+    max_query_cost: int = Field(default=5_000, ge=1)
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # Rate limiting per client (token bucket weighted by query cost).
+    rate_limit_enabled: bool = True
+    rate_limit_burst: int = Field(default=10_000, ge=1)
+    rate_limit_per_second: float = Field(default=1_000.0, gt=0)
+    redis_url: str | None = None
+    redis_prefix: str = "quire:"  # namespace of Quire's keys in a shared Redis
+    trusted_proxy_header: str | None = None  # e.g. X-Forwarded-For behind one trusted proxy
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (
+            self.log_format == "auto" and self.environment == "production"
+        )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_in_production(self) -> "Settings":

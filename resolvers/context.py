@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -11,10 +12,22 @@ from resolvers.loaders import Loaders
 
 
 @dataclass
+class RequestState:
+    """What the HTTP layer and the schema's guards tell each other about one request."""
+
+    request_id: str = "-"
+    client_key: str = "anonymous"
+    cost: int | None = None
+    rate: Any = None  # the rate limiter's decision, for the response headers
+    throttled: bool = False
+
+
+@dataclass
 class Context:
     session_factory: async_sessionmaker[AsyncSession]
     secret_key: str
     now: datetime
+    request: RequestState = field(default_factory=RequestState)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,14 +1,17 @@
 """The GraphQL surface. Declares types and delegates to `resolvers`; never opens a session."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import ErrorCodes
-from schema.extensions import RejectUnsafeStrings
+from schema.extensions import CachedParse, QueryGuard, Quota, RejectUnsafeStrings, ValidationRules
+from schema.limits import Limits
 from schema.query import Query
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
@@ -20,11 +23,25 @@ class QuireSchema(strawberry.Schema):
         ErrorCodes logs the unexpected ones instead."""
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(
+    *,
+    limits: Limits | None = None,
+    introspection: bool = True,
+    quota: Quota | None = None,
+    max_tokens: int = 2_000,
+) -> strawberry.Schema:
+    """The schema with its guards: parse cache and token limit, cached validation, query
+    limits, rate limiting, input checks and error codes."""
+    rules = ValidationRules(introspection=introspection)
+    guard_limits = limits or Limits()
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        lambda: CachedParse(max_tokens=max_tokens),
+        RejectUnsafeStrings,
+        lambda: QueryGuard(rules=rules, limits=guard_limits, quota=quota),
+        ErrorCodes,
+    ]
     return QuireSchema(
-        query=Query,
-        extensions=[RejectUnsafeStrings, ErrorCodes],
-        config=StrawberryConfig(auto_camel_case=True),
+        query=Query, extensions=extensions, config=StrawberryConfig(auto_camel_case=True)
     )
 
 

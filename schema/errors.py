@@ -3,6 +3,8 @@
 import logging
 
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from strawberry.extensions import MaskErrors
 
 from resolvers.errors import QuireError
@@ -10,6 +12,7 @@ from resolvers.errors import QuireError
 logger = logging.getLogger("quire.errors")
 
 INTERNAL_MESSAGE = "Internal server error."
+UNAVAILABLE_MESSAGE = "The database is unavailable; try again in a moment."
 
 
 def error_code(error: GraphQLError) -> str | None:
@@ -27,7 +30,18 @@ def error_code(error: GraphQLError) -> str | None:
         if error.message.startswith("Variable "):
             return "BAD_USER_INPUT"
         return "GRAPHQL_VALIDATION_FAILED"
+    if _is_unavailable(original):
+        return "SERVICE_UNAVAILABLE"
     return None
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    """The database could not be reached or gave up (restart, failover, pool exhausted)."""
+    if isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    ):
+        return True
+    return isinstance(error, SQLAlchemyTimeoutError | ConnectionError | OSError | TimeoutError)
 
 
 class ErrorCodes(MaskErrors):
@@ -37,16 +51,8 @@ class ErrorCodes(MaskErrors):
         processed = []
         for error in errors:
             code = error_code(error)
-            if code is None:
-                logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
-                processed.append(
-                    GraphQLError(
-                        INTERNAL_MESSAGE,
-                        nodes=error.nodes,
-                        path=error.path,
-                        extensions={"code": "INTERNAL_SERVER_ERROR"},
-                    )
-                )
+            if code is None or code == "SERVICE_UNAVAILABLE":
+                processed.append(self._masked(error, code or "INTERNAL_SERVER_ERROR"))
                 continue
             extensions = {**(error.extensions or {}), "code": code}
             original = error.original_error
@@ -64,3 +70,23 @@ class ErrorCodes(MaskErrors):
                 )
             )
         return processed
+
+    def _masked(self, error: GraphQLError, code: str) -> GraphQLError:
+        """A generic error carrying the request id; the log gets the trace under that id."""
+        state = getattr(self.execution_context.context, "request", None)
+        request_id = getattr(state, "request_id", "-")
+        logger.error(
+            "%s at %s (request %s)",
+            code.lower(),
+            error.path,
+            request_id,
+            exc_info=error.original_error,
+            extra={"fields": {"request_id": request_id, "code": code}},
+        )
+        message = UNAVAILABLE_MESSAGE if code == "SERVICE_UNAVAILABLE" else INTERNAL_MESSAGE
+        return GraphQLError(
+            message,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": code, "requestId": request_id},
+        )

@@ -1,10 +1,52 @@
 """Request-wide checks that run before validation."""
 
-from collections.abc import Iterator
-from typing import Any
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterator
+from contextlib import suppress
+from functools import lru_cache
+from typing import Any, Protocol
 
-from graphql import GraphQLError, StringValueNode, Visitor, visit
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    StringValueNode,
+    Visitor,
+    parse,
+    specified_rules,
+    validate,
+    visit,
+)
+from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
+
+from resolvers.context import RequestState
+from schema.limits import Limits, analyze
+
+
+@lru_cache(maxsize=1024)
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
+
+
+class CachedParse(SchemaExtension):
+    """Parses each distinct query text once, refusing documents over `max_tokens` tokens.
+
+    A document that fails to parse is left to Strawberry, which reports the syntax error
+    through the normal error path (an exception raised here would skip ErrorCodes).
+    """
+
+    def __init__(self, *, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        if context.query:
+            with suppress(GraphQLError):
+                context.graphql_document = _parse(context.query, self.max_tokens)
+        yield
 
 
 class RejectUnsafeStrings(SchemaExtension):
@@ -58,3 +100,98 @@ def _unsafe_literal(document: Any) -> bool:
 
     visit(document, Finder())
     return found
+
+
+class Quota(Protocol):
+    """A rate limiter: takes `cost` tokens from `key`'s budget (see app.ratelimit)."""
+
+    async def take(self, key: str, cost: int) -> Any: ...
+
+
+class QueryGuard(SchemaExtension):
+    """Validates (with a cache), enforces the query limits and charges the rate limit, all
+    before any resolver runs. Reports the accepted query's cost in the response extensions."""
+
+    def __init__(self, *, rules: "ValidationRules", limits: Limits, quota: Quota | None) -> None:
+        self.rules = rules
+        self.limits = limits
+        self.quota = quota
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.pre_execution_errors is None:
+            context.pre_execution_errors = await self._check(context)
+        yield
+
+    async def _check(self, context: Any) -> list[GraphQLError]:
+        state: RequestState = context.context.request
+        errors = self.rules.validate(
+            context.schema._schema, context.query or "", context.graphql_document
+        )
+        if errors:
+            await self._charge(state, 1)
+            return errors
+        analysis = analyze(
+            context.schema._schema,
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+        )
+        if analysis is None:
+            return []  # execution reports the unknown operation name
+        if (message := analysis.violation(self.limits)) is not None:
+            await self._charge(state, 1)
+            return [GraphQLError(message, extensions={"code": "QUERY_TOO_COMPLEX"})]
+        state.cost = analysis.cost
+        if not await self._charge(state, analysis.cost):
+            return [
+                GraphQLError(
+                    "Rate limit exceeded; retry after the time in the Retry-After header.",
+                    extensions={"code": "THROTTLED"},
+                )
+            ]
+        return []
+
+    async def _charge(self, state: RequestState, cost: int) -> bool:
+        if self.quota is None:
+            return True
+        state.rate = await self.quota.take(state.client_key, cost)
+        state.throttled = not state.rate.allowed
+        return not state.throttled
+
+    def get_results(self) -> dict[str, Any]:
+        state = getattr(self.execution_context.context, "request", None)
+        if state is None or state.cost is None:
+            return {}
+        return {"cost": {"requested": state.cost, "limit": self.limits.max_cost}}
+
+
+class ValidationRules:
+    """graphql-core validation with Quire's rule set, cached by query text (the same text
+    always validates the same way against one schema)."""
+
+    def __init__(self, *, introspection: bool, cache_size: int = 1024) -> None:
+        self.introspection = introspection
+        self.rules = list(specified_rules)
+        if not introspection:
+            self.rules.append(NoSchemaIntrospectionCustomRule)
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, list[GraphQLError]] = OrderedDict()
+
+    def validate(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode
+    ) -> list[GraphQLError]:
+        if query in self._cache:
+            self._cache.move_to_end(query)
+            return self._cache[query]
+        errors = validate(schema, document, self.rules)
+        if not self.introspection:
+            # Without introspection, "Did you mean ...?" would leak the schema field by field.
+            errors = [GraphQLError(_SUGGESTION.sub("", e.message), nodes=e.nodes) for e in errors]
+        self._cache[query] = errors
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return errors
+
+
+_SUGGESTION = re.compile(r" Did you mean .*\?$")

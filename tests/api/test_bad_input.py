@@ -54,14 +54,15 @@ async def test_nul_and_unpaired_surrogates_are_bad_user_input(
     assert "without NUL" in error["message"]
 
 
-async def test_an_unpaired_surrogate_escaped_in_json_is_bad_user_input(
+async def test_an_unpaired_surrogate_escaped_in_json_is_refused_as_invalid_json(
     client: GraphQLClient,
 ) -> None:
     body = '{"query": "query($s: String) { post(slug: $s) { id } }", "variables": {"s": "\\ud800"}}'
     response = await client.http.post(
         "/graphql", content=body, headers={"content-type": "application/json"}
     )
-    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 @pytest.mark.parametrize(

@@ -34,5 +34,8 @@ async def test_unexpected_failures_are_masked_and_carry_no_internals(
     assert response.status_code == 200
     body = response.json()
     assert body["errors"][0]["message"] == "Internal server error."
-    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert body["errors"][0]["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": response.headers["x-request-id"],
+    }
     assert "secret" not in response.text and "Traceback" not in response.text

@@ -1,0 +1,344 @@
+"""GraphQL over HTTP: one endpoint that parses requests strictly, negotiates the media type,
+runs the operation with a timeout, and maps results to status codes and headers.
+
+Follows the GraphQL-over-HTTP specification: `application/graphql-response+json` gets 400 for
+requests that could not run (parse, validation, limits), `application/json` keeps 200 for
+those; 405 for mutations over GET; 415 for bodies that are not JSON, which also stops
+cross-site form posts (CSRF: a browser must preflight an `application/json` POST).
+"""
+
+import asyncio
+import logging
+import math
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from app.observability import Metrics, begin_request
+from app.settings import Settings
+from resolvers.context import Context, RequestState
+from schema.limits import brace_nesting
+
+logger = logging.getLogger("quire.access")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_UNAVAILABLE = {"SERVICE_UNAVAILABLE", "TIMEOUT"}
+MAX_NESTING = 64  # brackets of any kind; far beyond any sensible query or filter
+
+
+class RequestError(Exception):
+    """The HTTP request itself is unusable; nothing was executed."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class Operation:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        *,
+        schema: Any,
+        settings: Settings,
+        make_context: Callable[[Request, RequestState], Context],
+        metrics: Metrics,
+        graphiql: Callable[[Request], Awaitable[Response]] | None,
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.make_context = make_context
+        self.metrics = metrics
+        self.graphiql = graphiql
+
+    async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        stats = begin_request()
+        state = RequestState(request_id=_request_id(request), client_key=self._client_key(request))
+        operation_name: str | None = None
+        codes: list[str] = []
+        try:
+            if request.method == "GET" and "query" not in request.query_params:
+                return await self._browser_page(request)
+            media_type = _negotiate(request.headers.get("accept"))
+            try:
+                operation = await self._read(request)
+                operation_name = operation.operation_name
+                response, codes = await self._execute(request, operation, state, media_type)
+            except RequestError as error:
+                codes = ["BAD_REQUEST"]
+                response = _error_response(error, media_type)
+        except RequestError as error:  # not even a media type we can answer with
+            codes = ["BAD_REQUEST"]
+            response = _error_response(error, JSON)
+        response.headers["x-request-id"] = state.request_id
+        self._record(request, response, state, operation_name, codes, started, stats.sql_statements)
+        return response
+
+    async def _browser_page(self, request: Request) -> Response:
+        """GET without a query: a browser opening the endpoint gets GraphiQL when it is on."""
+        accept = request.headers.get("accept", "")
+        if self.graphiql is not None and ("text/html" in accept or "*/*" in accept):
+            return await self.graphiql(request)
+        if "text/html" in accept:
+            return Response(
+                orjson.dumps(
+                    {"message": "No in-browser IDE here; send GraphQL requests to this URL."}
+                ),
+                status_code=404,
+                media_type=JSON,
+            )
+        raise RequestError(400, "Missing `query` parameter.")
+
+    async def _read(self, request: Request) -> Operation:
+        if request.method == "GET":
+            params = request.query_params
+            return _operation(
+                {
+                    "query": params.get("query"),
+                    "variables": _json_param(params.get("variables"), "variables"),
+                    "operationName": params.get("operationName"),
+                    "extensions": _json_param(params.get("extensions"), "extensions"),
+                }
+            )
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise RequestError(
+                415,
+                "Send a POST body as `Content-Type: application/json`; "
+                "form, multipart and text bodies are refused.",
+            )
+        body = await self._body(request)
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise RequestError(400, "The request body is not valid JSON (UTF-8).") from None
+        if isinstance(payload, list):
+            raise RequestError(
+                400, "Batched operations are not supported; send one operation per request."
+            )
+        return _operation(payload)
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        too_large = RequestError(413, f"The request body exceeds {limit} bytes.")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _execute(
+        self, request: Request, operation: Operation, state: RequestState, media_type: str
+    ) -> tuple[Response, list[str]]:
+        allowed = (
+            {OperationType.QUERY}
+            if request.method == "GET"
+            else {OperationType.QUERY, OperationType.MUTATION}
+        )
+        if brace_nesting(operation.query) > MAX_NESTING:
+            too_deep = {"errors": [_error("The document nests too deeply.", "QUERY_TOO_COMPLEX")]}
+            status = 400 if media_type == GRAPHQL_RESPONSE else 200
+            return _respond(too_deep, status, media_type, {}), ["QUERY_TOO_COMPLEX"]
+        context = self.make_context(request, state)
+        try:
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                result = await self.schema.execute(
+                    operation.query,
+                    variable_values=operation.variables,
+                    context_value=context,
+                    operation_name=operation.operation_name,
+                    allowed_operation_types=allowed,
+                )
+        except InvalidOperationTypeError:
+            raise RequestError(
+                405,
+                "Only queries may be sent with GET; send mutations with POST.",
+                {"allow": "POST"},
+            ) from None
+        except CannotGetOperationTypeError as error:
+            raise RequestError(400, error.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise RequestError(400, "The request has no `query`.") from None
+        except TimeoutError:
+            timeout = {"errors": [_error("The request took too long and was stopped.", "TIMEOUT")]}
+            return _respond(timeout, 503, media_type, {"retry-after": "1"}), ["TIMEOUT"]
+
+        errors = [error.formatted for error in result.errors or []]
+        codes = [str((e.get("extensions") or {}).get("code", "")) for e in errors]
+        body: dict[str, Any] = {"data": result.data} if result.data is not None else {}
+        if errors:
+            body["errors"] = errors
+        if result.extensions:
+            body["extensions"] = result.extensions
+        headers = _rate_headers(state)
+        status = 200
+        if "THROTTLED" in codes:
+            status = 429
+            headers["retry-after"] = str(max(1, math.ceil(state.rate.retry_after)))
+        elif _UNAVAILABLE.intersection(codes):
+            status, headers["retry-after"] = 503, "1"
+        elif result.data is None and errors and media_type == GRAPHQL_RESPONSE:
+            status = 400
+        elif result.data is None and errors:
+            body["data"] = None
+        return _respond(body, status, media_type, headers), codes
+
+    def _client_key(self, request: Request) -> str:
+        header = self.settings.trusted_proxy_header
+        if header and (forwarded := request.headers.get(header)):
+            # The proxy appends the address it saw; anything before it is client-supplied.
+            return "ip:" + forwarded.split(",")[-1].strip()
+        return "ip:" + (request.client.host if request.client else "unknown")
+
+    def _record(
+        self,
+        request: Request,
+        response: Response,
+        state: RequestState,
+        operation_name: str | None,
+        codes: list[str],
+        started: float,
+        sql: int,
+    ) -> None:
+        seconds = time.perf_counter() - started
+        label = self.metrics.operation_label(operation_name)
+        real_codes = [code for code in codes if code]
+        self.metrics.observe(
+            operation=label, status=response.status_code, seconds=seconds, sql=sql, codes=real_codes
+        )
+        logger.info(
+            "%s %s %s",
+            request.method,
+            label,
+            response.status_code,
+            extra={
+                "fields": {
+                    "request_id": state.request_id,
+                    "operation": label,
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "sql_statements": sql,
+                    "cost": state.cost,
+                    "errors": real_codes or None,
+                }
+            },
+        )
+
+
+def _operation(payload: Any) -> Operation:
+    if not isinstance(payload, dict):
+        raise RequestError(400, "The request body must be a JSON object.")
+    query = payload.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, "The request needs a `query` string.")
+    variables = payload.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError(400, "`variables` must be a JSON object.")
+    name = payload.get("operationName")
+    if name is not None and not isinstance(name, str):
+        raise RequestError(400, "`operationName` must be a string.")
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError(400, "`extensions` must be a JSON object.")
+    return Operation(query=query, variables=variables, operation_name=name or None)
+
+
+def _json_param(value: str | None, name: str) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, f"The `{name}` parameter is not valid JSON.") from None
+
+
+def _negotiate(accept: str | None) -> str:
+    """The response media type for an Accept header; application/json when absent."""
+    if not accept:
+        return JSON
+    best, best_q = None, 0.0
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        candidate = {
+            GRAPHQL_RESPONSE: GRAPHQL_RESPONSE,
+            JSON: JSON,
+            "application/*": JSON,
+            "*/*": JSON,
+            "text/html": JSON,  # a browser following a GET link sees the JSON itself
+        }.get(media.lower())
+        if candidate is None or q <= 0:
+            continue
+        # On equal preference the specification's own media type wins.
+        if q > best_q or (q == best_q and candidate == GRAPHQL_RESPONSE):
+            best, best_q = candidate, q
+    if best is None:
+        raise RequestError(
+            406, f"Accept {GRAPHQL_RESPONSE} or {JSON}; this server answers with nothing else."
+        )
+    return best
+
+
+def _error(message: str, code: str) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code}}
+
+
+def _error_response(error: RequestError, media_type: str) -> Response:
+    body = {"errors": [_error(error.message, "BAD_REQUEST")]}
+    return _respond(body, error.status, media_type, error.headers)
+
+
+def _respond(body: Any, status: int, media_type: str, headers: dict[str, str]) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type=f"{media_type}; charset=utf-8",
+        headers=headers,
+    )
+
+
+def _rate_headers(state: RequestState) -> dict[str, str]:
+    if state.rate is None:
+        return {}
+    return {
+        "ratelimit-limit": str(state.rate.limit),
+        "ratelimit-remaining": str(state.rate.remaining),
+        "ratelimit-reset": str(math.ceil(state.rate.reset_after)),
+    }
+
+
+def _request_id(request: Request) -> str:
+    incoming = request.headers.get("x-request-id", "")
+    return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex

@@ -1,0 +1,133 @@
+"""Structured logs, Prometheus metrics and the per-request SQL statement count."""
+
+import logging
+import re
+import sys
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@dataclass
+class RequestStats:
+    sql_statements: int = 0
+
+
+_current: ContextVar[RequestStats | None] = ContextVar("quire_request_stats", default=None)
+
+
+def begin_request() -> RequestStats:
+    """Start counting for the current request; tasks it spawns share the same counter."""
+    stats = RequestStats()
+    _current.set(stats)
+    return stats
+
+
+def count_statements(engine: AsyncEngine) -> None:
+    def before_cursor_execute(*_args: Any) -> None:
+        stats = _current.get()
+        if stats is not None:
+            stats.sql_statements += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
+
+
+class Metrics:
+    """Prometheus metrics of one app. Operation names come from clients, so only well-formed
+    names are used as labels, and only the first `max_operations` of them (cardinality)."""
+
+    def __init__(self, *, max_operations: int = 200) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "quire_requests", "GraphQL requests.", ["operation", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "quire_request_duration_seconds",
+            "GraphQL request latency.",
+            ["operation"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "quire_errors", "Errors returned to clients, by code.", ["code"], registry=self.registry
+        )
+        self.sql = Histogram(
+            "quire_sql_statements_per_request",
+            "SQL statements run for one GraphQL request.",
+            buckets=(0, 1, 2, 3, 4, 5, 8, 13, 21, 50, 100),
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "quire_rate_limited_requests",
+            "Requests refused by the rate limit.",
+            registry=self.registry,
+        )
+        self._operations: set[str] = set()
+        self._max_operations = max_operations
+
+    def operation_label(self, name: str | None) -> str:
+        if not name or not _OPERATION_NAME.fullmatch(name):
+            return "anonymous" if not name else "invalid"
+        if name in self._operations:
+            return name
+        if len(self._operations) >= self._max_operations:
+            return "other"
+        self._operations.add(name)
+        return name
+
+    def observe(
+        self, *, operation: str, status: int, seconds: float, sql: int, codes: list[str]
+    ) -> None:
+        self.requests.labels(operation, str(status)).inc()
+        self.latency.labels(operation).observe(seconds)
+        self.sql.observe(sql)
+        for code in codes:
+            self.errors.labels(code).inc()
+        if status == 429:
+            self.rate_limited.inc()
+
+
+_OPERATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the fields a request log carries."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+class ReadableFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = getattr(record, "fields", {})
+        if fields:
+            line += " " + " ".join(f"{key}={value}" for key, value in fields.items())
+        return line
+
+
+def configure_logging(*, level: str, json: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter()
+        if json
+        else ReadableFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+    )
+    quire = logging.getLogger("quire")
+    quire.handlers[:] = [handler]
+    quire.setLevel(level.upper())
+    quire.propagate = False

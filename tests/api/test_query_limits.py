@@ -1,0 +1,76 @@
+"""Query limits are checked before execution, with a clear error and QUERY_TOO_COMPLEX."""
+
+import pytest
+
+from tests.api.conftest import GraphQLClient
+
+
+async def test_the_cost_of_an_accepted_query_is_reported(client: GraphQLClient) -> None:
+    body = await client.post("{ posts(first: 10) { nodes { title authors { name } } } }")
+    # 10 posts x (the nodes list + each post's authors list) + the connection itself
+    assert body["extensions"]["cost"] == {"requested": 10 * (1 + 1 + 1), "limit": 5000}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "{ " + " ".join(f"a{i}: posts(first: 1) {{ totalCount }}" for i in range(31)) + " }",
+            "aliases",
+        ),
+        (
+            "{ authors(first: 100) { nodes { posts(first: 100) { nodes { title } } } } }",
+            "Query cost 20200 exceeds the limit of 5000",
+        ),
+        (
+            "{ posts(first: 1) { nodes { translations { translations { translations { translations "
+            "{ translations { translations { translations { translations { translations "
+            "{ translations { translations { title } } } } } } } } } } } } } }",
+            "Query depth",
+        ),
+        (
+            "{ " + " ".join(f"f{i}: tags(first: 1) {{ totalCount }}" for i in range(12)) + " }",
+            "root fields",
+        ),
+    ],
+)
+async def test_queries_over_a_limit_are_refused_before_running(
+    client: GraphQLClient,
+    count_statements,  # type: ignore[no-untyped-def]
+    query: str,
+    message: str,
+) -> None:
+    counter = count_statements(client.engine)
+    body = await client.post(query)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert message in body["errors"][0]["message"]
+    assert counter.count == 0
+
+
+async def test_a_fragment_bomb_is_costed_without_expanding_it(client: GraphQLClient) -> None:
+    fragments = ["fragment F0 on Post { title }"]
+    for level in range(1, 30):
+        fragments.append(f"fragment F{level} on Post {{ ...F{level - 1} ...F{level - 1} }}")
+    query = " ".join(fragments) + " { posts(first: 1) { nodes { ...F29 } } }"
+    body = await client.post(query)
+    assert "errors" not in body, body
+    assert body["extensions"]["cost"]["requested"] == 2
+
+
+async def test_cyclic_fragments_are_a_validation_error(client: GraphQLClient) -> None:
+    query = "fragment A on Post { ...B } fragment B on Post { ...A } { posts { nodes { ...A } } }"
+    error = (await client.post(query))["errors"][0]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_deeply_nested_braces_are_refused_without_recursion(client: GraphQLClient) -> None:
+    query = "{" * 5000 + "}" * 5000
+    body = await client.post(query)
+    assert body["errors"][0]["extensions"]["code"] in {"GRAPHQL_PARSE_FAILED", "QUERY_TOO_COMPLEX"}
+
+
+async def test_a_document_with_too_many_tokens_is_refused(client: GraphQLClient) -> None:
+    query = "{ " + " ".join("__typename" for _ in range(2500)) + " }"
+    error = (await client.post(query))["errors"][0]
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert "tokens" in error["message"]
