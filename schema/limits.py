@@ -26,7 +26,7 @@ from graphql import (
 )
 from graphql.language import DocumentNode
 
-from resolvers.pagination import DEFAULT_PAGE_SIZE
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 ParentType = GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType
 
@@ -163,7 +163,10 @@ class _Walker:
         values = {arg.name.value: self._value(arg.value) for arg in node.arguments or ()}
         if "first" in arguments or "last" in arguments:
             size = values.get("first") or values.get("last") or DEFAULT_PAGE_SIZE
-            return max(1, int(size)) if isinstance(size, int) else DEFAULT_PAGE_SIZE
+            if not isinstance(size, int):
+                return DEFAULT_PAGE_SIZE
+            # Sizes outside 1..MAX_PAGE_SIZE are refused by the field with a precise message.
+            return min(max(1, size), MAX_PAGE_SIZE)
         ids = values.get("ids")
         if isinstance(ids, list):
             return max(1, len(ids))
