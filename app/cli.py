@@ -112,3 +112,7 @@ def schema_export(
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -156,11 +156,9 @@ class GraphQLEndpoint:
     async def _execute(
         self, request: Request, operation: Operation, state: RequestState, media_type: str
     ) -> tuple[Response, list[str]]:
-        allowed = (
-            {OperationType.QUERY}
-            if request.method == "GET"
-            else {OperationType.QUERY, OperationType.MUTATION}
-        )
+        # Over POST every operation type is allowed and the schema validates it (there are no
+        # subscriptions, so those fail validation); over GET only queries may run.
+        allowed = {OperationType.QUERY} if request.method == "GET" else set(OperationType)
         if brace_nesting(operation.query) > MAX_NESTING:
             too_deep = {"errors": [_error("The document nests too deeply.", "QUERY_TOO_COMPLEX")]}
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
@@ -203,10 +201,11 @@ class GraphQLEndpoint:
             headers["retry-after"] = str(max(1, math.ceil(state.rate.retry_after)))
         elif _UNAVAILABLE.intersection(codes):
             status, headers["retry-after"] = 503, "1"
-        elif result.data is None and errors and media_type == GRAPHQL_RESPONSE:
-            status = 400
-        elif result.data is None and errors:
-            body["data"] = None
+        elif result.data is None and errors and not any("path" in e for e in errors):
+            # A request error: nothing executed (parse, validation, limits, variables).
+            status = 400 if media_type == GRAPHQL_RESPONSE else 200
+        elif result.data is None:
+            body = {"data": None, **body}  # execution ran and nulled the whole result
         return _respond(body, status, media_type, headers), codes
 
     def _client_key(self, request: Request) -> str:

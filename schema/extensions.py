@@ -11,6 +11,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
     StringValueNode,
     Visitor,
     parse,
@@ -131,6 +132,18 @@ class QueryGuard(SchemaExtension):
         if errors:
             await self._charge(state, 1)
             return errors
+        operations = [
+            d
+            for d in context.graphql_document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        ]
+        if context._provided_operation_name is None and len(operations) > 1:
+            return [
+                GraphQLError(
+                    "The document has several operations; name one with `operationName`.",
+                    extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                )
+            ]
         analysis = analyze(
             context.schema._schema,
             context.graphql_document,

@@ -153,3 +153,33 @@ async def test_every_response_carries_a_request_id_and_security_headers(
     assert "default-src 'none'" in response.headers["content-security-policy"]
     other = await _post(client, {"query": QUERY}, **{"x-request-id": "bad id with spaces"})
     assert len(other.headers["x-request-id"]) == 32
+
+
+async def test_a_subscription_over_post_is_a_validation_error_not_a_405(
+    client: GraphQLClient,
+) -> None:
+    response = await _post(client, {"query": "subscription { __typename }"}, accept=GQL)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_several_operations_without_an_operation_name_are_refused(
+    client: GraphQLClient,
+) -> None:
+    query = "query A { posts { totalCount } } query B { tags { totalCount } }"
+    response = await _post(client, {"query": query}, accept=GQL)
+    assert response.status_code == 400
+    assert "operationName" in response.json()["errors"][0]["message"]
+    named = await _post(client, {"query": query, "operationName": "B"}, accept=GQL)
+    assert named.json()["data"]["tags"]["totalCount"] > 0
+
+
+async def test_when_execution_nulls_the_result_data_stays_null_with_200(
+    client: GraphQLClient,
+) -> None:
+    # `posts` is non-null, so its field error nulls the whole result after execution began.
+    response = await _post(client, {"query": "{ posts(first: 0) { totalCount } }"}, accept=GQL)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["path"] == ["posts"]

@@ -102,3 +102,24 @@ async def test_the_pool_survives_a_database_outage(demo_db: Database) -> None:
         else:
             pytest.fail("the service did not recover after the database came back")
     await proxy.cut()
+
+
+async def test_with_introspection_off_the_schema_stays_private(demo_db: Database) -> None:
+    async for client in serve(demo_db, introspection=False):
+        schema = await client.post("{ __schema { types { name } } }")
+        assert schema["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        typo = await client.post("{ posts { nodes { titel } } }")
+        assert "Did you mean" not in typo["errors"][0]["message"]
+        assert (await client.post("{ posts(first: 1) { totalCount } }"))["data"]
+    async for client in serve(demo_db):
+        typo = await client.post("{ posts { nodes { titel } } }")
+        assert "Did you mean 'title'" in typo["errors"][0]["message"]
+
+
+async def test_postgresql_sessions_carry_the_statement_timeout(demo_db: Database) -> None:
+    if demo_db.backend != "postgresql":
+        pytest.skip("statement_timeout is a PostgreSQL setting")
+    async for client in serve(demo_db, db_statement_timeout_ms=1234):
+        async with client.engine.connect() as connection:
+            result = await connection.exec_driver_sql("SHOW statement_timeout")
+            assert result.scalar() == "1234ms"
