@@ -1,21 +1,35 @@
 """The `quire` command line: serve, migrate, load demo content, export the schema."""
 
 import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrations
-from app.database import create_engine
+from app.database import create_engine, create_session_factory
 from app.settings import get_settings
+from models import Editor, EditorRole
+from resolvers import accounts
+from resolvers.errors import BadUserInput
+
+T = TypeVar("T")
 
 cli = typer.Typer(help="Quire, a headless GraphQL content API.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 demo_cli = typer.Typer(help="Demo content.", no_args_is_help=True)
 schema_cli = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
+users_cli = typer.Typer(help="Editor accounts.", no_args_is_help=True)
+tokens_cli = typer.Typer(help="Integration tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(schema_cli, name="schema")
 
@@ -108,6 +122,138 @@ def schema_export(
 
     output.write_text(export_sdl())
     typer.echo(f"Wrote {output}")
+
+
+Role = Annotated[EditorRole, typer.Option(case_sensitive=False, help="What the account may do.")]
+
+
+def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction against the configured database."""
+
+    async def run() -> T:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except BadUserInput as error:
+        raise typer.BadParameter(error.message) from None
+
+
+def _read_password() -> str:
+    """From a hidden prompt on a terminal, else the first line of stdin: never an argument,
+    where it would land in the shell history and the process list."""
+    if sys.stdin.isatty():
+        password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users_cli.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email, unique.")],
+    role: Role,
+    name: Annotated[str, typer.Option(help="Display name (defaults to the email).")] = "",
+) -> None:
+    """Create an editor account; the password is read from a prompt or stdin."""
+    password = _read_password()
+
+    async def create(session: AsyncSession) -> str:
+        editor = await accounts.create_editor(
+            session, email=email, display_name=name, password=password, role=role
+        )
+        return f"Created {editor.email} ({editor.role.value})."
+
+    typer.echo(_in_session(create))
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List editor accounts."""
+
+    async def rows(session: AsyncSession) -> list[str]:
+        editors = await session.scalars(select(Editor).order_by(Editor.email))
+        return [
+            "\t".join((e.email, e.role.value, "active" if e.active else "off", e.display_name))
+            for e in editors
+        ]
+
+    typer.echo("\n".join(_in_session(rows)) or "No accounts yet.")
+
+
+@users_cli.command("set-role")
+def users_set_role(
+    email: Annotated[str, typer.Argument(help="The account's email.")], role: Role
+) -> None:
+    """Change an account's role."""
+
+    async def change(session: AsyncSession) -> str:
+        editor = await accounts.find_editor(session, email)
+        editor.role = role
+        return f"{editor.email} is now {role.value}."
+
+    typer.echo(_in_session(change))
+
+
+@users_cli.command("deactivate")
+def users_deactivate(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Deactivate an account and revoke all its tokens."""
+
+    async def deactivate(session: AsyncSession) -> str:
+        editor = await accounts.find_editor(session, email)
+        await accounts.deactivate(session, editor=editor, now=datetime.now(UTC))
+        return f"{editor.email} is deactivated; its tokens are revoked."
+
+    typer.echo(_in_session(deactivate))
+
+
+@tokens_cli.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. build-bot.")],
+    role: Role,
+) -> None:
+    """Create a long-lived integration token; it is printed once and never again."""
+
+    async def create(session: AsyncSession) -> str:
+        issued = await accounts.create_integration_token(session, name=name, role=role)
+        return issued.secret
+
+    secret = _in_session(create)
+    typer.echo(secret)
+    typer.echo("Store it now: Quire keeps only its hash.", err=True)
+
+
+@tokens_cli.command("list")
+def tokens_list() -> None:
+    """List integration tokens (never their secrets)."""
+
+    async def rows(session: AsyncSession) -> list[str]:
+        tokens = await accounts.list_integration_tokens(session)
+        return [
+            f"{t.id}\t{t.name}\t{t.role.value if t.role else '-'}\t"
+            f"{'revoked' if t.revoked_at else 'active'}\t{t.created_at:%Y-%m-%d}"
+            for t in tokens
+        ]
+
+    typer.echo("\n".join(_in_session(rows)) or "No integration tokens yet.")
+
+
+@tokens_cli.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id from `tokens list`.")],
+) -> None:
+    """Revoke an integration token."""
+
+    async def revoke(session: AsyncSession) -> bool:
+        return await accounts.revoke(session, token_id=token_id, now=datetime.now(UTC))
+
+    if not _in_session(revoke):
+        raise typer.BadParameter(f"no active token with id {token_id}")
+    typer.echo(f"Token {token_id} is revoked.")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -26,6 +27,8 @@ from strawberry.types.graphql import OperationType
 
 from app.observability import Metrics, begin_request
 from app.settings import Settings
+from resolvers import accounts
+from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
 from schema.limits import brace_nesting
 
@@ -41,11 +44,19 @@ MAX_NESTING = 64  # brackets of any kind; far beyond any sensible query or filte
 class RequestError(Exception):
     """The HTTP request itself is unusable; nothing was executed."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        code: str = "BAD_REQUEST",
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ class GraphQLEndpoint:
         *,
         schema: Any,
         settings: Settings,
-        make_context: Callable[[Request, RequestState], Context],
+        make_context: Callable[[Request, RequestState, Viewer | None], Context],
         metrics: Metrics,
         graphiql: Callable[[Request], Awaitable[Response]] | None,
     ) -> None:
@@ -86,10 +97,10 @@ class GraphQLEndpoint:
                 operation_name = operation.operation_name
                 response, codes = await self._execute(request, operation, state, media_type)
             except RequestError as error:
-                codes = ["BAD_REQUEST"]
+                codes = [error.code]
                 response = _error_response(error, media_type)
         except RequestError as error:  # not even a media type we can answer with
-            codes = ["BAD_REQUEST"]
+            codes = [error.code]
             response = _error_response(error, JSON)
         response.headers["x-request-id"] = state.request_id
         self._record(request, response, state, operation_name, codes, started, stats.sql_statements)
@@ -163,7 +174,10 @@ class GraphQLEndpoint:
             too_deep = {"errors": [_error("The document nests too deeply.", "QUERY_TOO_COMPLEX")]}
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
             return _respond(too_deep, status, media_type, {}), ["QUERY_TOO_COMPLEX"]
-        context = self.make_context(request, state)
+        viewer = await self._viewer(request)
+        if viewer is not None:
+            state.client_key = f"token:{viewer.token_id}"
+        context = self.make_context(request, state, viewer)
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
                 result = await self.schema.execute(
@@ -207,6 +221,29 @@ class GraphQLEndpoint:
         elif result.data is None:
             body = {"data": None, **body}  # execution ran and nulled the whole result
         return _respond(body, status, media_type, headers), codes
+
+    async def _viewer(self, request: Request) -> Viewer | None:
+        """The editor or integration behind `Authorization: Bearer`, if the header is sent.
+
+        A header that is sent but not valid is refused outright (401) rather than treated as
+        anonymous, so an expired session can't silently show an editor the public view."""
+        header = request.headers.get("authorization")
+        if header is None:
+            return None
+        scheme, _, secret = header.partition(" ")
+        unauthenticated = RequestError(
+            401,
+            "The bearer token is invalid, expired or revoked; log in again.",
+            {"www-authenticate": 'Bearer error="invalid_token"'},
+            code="UNAUTHENTICATED",
+        )
+        if scheme.lower() != "bearer" or not secret.strip() or len(secret) > 200:
+            raise unauthenticated
+        async with request.app.state.session_factory() as session:
+            viewer = await accounts.viewer_for_token(session, secret.strip(), now=datetime.now(UTC))
+        if viewer is None:
+            raise unauthenticated
+        return viewer
 
     def _client_key(self, request: Request) -> str:
         header = self.settings.trusted_proxy_header
@@ -315,7 +352,7 @@ def _error(message: str, code: str) -> dict[str, Any]:
 
 
 def _error_response(error: RequestError, media_type: str) -> Response:
-    body = {"errors": [_error(error.message, "BAD_REQUEST")]}
+    body = {"errors": [_error(error.message, error.code)]}
     return _respond(body, error.status, media_type, error.headers)
 
 

@@ -3,7 +3,7 @@ endpoint, GraphiQL, health probes, metrics and middleware together."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -21,7 +21,8 @@ from app.observability import Metrics, configure_logging, count_statements
 from app.ratelimit import create_rate_limiter
 from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
-from resolvers.context import Context, RequestState
+from resolvers.accounts import Viewer
+from resolvers.context import Context, LoginPolicy, RequestState
 from schema import build_schema
 from schema.limits import Limits
 
@@ -39,6 +40,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         if settings.rate_limit_enabled
         else None
+    )
+    window = settings.login_window_minutes * 60
+    login_limiters = [
+        create_rate_limiter(
+            redis_url=settings.redis_url,
+            capacity=attempts,
+            refill_per_second=attempts / window,
+            prefix=f"{settings.redis_prefix}login:",
+        )
+        for attempts in (settings.login_attempts_per_account, settings.login_attempts_per_client)
+    ]
+    login = LoginPolicy(
+        session_ttl=timedelta(hours=settings.session_ttl_hours),
+        per_account=login_limiters[0],
+        per_client=login_limiters[1],
+        failure_delay_seconds=settings.login_failure_delay_seconds,
     )
     schema = build_schema(
         limits=Limits(
@@ -67,16 +84,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            if limiter is not None:
-                await limiter.close()
+            for closable in [*login_limiters, *([limiter] if limiter else [])]:
+                await closable.close()
             await engine.dispose()
 
-    def make_context(request: Request, state: RequestState) -> Context:
+    def make_context(request: Request, state: RequestState, viewer: Viewer | None) -> Context:
         return Context(
             session_factory=request.app.state.session_factory,
             secret_key=settings.secret_key,
             now=datetime.now(UTC),
             request=state,
+            viewer=viewer,
+            login=login,
         )
 
     async def metrics_endpoint(_request: Request) -> Response:

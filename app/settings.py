@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=10_000, ge=1)
     rate_limit_per_second: float = Field(default=1_000.0, gt=0)
     redis_url: str | None = None
+
+    # Editors' sessions and login throttling (attempts per window, per account and per client).
+    session_ttl_hours: float = Field(default=168, gt=0)
+    login_window_minutes: float = Field(default=15, gt=0)
+    login_attempts_per_account: int = Field(default=10, ge=1)
+    login_attempts_per_client: int = Field(default=50, ge=1)
+    login_failure_delay_seconds: float = Field(default=0.5, ge=0)
     redis_prefix: str = "quire:"  # namespace of Quire's keys in a shared Redis
     trusted_proxy_header: str | None = None  # e.g. X-Forwarded-For behind one trusted proxy
 

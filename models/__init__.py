@@ -2,12 +2,16 @@
 
 from models.author import Author
 from models.base import Base
+from models.editor import ApiToken, Editor, EditorRole, TokenKind
 from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
 from models.tag import Tag, TagVisibility
 
 __all__ = [
+    "ApiToken",
     "Author",
     "Base",
+    "Editor",
+    "EditorRole",
     "Post",
     "PostAuthor",
     "PostLevel",
@@ -15,4 +19,5 @@ __all__ = [
     "PostTag",
     "Tag",
     "TagVisibility",
+    "TokenKind",
 ]

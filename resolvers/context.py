@@ -3,12 +3,29 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from resolvers.accounts import Viewer
 from resolvers.loaders import Loaders
+
+
+class Quota(Protocol):
+    """A rate limiter: takes `cost` tokens from `key`'s budget (app.ratelimit implements it)."""
+
+    async def take(self, key: str, cost: int) -> Any: ...
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How logins are issued and throttled (per account and per client, apart from queries)."""
+
+    session_ttl: timedelta = timedelta(days=7)
+    per_account: Quota | None = None
+    per_client: Quota | None = None
+    failure_delay_seconds: float = 0.5
 
 
 @dataclass
@@ -28,6 +45,8 @@ class Context:
     secret_key: str
     now: datetime
     request: RequestState = field(default_factory=RequestState)
+    viewer: Viewer | None = None
+    login: LoginPolicy = field(default_factory=LoginPolicy)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

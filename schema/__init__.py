@@ -9,9 +9,11 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.context import Quota
 from schema.errors import ErrorCodes
-from schema.extensions import CachedParse, QueryGuard, Quota, RejectUnsafeStrings, ValidationRules
+from schema.extensions import CachedParse, QueryGuard, RejectUnsafeStrings, ValidationRules
 from schema.limits import Limits
+from schema.mutation import Mutation
 from schema.query import Query
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
@@ -41,7 +43,10 @@ def build_schema(
         ErrorCodes,
     ]
     return QuireSchema(
-        query=Query, extensions=extensions, config=StrawberryConfig(auto_camel_case=True)
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
     )
 
 

@@ -5,7 +5,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from graphql import (
     GraphQLError,
@@ -22,7 +22,7 @@ from graphql import (
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
-from resolvers.context import RequestState
+from resolvers.context import Quota, RequestState
 from schema.limits import Limits, analyze
 
 
@@ -101,12 +101,6 @@ def _unsafe_literal(document: Any) -> bool:
 
     visit(document, Finder())
     return found
-
-
-class Quota(Protocol):
-    """A rate limiter: takes `cost` tokens from `key`'s budget (see app.ratelimit)."""
-
-    async def take(self, key: str, cost: int) -> Any: ...
 
 
 class QueryGuard(SchemaExtension):

@@ -28,6 +28,7 @@ from schema.inputs import NameFilter, NameOrder, name_filter, name_order
 from schema.node import MAX_NODES, parse_id, resolve_node, resolve_nodes
 from schema.post import Post, PostConnection, post_connection
 from schema.tag import Tag
+from schema.viewer import Viewer
 
 
 def _one_of(id: str | None, slug: str | None) -> None:
@@ -65,6 +66,11 @@ class Query:
         resolver=resolve_nodes,
         description=f"Fetch up to {MAX_NODES} objects by global ID, in order; null if not found.",
     )
+
+    @strawberry.field(description="Who the request's bearer token belongs to; null when anonymous.")
+    def viewer(self, info: Info) -> Viewer | None:
+        viewer = info.context.viewer
+        return Viewer.from_model(viewer) if viewer is not None else None
 
     @strawberry.field(description="Published posts, newest first unless `orderBy` says otherwise.")
     async def posts(

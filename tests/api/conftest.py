@@ -49,7 +49,7 @@ class GraphQLClient:
 async def serve(database: Database, **settings: Any) -> AsyncIterator[GraphQLClient]:
     """A client of a freshly created app over `database`, with extra settings if given."""
     # The suite sends thousands of queries from one address; rate-limit tests opt back in.
-    settings = {"rate_limit_enabled": False, **settings}
+    settings = {"rate_limit_enabled": False, "login_failure_delay_seconds": 0, **settings}
     app = create_app(
         Settings(database_url=database.url, secret_key="test-secret", _env_file=None, **settings)
     )
