@@ -9,7 +9,8 @@ import pytest
 from tests.api.conftest import GraphQLClient
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-EXAMPLES = re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.DOTALL)
+EXAMPLE_SECTION = README.read_text().split("## Example queries", 1)[1].split("\n## ", 1)[0]
+EXAMPLES = re.findall(r"```graphql\n(.*?)```", EXAMPLE_SECTION, flags=re.DOTALL)
 
 
 def _name(document: str) -> str:
@@ -36,3 +37,13 @@ async def test_readme_example_runs_and_finds_content(client: GraphQLClient, docu
 def test_the_readme_has_the_examples_the_issue_asks_for() -> None:
     names = {_name(doc) for doc in EXAMPLES}
     assert {"HomePage", "NextPage", "TagPage", "PostPage", "AuthorPage", "Facets"} <= names
+
+
+def test_every_graphql_block_in_the_readme_is_valid_against_the_schema() -> None:
+    from graphql import parse, validate
+
+    from schema import build_schema
+
+    schema = build_schema()._schema
+    for block in re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.DOTALL):
+        assert validate(schema, parse(block)) == [], block
