@@ -4,6 +4,7 @@ from models.author import Author
 from models.base import Base
 from models.editor import ApiToken, Editor, EditorRole, TokenKind
 from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
+from models.revision import IdempotencyKey, PostRevision, PostSlug
 from models.tag import Tag, TagVisibility
 
 __all__ = [
@@ -12,9 +13,12 @@ __all__ = [
     "Base",
     "Editor",
     "EditorRole",
+    "IdempotencyKey",
     "Post",
     "PostAuthor",
     "PostLevel",
+    "PostRevision",
+    "PostSlug",
     "PostStatus",
     "PostTag",
     "Tag",

@@ -65,6 +65,11 @@ class Post(Timestamped, Base):
     canonical_url: Mapped[str | None] = mapped_column(String(2000))
     meta_title: Mapped[str | None] = mapped_column(String(300))
     meta_description: Mapped[str | None] = mapped_column(String(500))
+    # Changes on every write; writers send the version they saw, so no edit is lost silently.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("editors.id", ondelete="SET NULL"), index=True
+    )  # the editor who created it: contributors and authors may edit only their own
 
 
 class PostAuthor(Base):

@@ -2,7 +2,7 @@
 
 import enum
 
-from sqlalchemy import Enum, Index, String, Text
+from sqlalchemy import Enum, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Timestamped
@@ -32,3 +32,4 @@ class Tag(Timestamped, Base):
         default=TagVisibility.PUBLIC,
         index=True,
     )
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -18,3 +18,30 @@ class BadUserInput(QuireError):
 
 class NotFound(QuireError):
     code = "NOT_FOUND"
+
+
+class Rejected(Exception):
+    """A write refused for reasons the editor can act on; nothing was written.
+
+    Mutations turn it into `errors: [{field, code, message}]` in their payload."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        current_version: int | None = None,
+        changed_fields: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.errors = [(field, code, message)]
+        self.current_version = current_version
+        self.changed_fields = changed_fields
+
+    @classmethod
+    def invalid(cls, problems: list[tuple[str, str]]) -> "Rejected":
+        """Every (field, message) validation failure at once, so a form can mark them all."""
+        rejected = cls("invalid", problems[0][1], field=problems[0][0])
+        rejected.errors = [(field, "invalid", message) for field, message in problems]
+        return rejected

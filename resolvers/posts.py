@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
-from models import Author, Post, PostAuthor, PostTag, Tag
+from models import Author, Post, PostAuthor, PostSlug, PostTag, Tag
 from resolvers.context import Context
 from resolvers.filters import PostFilter, ensure_known_slugs, post_filter_clause
 from resolvers.pagination import (
@@ -144,6 +144,12 @@ async def facet_counts(
 async def get_post(
     ctx: Context, *, post_id: int | None = None, slug: str | None = None
 ) -> Post | None:
-    condition = Post.id == post_id if post_id is not None else Post.slug == slug
+    """By id or slug; a slug the post had before a rename still finds it (the answer carries the
+    current slug, so a frontend can redirect)."""
+    if post_id is not None:
+        condition = Post.id == post_id
+    else:
+        former = select(PostSlug.post_id).where(PostSlug.slug == slug).scalar_subquery()
+        condition = or_(Post.slug == slug, Post.id == former)
     async with ctx.session() as session:
         return await session.scalar(select(Post).where(condition, post_is_visible(ctx.now)))

@@ -5,6 +5,7 @@ from enum import Enum
 import strawberry
 
 from models import PostLevel as PostLevelValue
+from models import PostStatus as PostStatusValue
 
 
 @strawberry.enum(description="How much background a post expects from its reader.")
@@ -20,3 +21,12 @@ class PostLevel(Enum):
 class OrderDirection(Enum):
     ASC = strawberry.enum_value("asc", description="Smallest, earliest or A first.")
     DESC = strawberry.enum_value("desc", description="Largest, latest or Z first.")
+
+
+@strawberry.enum(description="Where a post is in its life.")
+class PostStatus(Enum):
+    DRAFT = strawberry.enum_value(PostStatusValue.DRAFT, description="Only editors see it.")
+    SCHEDULED = strawberry.enum_value(
+        PostStatusValue.SCHEDULED, description="Goes live by itself at `publishedAt`."
+    )
+    PUBLISHED = strawberry.enum_value(PostStatusValue.PUBLISHED, description="Live.")

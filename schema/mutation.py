@@ -9,6 +9,7 @@ import strawberry
 from resolvers import accounts
 from schema.context import Info
 from schema.payloads import UserError, UserErrorCode
+from schema.post_mutations import PostMutations
 from schema.viewer import Viewer
 
 
@@ -38,7 +39,7 @@ def _failed_login(code: UserErrorCode, message: str) -> LoginPayload:
 
 
 @strawberry.type(description="Change content and sessions. Every mutation is one transaction.")
-class Mutation:
+class Mutation(PostMutations):
     @strawberry.mutation(
         description="Exchange an editor's email and password for a session token. The answer "
         "is the same for an unknown email and a wrong password."

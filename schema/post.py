@@ -13,7 +13,7 @@ from resolvers.pagination import PageRequest, check_cursors
 from resolvers.posts import PostFacet, PostQuery
 from schema.connection import Connection, LazyPage
 from schema.context import Info
-from schema.enums import PostLevel
+from schema.enums import PostLevel, PostStatus
 from schema.inputs import PostFilter, PostOrder, post_filter, post_order
 
 if TYPE_CHECKING:
@@ -59,6 +59,10 @@ class Post(relay.Node):
     meta_description: str | None = strawberry.field(
         description="Description for search engines, if set."
     )
+    status: PostStatus = strawberry.field(description="Draft, scheduled or published.")
+    version: int = strawberry.field(
+        description="Changes on every write; send it back with updates so no edit is lost."
+    )
 
     @classmethod
     def from_model(cls, model: PostModel) -> "Post":
@@ -85,6 +89,8 @@ class Post(relay.Node):
             canonical_url=model.canonical_url,
             meta_title=model.meta_title,
             meta_description=model.meta_description,
+            status=PostStatus(model.status),
+            version=model.version,
         )
 
     @strawberry.field(description="Authors in byline order.")

@@ -46,3 +46,16 @@ async def test_downgrade_to_base_and_upgrade_again_round_trips(
             assert await connection.run_sync(_drift) == []
     finally:
         await cleanup()
+
+
+async def test_sqlite_tables_keep_autoincrement_through_every_migration(tmp_path: Path) -> None:
+    """Batch migrations rebuild SQLite tables; ids of deleted rows must still never come back."""
+    database, cleanup = await create_database("sqlite", tmp_path)
+    try:
+        async with database.engine.connect() as connection:
+            rows = await connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%'"
+            )
+            assert {"posts", "authors", "tags", "editors", "api_tokens"} <= set(rows.scalars())
+    finally:
+        await cleanup()

@@ -1,0 +1,425 @@
+"""Writing posts: create, update, publish, unpublish and delete, with permissions, validation,
+optimistic versions, revisions, slug history and idempotent creates.
+
+Every function runs inside the caller's transaction and raises `Rejected` before writing
+anything the caller would have to undo; the caller's rollback covers the rest.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Author,
+    EditorRole,
+    IdempotencyKey,
+    Post,
+    PostAuthor,
+    PostLevel,
+    PostRevision,
+    PostSlug,
+    PostStatus,
+    PostTag,
+    Tag,
+)
+from resolvers.accounts import Viewer
+from resolvers.content import render_body, slugify
+from resolvers.errors import Rejected
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+# Editable scalar fields and their length limits (None: no limit beyond the column's type).
+FIELDS: dict[str, int | None] = {
+    "title": 300,
+    "slug": 300,
+    "excerpt": 2_000,
+    "body": 500_000,
+    "level": None,
+    "featured": None,
+    "feature_image_url": 2_000,
+    "feature_image_alt": 500,
+    "language": 35,
+    "canonical_url": 2_000,
+    "meta_title": 300,
+    "meta_description": 500,
+}
+URL_FIELDS = ("feature_image_url", "canonical_url")
+REQUIRED = ("title", "body", "language", "featured")
+EXCERPT_LENGTH = 300
+
+
+@dataclass
+class PostChanges:
+    """What a create or update sends: only the keys present in `values` change; None clears."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    author_ids: list[int] | None = None
+    tag_ids: list[int] | None = None
+    tag_names: list[str] | None = None
+
+
+def require_viewer(viewer: Viewer | None) -> Viewer:
+    if viewer is None:
+        raise Rejected("unauthenticated", "Log in to change content.")
+    return viewer
+
+
+def _is_manager(viewer: Viewer) -> bool:
+    return viewer.role in (EditorRole.EDITOR, EditorRole.ADMIN)
+
+
+def _owns(viewer: Viewer, post: Post) -> bool:
+    return viewer.editor_id is not None and post.owner_id == viewer.editor_id
+
+
+def check_may_edit(viewer: Viewer, post: Post) -> None:
+    if _is_manager(viewer):
+        return
+    if not _owns(viewer, post):
+        raise Rejected("forbidden", "You may only change your own posts.", field="id")
+    if viewer.role is EditorRole.CONTRIBUTOR and post.status is not PostStatus.DRAFT:
+        raise Rejected("forbidden", "Contributors may only change drafts.", field="id")
+
+
+def check_may_publish(viewer: Viewer, post: Post) -> None:
+    if viewer.role is EditorRole.CONTRIBUTOR:
+        raise Rejected("forbidden", "Contributors may not publish; ask an editor.", field="id")
+    check_may_edit(viewer, post)
+
+
+async def create_post(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    changes: PostChanges,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Post:
+    actor = _actor(viewer)
+    if idempotency_key is not None:
+        earlier = await session.scalar(
+            select(IdempotencyKey.result_id).where(
+                IdempotencyKey.actor == actor,
+                IdempotencyKey.operation == "createPost",
+                IdempotencyKey.key == idempotency_key,
+            )
+        )
+        if earlier is not None and (post := await session.get(Post, earlier)) is not None:
+            return post
+    values = {"featured": False, "language": "en", "body": "", **changes.values}
+    _validate(values, creating=True)
+    values["slug"] = await _unique_slug(session, values.get("slug"), values["title"], None)
+    values.setdefault("excerpt", None)
+    if values["excerpt"] is None:
+        values["excerpt"] = default_excerpt(values["body"])
+    post = Post(
+        **values,
+        **_rendered(values["body"]),
+        status=PostStatus.DRAFT,
+        owner_id=viewer.editor_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(post)
+    await session.flush()
+    author_ids = changes.author_ids
+    if author_ids is None:
+        author_ids = [viewer.author_id] if viewer.author_id is not None else []
+    await _set_links(session, viewer, post.id, author_ids, changes.tag_ids, changes.tag_names)
+    await _record_revision(session, post, viewer, now)
+    if idempotency_key is not None:
+        session.add(
+            IdempotencyKey(
+                actor=actor, operation="createPost", key=idempotency_key, result_id=post.id
+            )
+        )
+    return post
+
+
+async def update_post(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    post_id: int,
+    version: int,
+    changes: PostChanges,
+    now: datetime,
+) -> Post:
+    post = await _load(session, post_id)
+    check_may_edit(viewer, post)
+    values = dict(changes.values)
+    _validate(values, creating=False)
+    if "slug" in values and values["slug"] != post.slug:
+        values["slug"] = await _unique_slug(session, values["slug"], post.title, post.id)
+        await _remember_slug(session, post, values["slug"])
+    if "body" in values:
+        values.update(_rendered(values["body"]))
+        if "excerpt" not in values and post.excerpt == default_excerpt(post.body):
+            values["excerpt"] = default_excerpt(values["body"])
+    if "excerpt" in values and values["excerpt"] is None:
+        values["excerpt"] = default_excerpt(values.get("body", post.body))
+    await _write(session, post, version, values, now)
+    if changes.author_ids is not None or changes.tag_ids is not None or changes.tag_names:
+        await _set_links(
+            session, viewer, post.id, changes.author_ids, changes.tag_ids, changes.tag_names
+        )
+    await _record_revision(session, post, viewer, now)
+    return post
+
+
+async def publish_post(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    post_id: int,
+    version: int,
+    at: datetime | None,
+    now: datetime,
+) -> Post:
+    """Publish now, or schedule for `at`: readers see it from that instant, no job needed."""
+    post = await _load(session, post_id)
+    check_may_publish(viewer, post)
+    when = at or now
+    if when.tzinfo is None:
+        raise Rejected("invalid", "`at` needs a time zone.", field="at")
+    status = PostStatus.SCHEDULED if when > now else PostStatus.PUBLISHED
+    await _write(session, post, version, {"status": status, "published_at": when}, now)
+    await _record_revision(session, post, viewer, now)
+    return post
+
+
+async def unpublish_post(
+    session: AsyncSession, *, viewer: Viewer, post_id: int, version: int, now: datetime
+) -> Post:
+    post = await _load(session, post_id)
+    check_may_publish(viewer, post)
+    await _write(session, post, version, {"status": PostStatus.DRAFT, "published_at": None}, now)
+    await _record_revision(session, post, viewer, now)
+    return post
+
+
+async def delete_post(session: AsyncSession, *, viewer: Viewer, post_id: int, version: int) -> None:
+    post = await _load(session, post_id)
+    check_may_edit(viewer, post)
+    result = await session.execute(delete(Post).where(Post.id == post_id, Post.version == version))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        await _conflict(session, post, version)
+
+
+def default_excerpt(body: str) -> str | None:
+    """The first sentences of the body's text, up to about 300 characters."""
+    text = re.sub(r"```.*?```", " ", body, flags=re.DOTALL)
+    text = re.sub(r"^#+\s.*$", " ", text, flags=re.MULTILINE)  # headings
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images
+    text = re.sub(r"[*_`>#-]+", " ", text)
+    text = " ".join(text.split())
+    if not text:
+        return None
+    excerpt = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if excerpt and len(excerpt) + len(sentence) > EXCERPT_LENGTH:
+            break
+        excerpt = f"{excerpt} {sentence}".strip()
+    return excerpt[:EXCERPT_LENGTH]
+
+
+def snapshot(post: Post) -> dict[str, Any]:
+    """The editable fields of a post as JSON-friendly values, for revisions and diffs."""
+    data = {name: getattr(post, name) for name in FIELDS}
+    data["status"] = post.status.value
+    data["published_at"] = post.published_at.isoformat() if post.published_at else None
+    data["level"] = post.level.value if post.level else None
+    return data
+
+
+async def _write(
+    session: AsyncSession, post: Post, version: int, values: dict[str, Any], now: datetime
+) -> None:
+    """Apply `values` only if nobody wrote since `version` (compare-and-set on the row)."""
+    result = await session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.version == version)
+        .values(**values, version=Post.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        await _conflict(session, post, version)
+    await session.refresh(post)
+
+
+async def _conflict(session: AsyncSession, post: Post, seen: int) -> NoReturn:
+    await session.refresh(post)
+    before = await session.scalar(
+        select(PostRevision.fields).where(
+            PostRevision.post_id == post.id, PostRevision.version == seen
+        )
+    )
+    now = snapshot(post)
+    changed = tuple(sorted(k for k in now if before is None or before.get(k) != now[k]))
+    raise Rejected(
+        "conflict",
+        f"This post changed since version {seen}; it is at version {post.version} now. "
+        "Reload it, reapply your edit and save again.",
+        field="version",
+        current_version=post.version,
+        changed_fields=changed,
+    )
+
+
+async def _load(session: AsyncSession, post_id: int) -> Post:
+    post = await session.get(Post, post_id)
+    if post is None:
+        raise Rejected("not_found", "There is no post with this ID.", field="id")
+    return post
+
+
+def _validate(values: dict[str, Any], *, creating: bool) -> None:
+    problems: list[tuple[str, str]] = []
+    for name in REQUIRED:
+        if (creating and name not in values) or (name in values and values[name] is None):
+            problems.append((name, f"`{name}` is required."))
+    for name, limit in FIELDS.items():
+        value = values.get(name)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            problems.append((name, f"`{name}` is limited to {limit} characters."))
+    title = values.get("title")
+    if isinstance(title, str) and not title.strip():
+        problems.append(("title", "`title` must not be blank."))
+    slug = values.get("slug")
+    if slug is not None and not SLUG.fullmatch(slug):
+        problems.append(("slug", "Slugs use lowercase letters, digits and single hyphens."))
+    language = values.get("language")
+    if language is not None and not LANGUAGE.fullmatch(language):
+        problems.append(("language", "`language` must be a BCP 47 code such as en or pt-BR."))
+    for name in URL_FIELDS:
+        url = values.get(name)
+        if url is not None and not _is_web_url(url):
+            problems.append((name, f"`{name}` must be an http or https URL."))
+    if values.get("level") is not None and not isinstance(values["level"], PostLevel):
+        problems.append(("level", "Unknown level."))
+    if problems:
+        raise Rejected.invalid([(_camel(name), message) for name, message in problems])
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
+
+
+async def _unique_slug(
+    session: AsyncSession, wanted: str | None, title: str, post_id: int | None
+) -> str:
+    """`wanted` if it is free (refused otherwise); else the title's slug made unique."""
+    if wanted is not None:
+        if await _slug_taken(session, wanted, post_id):
+            raise Rejected("invalid", f"The slug {wanted!r} is taken.", field="slug")
+        return wanted
+    base = slugify(title)[:280] or "post"
+    candidate, number = base, 1
+    while await _slug_taken(session, candidate, post_id):
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+async def _slug_taken(session: AsyncSession, slug: str, post_id: int | None) -> bool:
+    current = await session.scalar(select(Post.id).where(Post.slug == slug))
+    former = await session.scalar(select(PostSlug.post_id).where(PostSlug.slug == slug))
+    return any(owner is not None and owner != post_id for owner in (current, former))
+
+
+async def _remember_slug(session: AsyncSession, post: Post, new_slug: str) -> None:
+    await session.execute(delete(PostSlug).where(PostSlug.slug == new_slug))
+    if not await session.scalar(select(func.count()).where(PostSlug.slug == post.slug)):
+        await session.execute(insert(PostSlug).values(slug=post.slug, post_id=post.id))
+
+
+def _rendered(body: str) -> dict[str, Any]:
+    rendered = render_body(body)
+    return {
+        "html": rendered.html,
+        "reading_time": rendered.reading_time,
+        "includes_code": rendered.includes_code,
+    }
+
+
+async def _set_links(
+    session: AsyncSession,
+    viewer: Viewer,
+    post_id: int,
+    author_ids: list[int] | None,
+    tag_ids: list[int] | None,
+    tag_names: list[str] | None,
+) -> None:
+    if author_ids is not None:
+        found = set(await session.scalars(select(Author.id).where(Author.id.in_(author_ids))))
+        if missing := [a for a in author_ids if a not in found]:
+            raise Rejected("not_found", f"No author with ID {missing[0]}.", field="authorIds")
+        await session.execute(delete(PostAuthor).where(PostAuthor.post_id == post_id))
+        for position, author_id in enumerate(dict.fromkeys(author_ids)):
+            session.add(PostAuthor(post_id=post_id, author_id=author_id, position=position))
+    if tag_ids is None and tag_names is None:
+        return
+    ids = list(tag_ids or [])
+    found = set(await session.scalars(select(Tag.id).where(Tag.id.in_(ids))))
+    if missing := [t for t in ids if t not in found]:
+        raise Rejected("not_found", f"No tag with ID {missing[0]}.", field="tagIds")
+    for name in tag_names or []:
+        ids.append(await _tag_named(session, viewer, name))
+    await session.execute(delete(PostTag).where(PostTag.post_id == post_id))
+    for position, tag_id in enumerate(dict.fromkeys(ids)):
+        session.add(PostTag(post_id=post_id, tag_id=tag_id, position=position))
+    await session.flush()
+
+
+async def _tag_named(session: AsyncSession, viewer: Viewer, name: str) -> int:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Rejected("invalid", "Tag names need 1 to 200 characters.", field="tagNames")
+    existing = await session.scalar(select(Tag.id).where(func.lower(Tag.name) == name.lower()))
+    if existing is not None:
+        return existing
+    if viewer.role is EditorRole.CONTRIBUTOR:
+        raise Rejected("forbidden", f"Contributors may not create tags ({name}).", field="tagNames")
+    slug, number = slugify(name) or "tag", 1
+    while await session.scalar(select(Tag.id).where(Tag.slug == slug)):
+        number += 1
+        slug = f"{slugify(name) or 'tag'}-{number}"
+    tag = Tag(name=name, slug=slug)
+    session.add(tag)
+    await session.flush()
+    return tag.id
+
+
+async def _record_revision(
+    session: AsyncSession, post: Post, viewer: Viewer, now: datetime
+) -> None:
+    session.add(
+        PostRevision(
+            post_id=post.id,
+            version=post.version,
+            title=post.title,
+            excerpt=post.excerpt,
+            body=post.body,
+            fields=snapshot(post),
+            editor_id=viewer.editor_id,
+            actor=viewer.name,
+            created_at=now,
+        )
+    )
+    await session.flush()
+
+
+def _actor(viewer: Viewer) -> str:
+    return f"editor:{viewer.editor_id}" if viewer.editor_id else f"token:{viewer.token_id}"
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
