@@ -52,6 +52,9 @@ def serve(
         workers=workers or settings.workers,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        # Client addresses come from the connection, or QUIRE_TRUSTED_PROXY_HEADER: never from
+        # an X-Forwarded-For that uvicorn would otherwise trust on loopback connections.
+        proxy_headers=False,
     )
 
 

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -30,6 +32,7 @@ from app.settings import Settings
 from resolvers import accounts
 from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
+from schema.errors import UNAVAILABLE_MESSAGE
 from schema.limits import brace_nesting
 
 logger = logging.getLogger("quire.access")
@@ -89,7 +92,7 @@ class GraphQLEndpoint:
         operation_name: str | None = None
         codes: list[str] = []
         try:
-            if request.method == "GET" and "query" not in request.query_params:
+            if request.method in ("GET", "HEAD") and "query" not in request.query_params:
                 return await self._browser_page(request)
             media_type = _negotiate(request.headers.get("accept"))
             try:
@@ -102,6 +105,12 @@ class GraphQLEndpoint:
         except RequestError as error:  # not even a media type we can answer with
             codes = [error.code]
             response = _error_response(error, JSON)
+        except Exception:  # a bug: mask it, keep the trace in the log under the request id
+            logger.exception("unexpected error (request %s)", state.request_id)
+            codes = ["INTERNAL_SERVER_ERROR"]
+            masked = _error("Internal server error.", "INTERNAL_SERVER_ERROR")
+            masked["extensions"]["requestId"] = state.request_id
+            response = _respond({"errors": [masked]}, 500, JSON, {})
         response.headers["x-request-id"] = state.request_id
         self._record(request, response, state, operation_name, codes, started, stats.sql_statements)
         return response
@@ -122,7 +131,7 @@ class GraphQLEndpoint:
         raise RequestError(400, "Missing `query` parameter.")
 
     async def _read(self, request: Request) -> Operation:
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             params = request.query_params
             return _operation(
                 {
@@ -157,11 +166,14 @@ class GraphQLEndpoint:
         if declared.isdigit() and int(declared) > limit:
             raise too_large
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+        except ClientDisconnect:
+            raise RequestError(400, "The client went away before sending the body.") from None
         return b"".join(chunks)
 
     async def _execute(
@@ -169,7 +181,7 @@ class GraphQLEndpoint:
     ) -> tuple[Response, list[str]]:
         # Over POST every operation type is allowed and the schema validates it (there are no
         # subscriptions, so those fail validation); over GET only queries may run.
-        allowed = {OperationType.QUERY} if request.method == "GET" else set(OperationType)
+        allowed = {OperationType.QUERY} if request.method != "POST" else set(OperationType)
         if brace_nesting(operation.query) > MAX_NESTING:
             too_deep = {"errors": [_error("The document nests too deeply.", "QUERY_TOO_COMPLEX")]}
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
@@ -239,17 +251,25 @@ class GraphQLEndpoint:
         )
         if scheme.lower() != "bearer" or not secret.strip() or len(secret) > 200:
             raise unauthenticated
-        async with request.app.state.session_factory() as session:
-            viewer = await accounts.viewer_for_token(session, secret.strip(), now=datetime.now(UTC))
+        try:
+            async with request.app.state.session_factory() as session:
+                viewer = await accounts.viewer_for_token(
+                    session, secret.strip(), now=datetime.now(UTC)
+                )
+        except (DBAPIError, SQLAlchemyTimeoutError, OSError):
+            raise RequestError(
+                503, UNAVAILABLE_MESSAGE, {"retry-after": "1"}, code="SERVICE_UNAVAILABLE"
+            ) from None
         if viewer is None:
             raise unauthenticated
         return viewer
 
     def _client_key(self, request: Request) -> str:
         header = self.settings.trusted_proxy_header
-        if header and (forwarded := request.headers.get(header)):
-            # The proxy appends the address it saw; anything before it is client-supplied.
-            return "ip:" + forwarded.split(",")[-1].strip()
+        if header and (lines := request.headers.getlist(header)):
+            # The proxy appends the address it saw (to the last line, or as a new line);
+            # anything before it is client-supplied.
+            return "ip:" + ",".join(lines).split(",")[-1].strip()
         return "ip:" + (request.client.host if request.client else "unknown")
 
     def _record(

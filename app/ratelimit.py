@@ -28,7 +28,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError, TimeoutError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger("quire.ratelimit")
 
@@ -190,7 +190,7 @@ class RedisRateLimiter:
                 keys=[self._prefix + key],
                 args=[self._capacity, repr(self._rate), cost, _EXPIRY_MARGIN_MS],
             )
-        except (ConnectionError, TimeoutError) as error:
+        except RedisError as error:  # unreachable, read-only replica, OOM...: fall back
             self._redis_down_until = time.monotonic() + _RETRY_REDIS_AFTER_SECONDS
             self._warn_unreachable(error)
             return await self._fallback.take(key, cost)

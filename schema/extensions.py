@@ -1,6 +1,5 @@
 """Request-wide checks that run before validation."""
 
-import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
@@ -25,10 +24,18 @@ from strawberry.extensions import SchemaExtension
 from resolvers.context import Quota, RequestState
 from schema.limits import Limits, analyze
 
+MAX_CACHED_QUERY = 8_000  # characters; real queries are far smaller, padded ones aren't kept
+
 
 @lru_cache(maxsize=1024)
-def _parse(query: str, max_tokens: int) -> DocumentNode:
+def _cached_parse(query: str, max_tokens: int) -> DocumentNode:
     return parse(query, max_tokens=max_tokens)
+
+
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    if len(query) > MAX_CACHED_QUERY:
+        return parse(query, max_tokens=max_tokens)
+    return _cached_parse(query, max_tokens)
 
 
 class CachedParse(SchemaExtension):
@@ -64,7 +71,8 @@ class RejectUnsafeStrings(SchemaExtension):
         ):
             context.pre_execution_errors = [
                 GraphQLError(
-                    "Strings must be valid Unicode text without NUL characters.",
+                    "Strings must be valid Unicode text without NUL characters, and variables "
+                    f"may nest at most {MAX_VARIABLE_NESTING} levels.",
                     extensions={"code": "BAD_USER_INPUT"},
                 )
             ]
@@ -81,13 +89,25 @@ def is_unsafe_text(text: str) -> bool:
     return False
 
 
+MAX_VARIABLE_NESTING = 32
+
+
 def _unsafe_value(value: Any) -> bool:
-    if isinstance(value, str):
-        return is_unsafe_text(value)
-    if isinstance(value, dict):
-        return any(_unsafe_value(k) or _unsafe_value(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_unsafe_value(item) for item in value)
+    """True for unsafe text anywhere in `value`, or nesting deeper than any input type allows.
+    Iterative, so a variable nested thousands deep cannot exhaust the stack."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_VARIABLE_NESTING:
+            return True
+        if isinstance(item, str):
+            if is_unsafe_text(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend((key, depth + 1) for key in item)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
     return False
 
 
@@ -191,14 +211,11 @@ class ValidationRules:
         if query in self._cache:
             self._cache.move_to_end(query)
             return self._cache[query]
-        errors = validate(schema, document, self.rules)
-        if not self.introspection:
-            # Without introspection, "Did you mean ...?" would leak the schema field by field.
-            errors = [GraphQLError(_SUGGESTION.sub("", e.message), nodes=e.nodes) for e in errors]
+        # Without introspection, "Did you mean ...?" would leak the schema field by field.
+        errors = validate(schema, document, self.rules, hide_suggestions=not self.introspection)
+        if len(query) > MAX_CACHED_QUERY:
+            return errors
         self._cache[query] = errors
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return errors
-
-
-_SUGGESTION = re.compile(r" Did you mean .*\?$")

@@ -29,6 +29,8 @@ from graphql.language import DocumentNode
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 ParentType = GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType
+INTROSPECTION_ROOTS = {"__schema", "__type"}
+MAX_INTROSPECTION_DEPTH = 16  # graphql-core's full introspection query needs 15
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,20 @@ class Analysis:
     aliases: int
     root_fields: int
     cost: int
+    # `__schema`/`__type` answer from the schema, not the database, but a response can still be
+    # made huge with aliases: they are allowed once per request, without aliases inside.
+    introspection_roots: int = 0
+    introspection_aliases: int = 0
+    introspection_depth: int = 0
 
     def violation(self, limits: Limits) -> str | None:
         """The first limit this operation exceeds, as a message for the client."""
+        if self.introspection_roots > 1:
+            return "Ask for `__schema` or `__type` at most once per request."
+        if self.introspection_aliases:
+            return "Aliases are not allowed inside `__schema` and `__type`."
+        if self.introspection_depth > MAX_INTROSPECTION_DEPTH:
+            return f"Introspection may nest at most {MAX_INTROSPECTION_DEPTH} levels."
         if self.depth > limits.max_depth:
             return f"Query depth {self.depth} exceeds the limit of {limits.max_depth}."
         if self.aliases > limits.max_aliases:
@@ -101,11 +114,28 @@ def analyze(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    walker = _Walker(schema, fragments, variables or {})
+    values = _with_defaults(operation, variables or {})
+    walker = _Walker(schema, fragments, values)
     stats = walker.selection_set(operation.selection_set, root)
     return Analysis(
-        depth=stats.depth, aliases=stats.aliases, root_fields=stats.fields, cost=stats.cost
+        depth=stats.depth,
+        aliases=stats.aliases,
+        root_fields=stats.fields,
+        cost=stats.cost,
+        introspection_roots=walker.introspection_roots,
+        introspection_aliases=walker.introspection.aliases,
+        introspection_depth=walker.introspection.depth,
     )
+
+
+def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]) -> dict[str, Any]:
+    """The variables the operation will run with: sent values, else declared defaults."""
+    values = dict(variables)
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in values and definition.default_value is not None:
+            values[name] = value_from_ast_untyped(definition.default_value)
+    return values
 
 
 class _Walker:
@@ -119,6 +149,9 @@ class _Walker:
         self.fragments = fragments
         self.variables = variables
         self.memo: dict[str, _Stats] = {}
+        self.introspection_roots = 0
+        self.introspection = _Stats()
+        self._shape_memo: dict[str, _Stats] = {}
 
     def selection_set(self, selection_set: SelectionSetNode, parent: ParentType) -> _Stats:
         total = _Stats()
@@ -145,6 +178,12 @@ class _Walker:
     def field(self, node: FieldNode, parent: ParentType) -> _Stats:
         aliases = 1 if node.alias else 0
         name = node.name.value
+        if name in INTROSPECTION_ROOTS:
+            self.introspection_roots += 1
+            if node.selection_set is not None:
+                inner = self._shape(node.selection_set)
+                self.introspection += _Stats(depth=inner.depth + 1, aliases=inner.aliases)
+            return _Stats(depth=1, aliases=aliases, fields=1)
         definition = None if isinstance(parent, GraphQLUnionType) else parent.fields.get(name)
         if definition is None or node.selection_set is None:  # scalars, enums, __typename
             return _Stats(depth=1, aliases=aliases, fields=1)
@@ -158,6 +197,25 @@ class _Walker:
             cost=multiplier * (1 + child.cost),
             fields=1,
         )
+
+    def _shape(self, selection_set: SelectionSetNode) -> _Stats:
+        """Depth and aliases of a selection, without types (used inside introspection)."""
+        total = _Stats()
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                inner = self._shape(selection.selection_set) if selection.selection_set else None
+                total += _Stats(
+                    depth=(inner.depth if inner else 0) + 1,
+                    aliases=(1 if selection.alias else 0) + (inner.aliases if inner else 0),
+                )
+            elif isinstance(selection, InlineFragmentNode):
+                total += self._shape(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in self._shape_memo:
+                    self._shape_memo[name] = self._shape(self.fragments[name].selection_set)
+                total += self._shape_memo[name]
+        return total
 
     def _multiplier(self, node: FieldNode, arguments: dict[str, Any]) -> int:
         values = {arg.name.value: self._value(arg.value) for arg in node.arguments or ()}
@@ -202,6 +260,8 @@ def brace_nesting(query: str) -> int:
         elif char == '"':
             if query.startswith('"""', index):
                 end = query.find('"""', index + 3)
+                while end != -1 and query[end - 1] == "\\":  # \""" is an escaped quote
+                    end = query.find('"""', end + 3)
                 index = length if end == -1 else end + 2
             else:
                 index += 1

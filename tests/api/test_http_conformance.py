@@ -183,3 +183,8 @@ async def test_when_execution_nulls_the_result_data_stays_null_with_200(
     body = response.json()
     assert body["data"] is None
     assert body["errors"][0]["path"] == ["posts"]
+
+
+async def test_head_requests_are_answered_like_get(client: GraphQLClient) -> None:
+    response = await client.http.head("/graphql", params={"query": "{ __typename }"})
+    assert response.status_code == 200

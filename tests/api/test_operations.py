@@ -93,6 +93,11 @@ async def test_the_pool_survives_a_database_outage(demo_db: Database) -> None:
         assert "asyncpg" not in down.text and "127.0.0.1" not in down.text
         assert time.perf_counter() - started < 5, "requests during an outage must fail fast"
         assert (await client.http.get("/readyz")).status_code == 503
+        with_token = await client.http.post(
+            "/graphql", json=QUERY, headers={"authorization": "Bearer qt_anything"}
+        )
+        assert with_token.status_code == 503
+        assert with_token.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
 
         await proxy.start()  # the database is back on the same port
         for _ in range(20):

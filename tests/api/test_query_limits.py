@@ -74,3 +74,59 @@ async def test_a_document_with_too_many_tokens_is_refused(client: GraphQLClient)
     error = (await client.post(query))["errors"][0]
     assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
     assert "tokens" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "{ __schema { " + " ".join(f"a{i}: types {{ name }}" for i in range(3)) + " } }",
+            "Aliases",
+        ),
+        ("{ __schema { queryType { name } } s2: __schema { types { name } } }", "at most once"),
+        (
+            "{ __schema { types { fields { type { "
+            + "ofType { " * 14
+            + "name"
+            + " }" * 14
+            + " } } } } }",
+            "Introspection may nest",
+        ),
+    ],
+)
+async def test_introspection_cannot_be_used_to_bypass_the_limits(
+    client: GraphQLClient, query: str, message: str
+) -> None:
+    error = (await client.post(query))["errors"][0]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert message in error["message"]
+
+
+async def test_the_full_introspection_query_graphiql_sends_is_accepted(
+    client: GraphQLClient,
+) -> None:
+    from graphql import get_introspection_query
+
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True)
+    body = await client.post(query)
+    assert "errors" not in body
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_a_page_size_from_a_variable_default_is_costed(client: GraphQLClient) -> None:
+    query = (
+        "query($n: Int = 100) { posts(first: $n) { nodes { authors "
+        "{ posts(first: $n) { nodes { id } } } } } }"
+    )
+    error = (await client.post(query))["errors"][0]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_variables_nested_hundreds_deep_are_refused_cleanly(client: GraphQLClient) -> None:
+    body = '{"query": "{ __typename }", "variables": {"x": ' + "[" * 500 + "]" * 500 + "}}"
+    response = await client.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "recursion" not in error["message"]

@@ -62,3 +62,10 @@ def test_reading_time_grows_with_length_and_is_at_least_one_minute() -> None:
 )
 def test_slugify_makes_lowercase_hyphenated_ascii(title: str, slug: str) -> None:
     assert slugify(title) == slug
+
+
+def test_brace_nesting_skips_escaped_quotes_inside_block_strings() -> None:
+    from schema.limits import brace_nesting
+
+    query = '{ post(slug: """x\\""" still inside """) ' + "{a" * 100 + "}" * 100 + " }"
+    assert brace_nesting(query) > 100
