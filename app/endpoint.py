@@ -41,6 +41,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _UNAVAILABLE = {"SERVICE_UNAVAILABLE", "TIMEOUT"}
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 MAX_NESTING = 64  # brackets of any kind; far beyond any sensible query or filter
 
 
@@ -214,6 +215,10 @@ class GraphQLEndpoint:
             return _respond(timeout, 503, media_type, {"retry-after": "1"}), ["TIMEOUT"]
 
         errors = [error.formatted for error in result.errors or []]
+        if not self.settings.introspection:
+            # Variable coercion suggests enum values and fields too; they would leak the schema.
+            for formatted in errors:
+                formatted["message"] = _SUGGESTION.sub("", formatted["message"])
         codes = [str((e.get("extensions") or {}).get("code", "")) for e in errors]
         body: dict[str, Any] = {"data": result.data} if result.data is not None else {}
         if errors:

@@ -128,3 +128,13 @@ async def test_postgresql_sessions_carry_the_statement_timeout(demo_db: Database
         async with client.engine.connect() as connection:
             result = await connection.exec_driver_sql("SHOW statement_timeout")
             assert result.scalar() == "1234ms"
+
+
+async def test_without_introspection_variable_errors_suggest_nothing(demo_db: Database) -> None:
+    query = "query($f: PostFilter) { posts(filter: $f) { totalCount } }"
+    async for client in serve(demo_db, introspection=False):
+        body = await client.post(query, {"f": {"levels": ["BEGINER"]}})
+        assert "Did you mean" not in body["errors"][0]["message"]
+    async for client in serve(demo_db):
+        body = await client.post(query, {"f": {"levels": ["BEGINER"]}})
+        assert "Did you mean" in body["errors"][0]["message"]
