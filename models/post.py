@@ -50,8 +50,11 @@ class Post(Timestamped, Base):
     excerpt: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str] = mapped_column(Text, default="")
+    # No index on status alone: nearly every post is published, and SQLite's planner would pick
+    # it over (published_at, id) and sort every visible post for each page (measured: 0.97 s vs
+    # 0.5 ms for the home page at 100k posts).
     status: Mapped[PostStatus] = mapped_column(
-        _enum(PostStatus, "post_status"), default=PostStatus.DRAFT, index=True
+        _enum(PostStatus, "post_status"), default=PostStatus.DRAFT
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     level: Mapped[PostLevel | None] = mapped_column(_enum(PostLevel, "post_level"), index=True)
