@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import event
@@ -26,6 +26,16 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DEMO_POSTS = 110
+
+
+def missing_service(reason: str) -> NoReturn:
+    """Skip a test whose server or tool is missing, with the reason shown, except in CI,
+    where every service is required and its absence fails the run."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
+    pytest.skip(reason)
+
+
 DEMO_SEED = 7
 
 
@@ -36,10 +46,9 @@ async def _postgres_admin() -> AsyncEngine:
             pass
     except Exception as error:  # any connection failure means "no server here"
         await engine.dispose()
-        reason = f"PostgreSQL unreachable at {make_url(POSTGRES_URL).render_as_string()}: {error}"
-        if IN_CI:
-            pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
-        pytest.skip(reason)
+        missing_service(
+            f"PostgreSQL unreachable at {make_url(POSTGRES_URL).render_as_string()}: {error}"
+        )
     return engine
 
 

@@ -33,7 +33,7 @@ from playwright.sync_api import (
 from sqlalchemy import select
 
 from models import Post
-from tests.conftest import DEMO_SEED, IN_CI, create_database
+from tests.conftest import DEMO_SEED, create_database, missing_service
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -88,10 +88,7 @@ class Visit:
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)"
-        if IN_CI:
-            pytest.fail(f"{reason}: required when CI=true", pytrace=False)
-        pytest.skip(reason)
+        missing_service(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)")
     return CHROMIUM
 
 
