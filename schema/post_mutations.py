@@ -149,6 +149,10 @@ def _ids(values: Any, type_name: str, argument: str) -> list[int] | None:
     return [parse_id(value, expected=type_name, argument=argument)[1] for value in values]
 
 
+def _post_id(value: str) -> int:
+    return parse_id(value, expected="Post")[1]
+
+
 def _errors(rejected: Rejected) -> list[PostError]:
     return [
         PostError(
@@ -215,7 +219,7 @@ class PostMutations:
             lambda session, viewer: post_editing.update_post(
                 session,
                 viewer=viewer,
-                post_id=parse_id(id, expected="Post")[1],
+                post_id=_post_id(id),
                 version=version,
                 changes=_changes(input),
                 now=info.context.now,
@@ -239,7 +243,7 @@ class PostMutations:
             lambda session, viewer: post_editing.publish_post(
                 session,
                 viewer=viewer,
-                post_id=parse_id(id, expected="Post")[1],
+                post_id=_post_id(id),
                 version=version,
                 at=at,
                 now=info.context.now,
@@ -253,7 +257,7 @@ class PostMutations:
             lambda session, viewer: post_editing.unpublish_post(
                 session,
                 viewer=viewer,
-                post_id=parse_id(id, expected="Post")[1],
+                post_id=_post_id(id),
                 version=version,
                 now=info.context.now,
             ),
@@ -264,7 +268,7 @@ class PostMutations:
         ctx = info.context
         try:
             viewer = post_editing.require_viewer(ctx.viewer)
-            post_id = parse_id(id, expected="Post")[1]
+            post_id = _post_id(id)
             async with ctx.session() as session, session.begin():
                 await post_editing.delete_post(
                     session, viewer=viewer, post_id=post_id, version=version
