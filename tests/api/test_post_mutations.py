@@ -3,15 +3,12 @@ scheduling, permissions, validation, idempotency, slug history, and all-or-nothi
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from app.database import create_session_factory
-from models import EditorRole, Post, PostRevision
-from resolvers import accounts
+from models import Post, PostRevision
 from tests.api.conftest import GraphQLClient
+from tests.api.editors import Editor, count_rows, make_team
 from tests.conftest import Database
 
 POST_FIELDS = "id slug title excerpt body html status version publishedAt readingTime includesCode"
@@ -35,54 +32,9 @@ mutation($id: ID!, $version: Int!) {{
 BODY = "We moved the queue.\n\nIt was hard. Then it worked!\n\n```python\nprint('done')\n```\n"
 
 
-class Editor:
-    """An HTTP client logged in with one role."""
-
-    def __init__(self, client: GraphQLClient, token: str) -> None:
-        self.client = client
-        self.headers = {"authorization": f"Bearer {token}"}
-
-    async def run(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        response = await self.client.http.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=self.headers
-        )
-        body = response.json()
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return next(iter(data.values()))
-
-
-async def _editor(client: GraphQLClient, database: Database, role: EditorRole, name: str) -> Editor:
-    async with create_session_factory(database.engine)() as session, session.begin():
-        editor = await accounts.create_editor(
-            session,
-            email=f"{name}@example.com",
-            display_name=name,
-            password="long password 1",
-            role=role,
-        )
-        issued, _ = await accounts.login(
-            session,
-            email=editor.email,
-            password="long password 1",
-            now=datetime.now(UTC),
-            ttl=timedelta(hours=1),
-        ) or (None, None)
-    assert issued is not None
-    return Editor(client, issued.secret)
-
-
 @pytest.fixture
 async def team(scratch_client: GraphQLClient, scratch_db: Database) -> dict[str, Editor]:
-    return {
-        role.value: await _editor(scratch_client, scratch_db, role, role.value)
-        for role in EditorRole
-    }
-
-
-async def _count(database: Database, model: Any) -> int:
-    async with create_session_factory(database.engine)() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    return await make_team(scratch_client, scratch_db)
 
 
 async def test_a_created_post_is_a_rendered_draft_hidden_from_readers(
@@ -125,7 +77,7 @@ async def test_invalid_fields_are_all_reported_and_nothing_is_written(
         ("language", "INVALID"),
         ("canonicalUrl", "INVALID"),
     }
-    assert await _count(scratch_db, Post) == 0
+    assert await count_rows(scratch_db, Post) == 0
 
 
 async def test_a_failure_after_the_insert_rolls_the_whole_mutation_back(
@@ -137,8 +89,8 @@ async def test_a_failure_after_the_insert_rolls_the_whole_mutation_back(
     )
     assert result["errors"][0]["code"] == "NOT_FOUND"
     assert result["errors"][0]["field"] == "tagIds"
-    assert await _count(scratch_db, Post) == 0
-    assert await _count(scratch_db, PostRevision) == 0
+    assert await count_rows(scratch_db, Post) == 0
+    assert await count_rows(scratch_db, PostRevision) == 0
 
 
 async def test_updates_are_partial_and_null_clears(team: dict[str, Editor]) -> None:
@@ -173,7 +125,7 @@ async def test_two_concurrent_writers_one_wins_the_other_gets_conflict(
     assert conflict["currentVersion"] == 2
     assert conflict["changedFields"] in (["title"], ["body", "excerpt"])
     assert loser["post"] is None
-    assert await _count(scratch_db, PostRevision) == 2  # create + the one winning update
+    assert await count_rows(scratch_db, PostRevision) == 2  # create + the one winning update
 
     # The loser reloads and reapplies: both edits survive.
     retried = await editor.run(
@@ -236,7 +188,7 @@ async def test_a_retried_create_with_the_same_key_returns_the_first_post(
     first = await team["author"].run(CREATE, variables)
     second = await team["author"].run(CREATE, variables)
     assert first["post"]["id"] == second["post"]["id"]
-    assert await _count(scratch_db, Post) == 1
+    assert await count_rows(scratch_db, Post) == 1
 
 
 async def test_a_renamed_slug_still_finds_the_post(
@@ -258,10 +210,10 @@ async def test_delete_needs_the_current_version(
     await editor.run(UPDATE, {"id": post["id"], "version": 1, "input": {"title": "Doomed 2"}})
     stale = await editor.run(DELETE, {"id": post["id"], "version": 1})
     assert stale["errors"][0]["code"] == "CONFLICT"
-    assert await _count(scratch_db, Post) == 1
+    assert await count_rows(scratch_db, Post) == 1
     done = await editor.run(DELETE, {"id": post["id"], "version": 2})
     assert done == {"deletedId": post["id"], "errors": []}
-    assert await _count(scratch_db, Post) == 0
+    assert await count_rows(scratch_db, Post) == 0
 
 
 @pytest.mark.parametrize(
