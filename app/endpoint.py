@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -79,12 +79,14 @@ class GraphQLEndpoint:
         make_context: Callable[[Request, RequestState, Viewer | None], Context],
         metrics: Metrics,
         graphiql: Callable[[Request], Awaitable[Response]] | None,
+        clock: Callable[[], datetime],
     ) -> None:
         self.schema = schema
         self.settings = settings
         self.make_context = make_context
         self.metrics = metrics
         self.graphiql = graphiql
+        self.clock = clock
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -258,9 +260,7 @@ class GraphQLEndpoint:
             raise unauthenticated
         try:
             async with request.app.state.session_factory() as session:
-                viewer = await accounts.viewer_for_token(
-                    session, secret.strip(), now=datetime.now(UTC)
-                )
+                viewer = await accounts.viewer_for_token(session, secret.strip(), now=self.clock())
         except (DBAPIError, SQLAlchemyTimeoutError, OSError):
             raise RequestError(
                 503, UNAVAILABLE_MESSAGE, {"retry-after": "1"}, code="SERVICE_UNAVAILABLE"

@@ -1,7 +1,7 @@
 """The Starlette application factory: wires settings, database, schema guards, the GraphQL
 endpoint, GraphiQL, health probes, metrics and middleware together."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -27,8 +27,12 @@ from schema import build_schema
 from schema.limits import Limits
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> Starlette:
+    """The Starlette app. `clock` gives each request its "now" (tests move it; default: UTC now)."""
     settings = settings or get_settings()
+    now = clock or (lambda: datetime.now(UTC))
     configure_logging(level=settings.log_level, json=settings.json_logs)
     metrics = Metrics()
     limiter = (
@@ -92,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return Context(
             session_factory=request.app.state.session_factory,
             secret_key=settings.secret_key,
-            now=datetime.now(UTC),
+            now=now(),
             request=state,
             viewer=viewer,
             login=login,
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         make_context=make_context,
         metrics=metrics,
         graphiql=graphiql_page if settings.graphiql else None,
+        clock=now,
     )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),

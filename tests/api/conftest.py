@@ -1,6 +1,7 @@
 """An HTTP client for the app, as a frontend talks to it."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -46,12 +47,16 @@ class GraphQLClient:
         return error
 
 
-async def serve(database: Database, **settings: Any) -> AsyncIterator[GraphQLClient]:
-    """A client of a freshly created app over `database`, with extra settings if given."""
+async def serve(
+    database: Database, *, clock: Callable[[], datetime] | None = None, **settings: Any
+) -> AsyncIterator[GraphQLClient]:
+    """A client of a freshly created app over `database`, with extra settings if given, and
+    `clock` as the app's idea of now when given."""
     # The suite sends thousands of queries from one address; rate-limit tests opt back in.
     settings = {"rate_limit_enabled": False, "login_failure_delay_seconds": 0, **settings}
     app = create_app(
-        Settings(database_url=database.url, secret_key="test-secret", _env_file=None, **settings)
+        Settings(database_url=database.url, secret_key="test-secret", _env_file=None, **settings),
+        clock=clock,
     )
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
