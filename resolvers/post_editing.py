@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import (
     Author,
     EditorRole,
-    IdempotencyKey,
     Post,
     PostAuthor,
     PostLevel,
@@ -27,12 +25,12 @@ from models import (
     PostTag,
     Tag,
 )
+from resolvers import idempotency, named_editing, validation
 from resolvers.accounts import Viewer
-from resolvers.content import render_body, slugify
+from resolvers.content import render_body
 from resolvers.errors import Rejected
+from resolvers.permissions import is_manager
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 # Editable scalar fields and their length limits (None: no limit beyond the column's type).
 FIELDS: dict[str, int | None] = {
     "title": 300,
@@ -50,6 +48,13 @@ FIELDS: dict[str, int | None] = {
 }
 URL_FIELDS = ("feature_image_url", "canonical_url")
 REQUIRED = ("title", "body", "language", "featured")
+RULES = validation.Rules(
+    limits=FIELDS,
+    required=REQUIRED,
+    not_blank=("title",),
+    urls=URL_FIELDS,
+    languages=("language",),
+)
 EXCERPT_LENGTH = 300
 
 
@@ -63,22 +68,12 @@ class PostChanges:
     tag_names: list[str] | None = None
 
 
-def require_viewer(viewer: Viewer | None) -> Viewer:
-    if viewer is None:
-        raise Rejected("unauthenticated", "Log in to change content.")
-    return viewer
-
-
-def _is_manager(viewer: Viewer) -> bool:
-    return viewer.role in (EditorRole.EDITOR, EditorRole.ADMIN)
-
-
 def _owns(viewer: Viewer, post: Post) -> bool:
     return viewer.editor_id is not None and post.owner_id == viewer.editor_id
 
 
 def check_may_edit(viewer: Viewer, post: Post) -> None:
-    if _is_manager(viewer):
+    if is_manager(viewer):
         return
     if not _owns(viewer, post):
         raise Rejected("forbidden", "You may only change your own posts.", field="id")
@@ -100,17 +95,11 @@ async def create_post(
     now: datetime,
     idempotency_key: str | None = None,
 ) -> Post:
-    actor = _actor(viewer)
-    if idempotency_key is not None:
-        earlier = await session.scalar(
-            select(IdempotencyKey.result_id).where(
-                IdempotencyKey.actor == actor,
-                IdempotencyKey.operation == "createPost",
-                IdempotencyKey.key == idempotency_key,
-            )
-        )
-        if earlier is not None and (post := await session.get(Post, earlier)) is not None:
-            return post
+    earlier = await idempotency.earlier_result(
+        session, viewer=viewer, operation="createPost", key=idempotency_key
+    )
+    if earlier is not None and (post := await session.get(Post, earlier)) is not None:
+        return post
     values = {"featured": False, "language": "en", "body": "", **changes.values}
     _validate(values, creating=True)
     values["slug"] = await _unique_slug(session, values.get("slug"), values["title"], None)
@@ -133,12 +122,9 @@ async def create_post(
         author_ids = [viewer.author_id] if viewer.author_id is not None else []
     await _set_links(session, viewer, post.id, author_ids, changes.tag_ids, changes.tag_names)
     await _record_revision(session, post, viewer, now)
-    if idempotency_key is not None:
-        session.add(
-            IdempotencyKey(
-                actor=actor, operation="createPost", key=idempotency_key, result_id=post.id
-            )
-        )
+    idempotency.remember(
+        session, viewer=viewer, operation="createPost", key=idempotency_key, result_id=post.id
+    )
     return post
 
 
@@ -238,6 +224,11 @@ def snapshot(post: Post) -> dict[str, Any]:
     return data
 
 
+def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> tuple[str, ...]:
+    """Snapshot keys whose values differ; every key when there is nothing before."""
+    return tuple(sorted(k for k in after if before is None or before.get(k) != after[k]))
+
+
 async def _write(
     session: AsyncSession, post: Post, version: int, values: dict[str, Any], now: datetime
 ) -> None:
@@ -260,8 +251,7 @@ async def _conflict(session: AsyncSession, post: Post, seen: int) -> NoReturn:
             PostRevision.post_id == post.id, PostRevision.version == seen
         )
     )
-    now = snapshot(post)
-    changed = tuple(sorted(k for k in now if before is None or before.get(k) != now[k]))
+    changed = changed_fields(before, snapshot(post))
     raise Rejected(
         "conflict",
         f"This post changed since version {seen}; it is at version {post.version} now. "
@@ -280,52 +270,23 @@ async def _load(session: AsyncSession, post_id: int) -> Post:
 
 
 def _validate(values: dict[str, Any], *, creating: bool) -> None:
-    problems: list[tuple[str, str]] = []
-    for name in REQUIRED:
-        if (creating and name not in values) or (name in values and values[name] is None):
-            problems.append((name, f"`{name}` is required."))
-    for name, limit in FIELDS.items():
-        value = values.get(name)
-        if isinstance(value, str) and limit is not None and len(value) > limit:
-            problems.append((name, f"`{name}` is limited to {limit} characters."))
-    title = values.get("title")
-    if isinstance(title, str) and not title.strip():
-        problems.append(("title", "`title` must not be blank."))
-    slug = values.get("slug")
-    if slug is not None and not SLUG.fullmatch(slug):
-        problems.append(("slug", "Slugs use lowercase letters, digits and single hyphens."))
-    language = values.get("language")
-    if language is not None and not LANGUAGE.fullmatch(language):
-        problems.append(("language", "`language` must be a BCP 47 code such as en or pt-BR."))
-    for name in URL_FIELDS:
-        url = values.get(name)
-        if url is not None and not _is_web_url(url):
-            problems.append((name, f"`{name}` must be an http or https URL."))
+    problems = validation.problems(values, RULES, creating=creating)
     if values.get("level") is not None and not isinstance(values["level"], PostLevel):
         problems.append(("level", "Unknown level."))
-    if problems:
-        raise Rejected.invalid([(_camel(name), message) for name, message in problems])
-
-
-def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
+    validation.reject(problems)
 
 
 async def _unique_slug(
     session: AsyncSession, wanted: str | None, title: str, post_id: int | None
 ) -> str:
     """`wanted` if it is free (refused otherwise); else the title's slug made unique."""
-    if wanted is not None:
-        if await _slug_taken(session, wanted, post_id):
-            raise Rejected("invalid", f"The slug {wanted!r} is taken.", field="slug")
-        return wanted
-    base = slugify(title)[:280] or "post"
-    candidate, number = base, 1
-    while await _slug_taken(session, candidate, post_id):
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
+    return await validation.unique_slug(
+        wanted,
+        title,
+        taken=lambda slug: _slug_taken(session, slug, post_id),
+        fallback="post",
+        length=280,
+    )
 
 
 async def _slug_taken(session: AsyncSession, slug: str, post_id: int | None) -> bool:
@@ -387,11 +348,7 @@ async def _tag_named(session: AsyncSession, viewer: Viewer, name: str) -> int:
         return existing
     if viewer.role is EditorRole.CONTRIBUTOR:
         raise Rejected("forbidden", f"Contributors may not create tags ({name}).", field="tagNames")
-    slug, number = slugify(name) or "tag", 1
-    while await session.scalar(select(Tag.id).where(Tag.slug == slug)):
-        number += 1
-        slug = f"{slugify(name) or 'tag'}-{number}"
-    tag = Tag(name=name, slug=slug)
+    tag = Tag(name=name, slug=await named_editing.unique_slug(session, Tag, None, name, None))
     session.add(tag)
     await session.flush()
     return tag.id
@@ -414,12 +371,3 @@ async def _record_revision(
         )
     )
     await session.flush()
-
-
-def _actor(viewer: Viewer) -> str:
-    return f"editor:{viewer.editor_id}" if viewer.editor_id else f"token:{viewer.token_id}"
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

@@ -21,6 +21,9 @@ class Author(relay.Node):
     avatar_url: str | None = strawberry.field(description="Absolute URL of a portrait.")
     website: str | None = strawberry.field(description="The author's own site.")
     created_at: datetime = strawberry.field(description="When the profile was created.")
+    version: int = strawberry.field(
+        description="Changes on every write; send it back with updates so no edit is lost."
+    )
 
     @classmethod
     def from_model(cls, model: AuthorModel) -> "Author":
@@ -33,6 +36,7 @@ class Author(relay.Node):
             avatar_url=model.avatar_url,
             website=model.website,
             created_at=model.created_at,
+            version=model.version,
         )
 
     @strawberry.field(description="Number of published posts by this author.")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Post as PostModel
 from resolvers import post_editing
 from resolvers.errors import Rejected
+from resolvers.permissions import require_viewer
 from schema.context import Info
 from schema.enums import PostLevel
 from schema.node import parse_id
@@ -166,13 +167,13 @@ def _errors(rejected: Rejected) -> list[PostError]:
     ]
 
 
-async def _run(
+async def run_post_write(
     info: Info, write: Callable[[AsyncSession, Any], Awaitable[PostModel]]
 ) -> PostPayload:
     """One transaction: all of the write lands, or (on Rejected) none of it."""
     ctx = info.context
     try:
-        viewer = post_editing.require_viewer(ctx.viewer)
+        viewer = require_viewer(ctx.viewer)
         async with ctx.session() as session, session.begin():
             post = await write(session, viewer)
     except Rejected as rejected:
@@ -195,7 +196,7 @@ class PostMutations:
             ),
         ] = None,
     ) -> PostPayload:
-        return await _run(
+        return await run_post_write(
             info,
             lambda session, viewer: post_editing.create_post(
                 session,
@@ -214,7 +215,7 @@ class PostMutations:
         version: VersionArg,
         input: Annotated[UpdatePostInput, strawberry.argument(description="The changes.")],
     ) -> PostPayload:
-        return await _run(
+        return await run_post_write(
             info,
             lambda session, viewer: post_editing.update_post(
                 session,
@@ -238,7 +239,7 @@ class PostMutations:
             datetime | None, strawberry.argument(description="When; now if left out.")
         ] = None,
     ) -> PostPayload:
-        return await _run(
+        return await run_post_write(
             info,
             lambda session, viewer: post_editing.publish_post(
                 session,
@@ -252,7 +253,7 @@ class PostMutations:
 
     @strawberry.mutation(description="Take a post back to draft.")
     async def unpublish_post(self, info: Info, id: IdArg, version: VersionArg) -> PostPayload:
-        return await _run(
+        return await run_post_write(
             info,
             lambda session, viewer: post_editing.unpublish_post(
                 session,
@@ -267,7 +268,7 @@ class PostMutations:
     async def delete_post(self, info: Info, id: IdArg, version: VersionArg) -> DeletePostPayload:
         ctx = info.context
         try:
-            viewer = post_editing.require_viewer(ctx.viewer)
+            viewer = require_viewer(ctx.viewer)
             post_id = _post_id(id)
             async with ctx.session() as session, session.begin():
                 await post_editing.delete_post(

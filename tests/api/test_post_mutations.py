@@ -224,3 +224,30 @@ async def test_xss_in_the_body_never_reaches_html(team: dict[str, Editor], paylo
     post = (await team["editor"].run(CREATE, {"input": {"title": "XSS", "body": payload}}))["post"]
     html = post["html"].lower()
     assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
+
+
+async def test_an_overlong_idempotency_key_is_a_field_error_and_writes_nothing(
+    team: dict[str, Editor], scratch_db: Database
+) -> None:
+    result = await team["author"].run(CREATE, {"input": {"title": "Keyed"}, "key": "k" * 201})
+    assert result["post"] is None
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("idempotencyKey", "INVALID")]
+    assert await count_rows(scratch_db, Post) == 0
+
+
+async def test_a_new_tag_named_like_a_taken_slug_gets_a_numbered_slug_within_the_column(
+    team: dict[str, Editor],
+) -> None:
+    name = "x" * 200
+    tags = "tags { slug }"
+    first = await team["editor"].run(
+        CREATE.replace("readingTime", f"readingTime {tags}"),
+        {"input": {"title": "One", "tagNames": [name]}},
+    )
+    second = await team["editor"].run(
+        CREATE.replace("readingTime", f"readingTime {tags}"),
+        {"input": {"title": "Two", "tagNames": [name[:199] + "!"]}},
+    )
+    assert first["errors"] == [] and second["errors"] == [], second
+    slugs = [first["post"]["tags"][0]["slug"], second["post"]["tags"][0]["slug"]]
+    assert slugs[0] != slugs[1] and all(len(slug) <= 200 for slug in slugs)

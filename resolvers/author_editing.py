@@ -1,0 +1,120 @@
+"""Writing authors: create, update and delete (handing their posts to another author), with
+permissions, validation, optimistic versions and idempotent creates.
+
+Only editors and admins change authors. Every function runs inside the caller's transaction
+and raises `Rejected` when the editor has something to fix; the caller's rollback undoes any
+part already written.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Author, PostAuthor
+from resolvers import idempotency, links, named_editing, validation
+from resolvers.accounts import Viewer
+from resolvers.errors import Rejected
+from resolvers.permissions import require_manager
+
+RULES = validation.Rules(
+    limits={
+        "name": 200,
+        "slug": 200,
+        "job_title": 200,
+        "bio": 2_000,
+        "avatar_url": 2_000,
+        "website": 2_000,
+    },
+    required=("name",),
+    not_blank=("name",),
+    urls=("avatar_url", "website"),
+)
+
+
+async def create_author(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    values: dict[str, Any],
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Author:
+    """A new author profile; `values` maps columns to values, the slug comes from the name
+    unless given."""
+    require_manager(viewer, "create authors")
+    earlier = await idempotency.earlier_result(
+        session, viewer=viewer, operation="createAuthor", key=idempotency_key
+    )
+    if earlier is not None and (author := await session.get(Author, earlier)) is not None:
+        return author
+    validation.reject(validation.problems(values, RULES, creating=True))
+    slug = await named_editing.unique_slug(
+        session, Author, values.get("slug"), values["name"], None
+    )
+    author = Author(**(values | {"slug": slug}), version=1, created_at=now, updated_at=now)
+    session.add(author)
+    await session.flush()
+    idempotency.remember(
+        session, viewer=viewer, operation="createAuthor", key=idempotency_key, result_id=author.id
+    )
+    return author
+
+
+async def update_author(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    author_id: int,
+    version: int,
+    values: dict[str, Any],
+    now: datetime,
+) -> Author:
+    """Change the columns in `values` (None clears; a None slug is derived from the name)."""
+    require_manager(viewer, "change authors")
+    author = await named_editing.load(session, Author, author_id)
+    values = dict(values)
+    validation.reject(validation.problems(values, RULES, creating=False))
+    if "slug" in values:
+        name = values.get("name", author.name)
+        values["slug"] = await named_editing.unique_slug(
+            session, Author, values["slug"], name, author.id
+        )
+    await named_editing.write(session, author, version, values, now)
+    return author
+
+
+async def delete_author(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    author_id: int,
+    version: int,
+    reassign_to: int | None,
+    now: datetime,
+) -> None:
+    """Delete an author. Their posts, of any status, need another author: `reassign_to` takes
+    their place in each byline (or is simply kept where it is already). Accounts linked to the
+    author lose the link (the foreign key sets it to NULL)."""
+    require_manager(viewer, "delete authors")
+    author = await named_editing.load(session, Author, author_id)
+    named_editing.check(author, version)
+    if reassign_to is not None:
+        await _reassign(session, author, reassign_to, now)
+    elif await session.scalar(links.linked_posts(PostAuthor, author.id).limit(1)) is not None:
+        raise Rejected(
+            "invalid",
+            "This author still has posts; name another author to take them over.",
+            field="reassignTo",
+        )
+    await named_editing.remove(session, author, version)
+
+
+async def _reassign(session: AsyncSession, author: Author, target_id: int, now: datetime) -> None:
+    if target_id == author.id:
+        raise Rejected(
+            "invalid", "Posts cannot be handed to the author being deleted.", field="reassignTo"
+        )
+    target = await named_editing.load(session, Author, target_id, field="reassignTo")
+    await links.touch_posts(session, links.linked_posts(PostAuthor, author.id), now)
+    await links.move_links(session, PostAuthor, author.id, target.id)

@@ -1,0 +1,72 @@
+"""What the author and tag mutations share: their error type, their common arguments, and the
+runner that makes each of them one transaction."""
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.accounts import Viewer
+from resolvers.errors import Rejected
+from resolvers.permissions import require_viewer
+from schema.context import Info
+from schema.payloads import UserError, UserErrorCode
+
+Written = TypeVar("Written")
+
+VersionArg = Annotated[
+    int, strawberry.argument(description="The `version` you last read; stale ones get CONFLICT.")
+]
+IdempotencyKeyArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Any unique string; a retry with the same key returns the first result "
+        "instead of creating a duplicate."
+    ),
+]
+
+
+@strawberry.type(description="An expected failure of an author or tag mutation.")
+class EditError(UserError):
+    current_version: int | None = strawberry.field(
+        description="On CONFLICT: the version of the object named by `field` now."
+    )
+
+
+def sent_values(input: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields of `input` that were sent (left-out ones are UNSET), enums as their values.
+    Input fields are named like the model's columns."""
+    values: dict[str, Any] = {}
+    for name in names:
+        value = getattr(input, name)
+        if value is not strawberry.UNSET:
+            values[name] = value.value if isinstance(value, Enum) else value
+    return values
+
+
+async def run(
+    info: Info, write: Callable[[AsyncSession, Viewer], Awaitable[Written]]
+) -> tuple[Written | None, list[EditError]]:
+    """One transaction: all of the write lands, or (on Rejected) none of it and its errors."""
+    ctx = info.context
+    try:
+        viewer = require_viewer(ctx.viewer)
+        async with ctx.session() as session, session.begin():
+            written = await write(session, viewer)
+    except Rejected as rejected:
+        return None, _errors(rejected)
+    return written, []
+
+
+def _errors(rejected: Rejected) -> list[EditError]:
+    return [
+        EditError(
+            field=field,
+            code=UserErrorCode(code),
+            message=message,
+            current_version=rejected.current_version,
+        )
+        for field, code, message in rejected.errors
+    ]
