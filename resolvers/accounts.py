@@ -1,4 +1,5 @@
-"""Editor accounts, passwords and bearer tokens.
+"""Editor accounts, passwords and bearer tokens, managed by admins (the API) or operators (the
+command line).
 
 Passwords are hashed with argon2 (pwdlib). Tokens are random secrets shown once; only their
 SHA-256 is stored, so a database leak reveals no usable token. Logging in with an unknown email
@@ -10,18 +11,25 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pwdlib import PasswordHash
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ApiToken, Editor, EditorRole, TokenKind
-from resolvers.errors import BadUserInput
+from models import ApiToken, Author, Editor, EditorRole, TokenKind
+from models.base import utcnow
+from resolvers.errors import BadUserInput, Forbidden, NotFound, Rejected
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
 
 TOKEN_PREFIX = "qt_"
 _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD_LENGTH = 10
+MAX_DISPLAY_NAME_LENGTH = 200
+ADMINS_ONLY = "Only admins manage accounts and tokens."
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,21 @@ class Viewer:
 class IssuedToken:
     secret: str  # shown to the caller once, never stored
     token: ApiToken
+
+
+def require_admin(viewer: Viewer | None) -> Viewer:
+    """For the account and token mutations: anyone but an admin is refused."""
+    if viewer is None:
+        raise Rejected("unauthenticated", "Log in to manage accounts and tokens.")
+    if viewer.role is not EditorRole.ADMIN:
+        raise Rejected("forbidden", ADMINS_ONLY)
+    return viewer
+
+
+def check_admin_reader(viewer: Viewer | None) -> None:
+    """For the account and token lists: anyone but an admin gets FORBIDDEN."""
+    if viewer is None or viewer.role is not EditorRole.ADMIN:
+        raise Forbidden(ADMINS_ONLY)
 
 
 def hash_token(secret: str) -> str:
@@ -135,6 +158,12 @@ async def create_editor(
         raise BadUserInput("That is not an email address.", field="email")
     if await session.scalar(select(func.count()).where(Editor.email == email)):
         raise BadUserInput("An account with this email exists.", field="email")
+    if len(display_name) > MAX_DISPLAY_NAME_LENGTH:
+        raise BadUserInput(
+            f"Names are limited to {MAX_DISPLAY_NAME_LENGTH} characters.", field="displayName"
+        )
+    if author_id is not None and await session.get(Author, author_id) is None:
+        raise NotFound("There is no author with this ID.", field="authorId")
     editor = Editor(
         email=email,
         display_name=display_name.strip() or email,
@@ -155,6 +184,39 @@ async def find_editor(session: AsyncSession, email: str) -> Editor:
     return editor
 
 
+async def get_editor(session: AsyncSession, editor_id: int) -> Editor:
+    editor = await session.get(Editor, editor_id)
+    if editor is None:
+        raise Rejected("not_found", "There is no account with this ID.", field="id")
+    return editor
+
+
+async def set_editor_role(
+    session: AsyncSession, *, viewer: Viewer, editor_id: int, role: EditorRole
+) -> Editor:
+    """Takes effect on the account's next request, through its existing sessions too. An admin
+    cannot demote their own account, so some admin always remains."""
+    editor = await get_editor(session, editor_id)
+    if editor.id == viewer.editor_id and role is not EditorRole.ADMIN:
+        raise Rejected("invalid", "Admins cannot demote themselves; ask another admin.", field="id")
+    editor.role = role
+    await session.flush()
+    return editor
+
+
+async def deactivate_editor(
+    session: AsyncSession, *, viewer: Viewer, editor_id: int, now: datetime
+) -> Editor:
+    editor = await get_editor(session, editor_id)
+    if editor.id == viewer.editor_id:
+        raise Rejected(
+            "invalid", "Admins cannot deactivate themselves; ask another admin.", field="id"
+        )
+    await deactivate(session, editor=editor, now=now)
+    await session.flush()
+    return editor
+
+
 async def deactivate(session: AsyncSession, *, editor: Editor, now: datetime) -> None:
     """Deactivating an account revokes every token it holds."""
     editor.active = False
@@ -166,11 +228,22 @@ async def deactivate(session: AsyncSession, *, editor: Editor, now: datetime) ->
 
 
 async def create_integration_token(
-    session: AsyncSession, *, name: str, role: EditorRole
+    session: AsyncSession,
+    *,
+    name: str,
+    role: EditorRole,
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> IssuedToken:
+    """A token that never expires, or expires at `expires_at`, which must be after `now` (the
+    request's clock; the system's if left out)."""
     if not name.strip() or len(name) > 100:
         raise BadUserInput("Integration tokens need a name of 1 to 100 characters.", field="name")
-    issued = _new_token(kind=TokenKind.INTEGRATION, name=name.strip(), role=role)
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= (now or utcnow())):
+        raise BadUserInput("`expiresAt` must be a future time with a time zone.", field="expiresAt")
+    issued = _new_token(
+        kind=TokenKind.INTEGRATION, name=name.strip(), role=role, expires_at=expires_at
+    )
     session.add(issued.token)
     await session.flush()
     return issued
@@ -181,6 +254,33 @@ async def list_integration_tokens(session: AsyncSession) -> list[ApiToken]:
         select(ApiToken).where(ApiToken.kind == TokenKind.INTEGRATION).order_by(ApiToken.id)
     )
     return list(result)
+
+
+async def revoke_integration_token(
+    session: AsyncSession, *, token_id: int, now: datetime
+) -> ApiToken:
+    """Revoke an integration token (again is fine); session tokens are not managed here."""
+    token = await session.get(ApiToken, token_id)
+    if token is None or token.kind is not TokenKind.INTEGRATION:
+        raise Rejected("not_found", "There is no integration token with this ID.", field="id")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        await session.flush()
+    return token
+
+
+async def list_editors(ctx: "Context") -> list[Editor]:
+    """Every account, oldest first (there are few). Admins only."""
+    check_admin_reader(ctx.viewer)
+    async with ctx.reader() as session:
+        return list(await session.scalars(select(Editor).order_by(Editor.id)))
+
+
+async def list_api_tokens(ctx: "Context") -> list[ApiToken]:
+    """Every integration token, revoked ones included, oldest first. Admins only."""
+    check_admin_reader(ctx.viewer)
+    async with ctx.reader() as session:
+        return await list_integration_tokens(session)
 
 
 def _new_token(

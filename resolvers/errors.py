@@ -20,6 +20,12 @@ class NotFound(QuireError):
     code = "NOT_FOUND"
 
 
+class Forbidden(QuireError):
+    """The viewer's role may not read this field (for mutations, see `Rejected`)."""
+
+    code = "FORBIDDEN"
+
+
 class Rejected(Exception):
     """A write refused for reasons the editor can act on; nothing was written.
 

@@ -19,8 +19,14 @@ MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 _TYPES: dict[str, Any] = {"Post": Post, "Author": Author, "Tag": Tag}
 
 
+def encode_id(type_name: str, row_id: int) -> strawberry.ID:
+    """The opaque ID of an object that is not a Node (a revision, a token, an account)."""
+    return strawberry.ID(str(GlobalID(type_name, str(row_id))))
+
+
 def parse_id(value: str, *, expected: str | None = None, argument: str = "id") -> tuple[str, int]:
-    """(type name, database id) from a global ID, or a BAD_USER_INPUT error naming `argument`."""
+    """(type name, database id) from a global ID, or a BAD_USER_INPUT error naming `argument`.
+    Without `expected`, only the IDs of Nodes are accepted."""
     try:
         global_id = GlobalID.from_id(value)
         type_name, row_id = global_id.type_name, int(global_id.node_id)
@@ -28,7 +34,7 @@ def parse_id(value: str, *, expected: str | None = None, argument: str = "id") -
         raise BadUserInput(f"`{argument}` is not a valid ID: {value!r}.", field=argument) from None
     if not 1 <= row_id <= MAX_ROW_ID:
         raise BadUserInput(f"`{argument}` is not a valid ID: {value!r}.", field=argument)
-    if type_name not in _TYPES or (expected is not None and type_name != expected):
+    if type_name != expected if expected is not None else type_name not in _TYPES:
         wanted = expected or "Post, Author or Tag"
         raise BadUserInput(f"`{argument}` is not the ID of a {wanted}.", field=argument)
     return type_name, row_id
