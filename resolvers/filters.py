@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Author, Post, PostAuthor, PostLevel, PostTag, Tag
+from models import Author, Post, PostAuthor, PostLevel, PostStatus, PostTag, Tag
 from resolvers.errors import BadUserInput
 from resolvers.visibility import post_is_visible, tag_is_visible
 
@@ -41,6 +41,10 @@ class DateRange:
 
 @dataclass(frozen=True)
 class PostFilter:
+    """`statuses` is only read at the top of a filter, by the list that applies it together
+    with what the viewer may read (see `PostQuery`); the other conditions compile to SQL here."""
+
+    statuses: tuple[PostStatus, ...] | None = None
     tags: SlugMatch | None = None
     authors: SlugMatch | None = None
     levels: tuple[PostLevel, ...] | None = None

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
 from models import Author, Post, PostAuthor, PostTag, Tag
-from resolvers.visibility import post_is_visible, tag_is_visible
+from resolvers.visibility import post_is_visible, readable_posts, tag_is_visible
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -33,7 +33,7 @@ class Loaders:
         self.tag_by_id = DataLoader[int, Tag | None](self._tag_by_id)
 
     async def _rows(self, statement: Any) -> Sequence[Any]:
-        async with self._ctx.session() as session:
+        async with self._ctx.reader() as session:
             return (await session.execute(statement)).all()
 
     async def _authors_by_post(self, post_ids: list[int]) -> list[list[Author]]:
@@ -85,9 +85,10 @@ class Loaders:
         return _counts(tag_ids, rows)
 
     async def _post_by_id(self, ids: list[int]) -> list[Post | None]:
-        rows = await self._rows(
-            select(Post).where(Post.id.in_(ids), post_is_visible(self._ctx.now))
-        )
+        """Any post the viewer may read, for `node` and `nodes` (translations and counts stay
+        live-only)."""
+        readable = readable_posts(self._ctx.viewer, self._ctx.now)
+        rows = await self._rows(select(Post).where(Post.id.in_(ids), readable))
         return _by_id(ids, (row[0] for row in rows))
 
     async def _author_by_id(self, ids: list[int]) -> list[Author | None]:

@@ -66,7 +66,7 @@ class NamedQuery:
 
 
 async def list_named(ctx: Context, *, query: NamedQuery, page: PageRequest) -> Page[Any]:
-    async with ctx.session() as session:
+    async with ctx.reader() as session:
         return await fetch_page(
             session,
             select(query.entity).where(query.where(ctx)),
@@ -78,7 +78,7 @@ async def list_named(ctx: Context, *, query: NamedQuery, page: PageRequest) -> P
 
 
 async def count_named(ctx: Context, *, query: NamedQuery) -> int:
-    async with ctx.session() as session:
+    async with ctx.reader() as session:
         return await count_rows(session, select(query.entity.id).where(query.where(ctx)))
 
 
@@ -86,7 +86,7 @@ async def get_author(
     ctx: Context, *, author_id: int | None = None, slug: str | None = None
 ) -> Author | None:
     condition = Author.id == author_id if author_id is not None else Author.slug == slug
-    async with ctx.session() as session:
+    async with ctx.reader() as session:
         return await session.scalar(select(Author).where(condition))
 
 
@@ -94,5 +94,5 @@ async def get_tag(
     ctx: Context, *, tag_id: int | None = None, slug: str | None = None
 ) -> Tag | None:
     condition = Tag.id == tag_id if tag_id is not None else Tag.slug == slug
-    async with ctx.session() as session:
+    async with ctx.reader() as session:
         return await session.scalar(select(Tag).where(condition, tag_is_visible()))

@@ -1,13 +1,21 @@
-"""Reading posts: pages, counts, facets and single lookups, as an anonymous reader sees them."""
+"""Reading posts: pages, counts, facets and single lookups, as the request's viewer may see them.
+
+Lookups find any post the viewer may read. Lists, counts and facets show live posts unless the
+filter asks for other statuses, so a frontend holding an editor's token never shows a draft by
+accident; an editor opts in with `status`, and sees only the drafts and scheduled posts their
+role allows.
+"""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 
-from models import Author, Post, PostAuthor, PostSlug, PostTag, Tag
+from models import Author, Post, PostAuthor, PostSlug, PostStatus, PostTag, Tag
 from resolvers.context import Context
+from resolvers.errors import Forbidden
 from resolvers.filters import PostFilter, ensure_known_slugs, post_filter_clause
 from resolvers.pagination import (
     CursorCodec,
@@ -18,7 +26,14 @@ from resolvers.pagination import (
     fetch_page,
     fingerprint,
 )
-from resolvers.visibility import post_is_visible, tag_is_visible
+from resolvers.visibility import (
+    LIVE_ONLY,
+    may_read_unpublished,
+    post_has_status,
+    post_is_visible,
+    readable_posts,
+    tag_is_visible,
+)
 
 
 class PostOrderField(StrEnum):
@@ -34,6 +49,8 @@ _KINDS = {
     PostOrderField.TITLE: "str",
     PostOrderField.READING_TIME: "int",
 }
+# Drafts have no publish date: ordered by it, they come after every date (first, newest first).
+UNPUBLISHED = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class PostFacet(StrEnum):
@@ -55,10 +72,19 @@ class PostQuery:
     tag_id: int | None = None
 
     @property
+    def statuses(self) -> frozenset[PostStatus]:
+        if self.filter is None or self.filter.statuses is None:
+            return LIVE_ONLY
+        return frozenset(self.filter.statuses)
+
+    @property
     def ordering(self) -> Ordering:
+        key = getattr(Post, self.order_by.value)
+        if self.order_by is PostOrderField.PUBLISHED_AT and self.statuses != LIVE_ONLY:
+            key = func.coalesce(key, literal(UNPUBLISHED, Post.published_at.type))
         return Ordering(
             name=self.order_by.value,
-            key=getattr(Post, self.order_by.value),
+            key=key,
             tiebreak=Post.id,
             kind=_KINDS[self.order_by],  # type: ignore[arg-type]
             descending=self.descending,
@@ -69,7 +95,7 @@ class PostQuery:
         return CursorCodec(ctx.secret_key, fingerprint(scope, self.filter))
 
     def where(self, ctx: Context) -> ColumnElement[bool]:
-        clauses = [post_is_visible(ctx.now)]
+        clauses = [self._visible(ctx)]
         if self.filter is not None:
             clauses.append(post_filter_clause(self.filter))
         if self.author_id is not None:
@@ -84,14 +110,29 @@ class PostQuery:
             )
         return and_(*clauses)
 
+    def _visible(self, ctx: Context) -> ColumnElement[bool]:
+        """Live posts every viewer may read, by default with the very same SQL for all; other
+        statuses only as far as the viewer may read them."""
+        if self.statuses == LIVE_ONLY:
+            return post_is_visible(ctx.now)
+        chosen = or_(*(post_has_status(status, ctx.now) for status in sorted(self.statuses)))
+        return and_(chosen, readable_posts(ctx.viewer, ctx.now))
+
 
 async def validate_post_query(ctx: Context, query: PostQuery) -> None:
-    async with ctx.session() as session:
+    """Refuse what the query may not ask for, before any page or count runs."""
+    if query.statuses != LIVE_ONLY and not may_read_unpublished(ctx.viewer):
+        raise Forbidden(
+            "Only logged-in editors, and integration tokens with the editor or admin role, "
+            "may list drafts and scheduled posts.",
+            field="filter.status",
+        )
+    async with ctx.reader() as session:
         await ensure_known_slugs(session, query.filter)
 
 
 async def list_posts(ctx: Context, *, query: PostQuery, page: PageRequest) -> Page[Post]:
-    async with ctx.session() as session:
+    async with ctx.reader() as session:
         return await fetch_page(
             session,
             select(Post).where(query.where(ctx)),
@@ -103,7 +144,7 @@ async def list_posts(ctx: Context, *, query: PostQuery, page: PageRequest) -> Pa
 
 
 async def count_posts(ctx: Context, *, query: PostQuery) -> int:
-    async with ctx.session() as session:
+    async with ctx.reader() as session:
         return await count_rows(session, select(Post.id).where(query.where(ctx)))
 
 
@@ -136,7 +177,7 @@ async def facet_counts(
     else:
         column = getattr(Post, facet.value)
         statement = select(column, count).group_by(column).order_by(count.desc(), column)
-    async with ctx.session() as session:
+    async with ctx.reader() as session:
         rows = await session.execute(statement.where(query.where(ctx)))
         return [(value, number) for value, number in rows]
 
@@ -144,12 +185,14 @@ async def facet_counts(
 async def get_post(
     ctx: Context, *, post_id: int | None = None, slug: str | None = None
 ) -> Post | None:
-    """By id or slug; a slug the post had before a rename still finds it (the answer carries the
-    current slug, so a frontend can redirect)."""
+    """By id or slug, if the viewer may read it; a slug the post had before a rename still finds
+    it (the answer carries the current slug, so a frontend can redirect)."""
     if post_id is not None:
         condition = Post.id == post_id
     else:
         former = select(PostSlug.post_id).where(PostSlug.slug == slug).scalar_subquery()
         condition = or_(Post.slug == slug, Post.id == former)
-    async with ctx.session() as session:
-        return await session.scalar(select(Post).where(condition, post_is_visible(ctx.now)))
+    async with ctx.reader() as session:
+        return await session.scalar(
+            select(Post).where(condition, readable_posts(ctx.viewer, ctx.now))
+        )

@@ -7,11 +7,12 @@ from typing import TypeVar, cast
 import strawberry
 
 from models import PostLevel as PostLevelValue
+from models import PostStatus as PostStatusValue
 from resolvers import filters
 from resolvers.errors import BadUserInput
 from resolvers.named import NamedOrderField
 from resolvers.posts import PostOrderField as PostOrderValue
-from schema.enums import OrderDirection, PostLevel
+from schema.enums import OrderDirection, PostLevel, PostStatus
 
 In = TypeVar("In")
 
@@ -45,6 +46,13 @@ class DateTimeRange:
 
 @strawberry.input(description="Which posts to list. All given conditions must hold.")
 class PostFilter:
+    status: list[PostStatus] | None = strawberry.field(
+        default=None,
+        description="Posts in any of these states; default [PUBLISHED], the live posts. DRAFT "
+        "and SCHEDULED need a logged-in editor (or a token with the editor or admin role) and "
+        "list only the posts you may read. Only at the top of a filter, not inside `and`, "
+        "`or` or `not`.",
+    )
     tags: SlugFilter | None = strawberry.field(default=None, description="Posts with these tags.")
     authors: SlugFilter | None = strawberry.field(
         default=None, description="Posts by these authors."
@@ -174,6 +182,7 @@ class _FilterReader:
     def post(self, value: PostFilter, depth: int) -> filters.PostFilter:
         self._enter(depth)
         return filters.PostFilter(
+            statuses=self._statuses(value.status, depth),
             tags=self._slugs(value.tags, "tags"),
             authors=self._slugs(value.authors, "authors"),
             levels=self._levels(value.levels),
@@ -231,6 +240,22 @@ class _FilterReader:
             return None
         levels = (PostLevelValue(cast(str, level.value)) for level in self._list(values, "levels"))
         return tuple(dict.fromkeys(levels))
+
+    def _statuses(
+        self, values: list[PostStatus] | None, depth: int
+    ) -> tuple[PostStatusValue, ...] | None:
+        if values is None:
+            return None
+        if depth > 0:
+            raise BadUserInput(
+                "`status` applies to the whole list: give it at the top of the filter, not "
+                "inside `and`, `or` or `not`.",
+                field="filter.status",
+            )
+        statuses = (
+            PostStatusValue(cast(str, status.value)) for status in self._list(values, "status")
+        )
+        return tuple(sorted(set(statuses)))
 
     def _slugs(self, value: SlugFilter | None, name: str) -> filters.SlugMatch | None:
         if value is None:

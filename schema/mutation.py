@@ -7,9 +7,15 @@ from typing import Annotated
 import strawberry
 
 from resolvers import accounts
+from schema.account_mutations import AccountMutations
+from schema.author_mutations import AuthorMutations
 from schema.context import Info
 from schema.payloads import UserError, UserErrorCode
 from schema.post_mutations import PostMutations
+from schema.preview_mutations import PreviewMutations
+from schema.revision import RevisionMutations
+from schema.tag_mutations import TagMutations
+from schema.translation_mutations import TranslationMutations
 from schema.viewer import Viewer
 
 
@@ -39,7 +45,15 @@ def _failed_login(code: UserErrorCode, message: str) -> LoginPayload:
 
 
 @strawberry.type(description="Change content and sessions. Every mutation is one transaction.")
-class Mutation(PostMutations):
+class Mutation(
+    PostMutations,
+    PreviewMutations,
+    RevisionMutations,
+    TranslationMutations,
+    AccountMutations,
+    AuthorMutations,
+    TagMutations,
+):
     @strawberry.mutation(
         description="Exchange an editor's email and password for a session token. The answer "
         "is the same for an unknown email and a wrong password."

@@ -8,9 +8,11 @@ import strawberry
 from strawberry import relay
 
 from models import Post as PostModel
+from models import PostStatus as PostStatusValue
 from resolvers import posts
-from resolvers.pagination import PageRequest, check_cursors
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest, check_cursors
 from resolvers.posts import PostFacet, PostQuery
+from resolvers.visibility import effective_status
 from schema.connection import Connection, LazyPage
 from schema.context import Info
 from schema.enums import PostLevel, PostStatus
@@ -18,10 +20,12 @@ from schema.inputs import PostFilter, PostOrder, post_filter, post_order
 
 if TYPE_CHECKING:
     from schema.author import Author
+    from schema.revision import PostRevisionConnection
     from schema.tag import Tag
 
 AuthorRef = Annotated["Author", strawberry.lazy("schema.author")]
 TagRef = Annotated["Tag", strawberry.lazy("schema.tag")]
+RevisionsRef = Annotated["PostRevisionConnection", strawberry.lazy("schema.revision")]
 
 
 @strawberry.type(description="An image with its alternative text.")
@@ -59,7 +63,7 @@ class Post(relay.Node):
     meta_description: str | None = strawberry.field(
         description="Description for search engines, if set."
     )
-    status: PostStatus = strawberry.field(description="Draft, scheduled or published.")
+    stored_status: strawberry.Private[PostStatusValue]
     version: int = strawberry.field(
         description="Changes on every write; send it back with updates so no edit is lost."
     )
@@ -89,9 +93,16 @@ class Post(relay.Node):
             canonical_url=model.canonical_url,
             meta_title=model.meta_title,
             meta_description=model.meta_description,
-            status=PostStatus(model.status),
+            stored_status=model.status,
             version=model.version,
         )
+
+    @strawberry.field(
+        description="DRAFT, SCHEDULED (goes live at `publishedAt`) or PUBLISHED (live); a "
+        "scheduled post reads PUBLISHED from its instant on."
+    )
+    def status(self, info: Info) -> PostStatus:
+        return PostStatus(effective_status(self.stored_status, self.published_at, info.context.now))
 
     @strawberry.field(description="Authors in byline order.")
     async def authors(self, info: Info) -> list[AuthorRef]:
@@ -121,6 +132,24 @@ class Post(relay.Node):
     async def translations(self, info: Info) -> list["Post"]:
         models = await info.context.loaders.translations_by_post.load(self.id)
         return [Post.from_model(model) for model in models]
+
+    @strawberry.field(
+        description="Every saved version of this post, newest first. Only for editors who may "
+        "change the post: anyone else gets null and a FORBIDDEN error."
+    )
+    async def revisions(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE_SIZE}.")
+        ] = DEFAULT_PAGE_SIZE,
+        after: Annotated[
+            str | None, strawberry.argument(description="Revisions older than this cursor.")
+        ] = None,
+    ) -> RevisionsRef | None:
+        from schema.revision import revision_connection
+
+        return await revision_connection(info, post_id=self.id, first=first, after=after)
 
 
 @strawberry.type(description="Number of matching posts at one level.")

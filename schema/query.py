@@ -1,14 +1,17 @@
-"""The Query root: what anonymous readers can ask for."""
+"""The Query root: what readers, editors and admins can ask for."""
+
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from models import Author as AuthorModel
 from models import Tag as TagModel
-from resolvers import named, posts
+from resolvers import named, posts, previews
 from resolvers.errors import BadUserInput
 from resolvers.named import NamedQuery
 from resolvers.pagination import PageRequest, check_cursors
+from schema.accounts import AccountQueries
 from schema.arguments import (
     After,
     Before,
@@ -30,10 +33,20 @@ from schema.post import Post, PostConnection, post_connection
 from schema.tag import Tag
 from schema.viewer import Viewer
 
+PreviewTokenArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="A token from `createPreviewLink` (instead of `id` or `slug`)."
+    ),
+]
 
-def _one_of(id: str | None, slug: str | None) -> None:
-    if (id is None) == (slug is None):
-        raise BadUserInput("Give exactly one of `id` or `slug`.", field="id")
+
+def _one_of(id: str | None, slug: str | None, **others: str | None) -> None:
+    """Exactly one of `id`, `slug` and the lookup's other arguments (named in camelCase)."""
+    given = [value for value in (id, slug, *others.values()) if value is not None]
+    if len(given) != 1:
+        alternatives = "".join(f" (or `{name}`)" for name in others)
+        raise BadUserInput(f"Give exactly one of `id` or `slug`{alternatives}.", field="id")
 
 
 def _named_connection(
@@ -58,7 +71,7 @@ def _named_connection(
 
 
 @strawberry.type(description="Read published posts, their authors and tags.")
-class Query:
+class Query(AccountQueries):
     node: relay.Node | None = strawberry.field(
         resolver=resolve_node, description="Fetch any post, author or tag by its global ID."
     )
@@ -72,7 +85,10 @@ class Query:
         viewer = info.context.viewer
         return Viewer.from_model(viewer) if viewer is not None else None
 
-    @strawberry.field(description="Published posts, newest first unless `orderBy` says otherwise.")
+    @strawberry.field(
+        description="Live posts, newest first unless `orderBy` says otherwise; editors list "
+        "drafts and scheduled posts with `filter: { status: [...] }`."
+    )
     async def posts(
         self,
         info: Info,
@@ -93,11 +109,24 @@ class Query:
             before=before,
         )
 
-    @strawberry.field(description="One published post by ID or slug; null when there is none.")
-    async def post(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Post | None:
-        _one_of(id, slug)
-        row_id = parse_id(id, expected="Post")[1] if id is not None else None
-        model = await posts.get_post(info.context, post_id=row_id, slug=slug)
+    @strawberry.field(
+        description="One post by ID, slug or preview token; null when there is none you may "
+        "read. Readers see live posts, editors also the drafts and scheduled posts their role "
+        "allows; a preview token shows its post to anyone (an expired one is an error)."
+    )
+    async def post(
+        self,
+        info: Info,
+        id: IdArg = None,
+        slug: SlugArg = None,
+        preview_token: PreviewTokenArg = None,
+    ) -> Post | None:
+        _one_of(id, slug, previewToken=preview_token)
+        if preview_token is not None:
+            model = await previews.previewed_post(info.context, token=preview_token)
+        else:
+            row_id = parse_id(id, expected="Post")[1] if id is not None else None
+            model = await posts.get_post(info.context, post_id=row_id, slug=slug)
         return Post.from_model(model) if model else None
 
     @strawberry.field(description="Authors, by name unless `orderBy` says otherwise.")
