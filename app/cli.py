@@ -1,12 +1,15 @@
-"""The `quire` command line: serve, migrate, load demo content, export the schema."""
+"""The `quire` command line: serve, migrate, load demo content, export the schema, list
+persisted queries."""
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import orjson
 import typer
 import uvicorn
 from sqlalchemy import select
@@ -27,11 +30,13 @@ demo_cli = typer.Typer(help="Demo content.", no_args_is_help=True)
 schema_cli = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 users_cli = typer.Typer(help="Editor accounts.", no_args_is_help=True)
 tokens_cli = typer.Typer(help="Integration tokens.", no_args_is_help=True)
+persisted_cli = typer.Typer(help="Persisted queries (the allowlist).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(schema_cli, name="schema")
+cli.add_typer(persisted_cli, name="persisted-queries")
 
 
 @cli.command()
@@ -43,13 +48,17 @@ def serve(
     """Serve the API with uvicorn; GraphiQL at /graphql."""
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    workers = workers or settings.workers
+    # Each worker builds its app from the environment; it must know it is not alone (an
+    # in-process response cache is unsafe then, see app.response_cache).
+    os.environ["QUIRE_WORKERS"] = str(workers)
     typer.echo(f"Quire on http://{host}:{port}/graphql ({settings.database_url.split('://')[0]})")
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers or settings.workers,
+        workers=workers,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
         # Client addresses come from the connection, or QUIRE_TRUSTED_PROXY_HEADER: never from
@@ -125,6 +134,22 @@ def schema_export(
 
     output.write_text(export_sdl())
     typer.echo(f"Wrote {output}")
+
+
+@persisted_cli.command("manifest")
+def persisted_manifest(
+    files: Annotated[
+        list[Path], typer.Argument(help="GraphQL documents, one named operation in each.")
+    ],
+) -> None:
+    """Print an Apollo persisted query manifest of FILES, for QUIRE_PERSISTED_QUERIES_FILE."""
+    from app.persisted_queries import build_manifest
+
+    try:
+        manifest = build_manifest((str(path), path.read_text()) for path in files)
+    except (OSError, ValueError) as error:
+        raise typer.BadParameter(str(error)) from None
+    typer.echo(orjson.dumps(manifest, option=orjson.OPT_INDENT_2).decode())
 
 
 Role = Annotated[EditorRole, typer.Option(case_sensitive=False, help="What the account may do.")]

@@ -5,6 +5,10 @@ Follows the GraphQL-over-HTTP specification: `application/graphql-response+json`
 requests that could not run (parse, validation, limits), `application/json` keeps 200 for
 those; 405 for mutations over GET; 415 for bodies that are not JSON, which also stops
 cross-site form posts (CSRF: a browser must preflight an `application/json` POST).
+
+Caching: anonymous queries are answered from the response cache when they can be (see
+app.response_cache); successful anonymous GET responses carry an ETag and the configured
+Cache-Control, and every other response `private, no-store`.
 """
 
 import asyncio
@@ -19,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from graphql import OperationType as GraphQLOperationType
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.requests import ClientDisconnect, Request
@@ -28,6 +33,17 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from app.observability import Metrics, begin_request
+from app.persisted_queries import PersistedQueries, PersistedQueryError
+from app.ratelimit import RateLimiter
+from app.response_cache import (
+    CachedResponse,
+    Document,
+    Documents,
+    Lookup,
+    ResponseCache,
+    etag_for,
+    etag_matches,
+)
 from app.settings import Settings
 from resolvers import accounts
 from resolvers.accounts import Viewer
@@ -43,6 +59,9 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _UNAVAILABLE = {"SERVICE_UNAVAILABLE", "TIMEOUT"}
 _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 MAX_NESTING = 64  # brackets of any kind; far beyond any sensible query or filter
+_PRIVATE = "private, no-store"
+_VARY = "Authorization, Accept"
+_THROTTLED_MESSAGE = "Rate limit exceeded; retry after the time in the Retry-After header."
 
 
 class RequestError(Exception):
@@ -68,6 +87,8 @@ class Operation:
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
+    document_hash: str
+    """SHA-256 of `query`, in hex."""
 
 
 class GraphQLEndpoint:
@@ -80,6 +101,9 @@ class GraphQLEndpoint:
         metrics: Metrics,
         graphiql: Callable[[Request], Awaitable[Response]] | None,
         clock: Callable[[], datetime],
+        persisted: PersistedQueries,
+        response_cache: ResponseCache | None = None,
+        quota: RateLimiter | None = None,
     ) -> None:
         self.schema = schema
         self.settings = settings
@@ -87,6 +111,10 @@ class GraphQLEndpoint:
         self.metrics = metrics
         self.graphiql = graphiql
         self.clock = clock
+        self.persisted = persisted
+        self.response_cache = response_cache
+        self.quota = quota
+        self.documents = Documents(max_tokens=settings.max_query_tokens, max_nesting=MAX_NESTING)
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -95,7 +123,7 @@ class GraphQLEndpoint:
         operation_name: str | None = None
         codes: list[str] = []
         try:
-            if request.method in ("GET", "HEAD") and "query" not in request.query_params:
+            if request.method in ("GET", "HEAD") and not _carries_an_operation(request):
                 return await self._browser_page(request)
             media_type = _negotiate(request.headers.get("accept"))
             try:
@@ -136,7 +164,7 @@ class GraphQLEndpoint:
     async def _read(self, request: Request) -> Operation:
         if request.method in ("GET", "HEAD"):
             params = request.query_params
-            return _operation(
+            return await self._operation(
                 {
                     "query": params.get("query"),
                     "variables": _json_param(params.get("variables"), "variables"),
@@ -160,7 +188,20 @@ class GraphQLEndpoint:
             raise RequestError(
                 400, "Batched operations are not supported; send one operation per request."
             )
-        return _operation(payload)
+        return await self._operation(payload)
+
+    async def _operation(self, payload: Any) -> Operation:
+        query, variables, name, extensions = _fields(payload)
+        try:
+            document = await self.persisted.resolve(query, extensions)
+        except PersistedQueryError as error:
+            raise RequestError(error.status, error.message, code=error.code) from None
+        return Operation(
+            query=document.text,
+            variables=variables,
+            operation_name=name,
+            document_hash=document.sha256,
+        )
 
     async def _body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes
@@ -182,6 +223,11 @@ class GraphQLEndpoint:
     async def _execute(
         self, request: Request, operation: Operation, state: RequestState, media_type: str
     ) -> tuple[Response, list[str]]:
+        anonymous = "authorization" not in request.headers
+        document = self.documents.describe(operation.document_hash, operation.query)
+        lookup = await self._lookup(document, operation) if anonymous else None
+        if lookup is not None and lookup.hit is not None:
+            return await self._from_cache(request, lookup.hit, state, media_type)
         # Over POST every operation type is allowed and the schema validates it (there are no
         # subscriptions, so those fail validation); over GET only queries may run.
         allowed = {OperationType.QUERY} if request.method != "POST" else set(OperationType)
@@ -215,6 +261,9 @@ class GraphQLEndpoint:
         except TimeoutError:
             timeout = {"errors": [_error("The request took too long and was stopped.", "TIMEOUT")]}
             return _respond(timeout, 503, media_type, {"retry-after": "1"}), ["TIMEOUT"]
+        finally:
+            if viewer is not None and _is_mutation(document, operation):
+                await self._invalidate()
 
         errors = [error.formatted for error in result.errors or []]
         if not self.settings.introspection:
@@ -239,7 +288,82 @@ class GraphQLEndpoint:
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
         elif result.data is None:
             body = {"data": None, **body}  # execution ran and nulled the whole result
-        return _respond(body, status, media_type, headers), codes
+        if not anonymous or status != 200 or errors or result.data is None:
+            return _respond(body, status, media_type, headers), codes
+        payload = orjson.dumps(body)
+        etag = etag_for(payload)
+        if lookup is not None:
+            await self._keep(request, lookup, payload, etag, state, context.now)
+        public = document is not None and document.cacheable
+        return self._complete(request, payload, etag, media_type, headers, public=public), codes
+
+    async def _lookup(self, document: Document | None, operation: Operation) -> Lookup | None:
+        if self.response_cache is None or document is None:
+            return None
+        return await self.response_cache.lookup(
+            document,
+            operation_name=operation.operation_name,
+            variables=operation.variables,
+            now=self.clock(),
+        )
+
+    async def _from_cache(
+        self, request: Request, hit: CachedResponse, state: RequestState, media_type: str
+    ) -> tuple[Response, list[str]]:
+        """A cached response, charged to the rate limit as if its query had run again."""
+        state.cost = hit.cost
+        if self.quota is not None:
+            state.rate = await self.quota.take(state.client_key, hit.cost)
+            if not state.rate.allowed:
+                state.throttled = True
+                retry = str(max(1, math.ceil(state.rate.retry_after)))
+                throttled = {"errors": [_error(_THROTTLED_MESSAGE, "THROTTLED")]}
+                headers = {**_rate_headers(state), "retry-after": retry}
+                return _respond(throttled, 429, media_type, headers), ["THROTTLED"]
+        headers = _rate_headers(state)
+        return self._complete(request, hit.body, hit.etag, media_type, headers, public=True), []
+
+    async def _keep(
+        self,
+        request: Request,
+        lookup: Lookup,
+        body: bytes,
+        etag: str,
+        state: RequestState,
+        now: datetime,
+    ) -> None:
+        if self.response_cache is not None:
+            await self.response_cache.store(
+                lookup,
+                body=body,
+                etag=etag,
+                cost=state.cost or 1,
+                now=now,
+                session_factory=request.app.state.session_factory,
+            )
+
+    async def _invalidate(self) -> None:
+        if self.response_cache is not None:
+            await self.response_cache.invalidate()
+
+    def _complete(
+        self,
+        request: Request,
+        body: bytes,
+        etag: str,
+        media_type: str,
+        headers: dict[str, str],
+        *,
+        public: bool,
+    ) -> Response:
+        """A complete anonymous result; a `public` one over GET HTTP caches may keep and
+        revalidate."""
+        if request.method == "POST" or not public:
+            return _respond(body, 200, media_type, headers)
+        headers = {**headers, "etag": etag, "cache-control": self.settings.cache_control}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers={**headers, "vary": _VARY})
+        return _respond(body, 200, media_type, headers)
 
     async def _viewer(self, request: Request) -> Viewer | None:
         """The editor or integration behind `Authorization: Bearer`, if the header is sent.
@@ -312,11 +436,17 @@ class GraphQLEndpoint:
         )
 
 
-def _operation(payload: Any) -> Operation:
+def _fields(
+    payload: Any,
+) -> tuple[str | None, dict[str, Any] | None, str | None, dict[str, Any] | None]:
+    """`query` (None only when a persisted query stands for it), `variables`, `operationName`
+    and `extensions`, each checked for its type."""
     if not isinstance(payload, dict):
         raise RequestError(400, "The request body must be a JSON object.")
     query = payload.get("query")
-    if not isinstance(query, str) or not query.strip():
+    extensions = payload.get("extensions")
+    persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
+    if not (isinstance(query, str) and query.strip()) and not (persisted and query is None):
         raise RequestError(400, "The request needs a `query` string.")
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -324,10 +454,22 @@ def _operation(payload: Any) -> Operation:
     name = payload.get("operationName")
     if name is not None and not isinstance(name, str):
         raise RequestError(400, "`operationName` must be a string.")
-    extensions = payload.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise RequestError(400, "`extensions` must be a JSON object.")
-    return Operation(query=query, variables=variables, operation_name=name or None)
+    return query, variables, name or None, extensions
+
+
+def _is_mutation(document: Document | None, operation: Operation) -> bool:
+    """Whether the operation that ran (if any did) was a mutation."""
+    if document is None:
+        return False
+    return document.operation_type(operation.operation_name) == GraphQLOperationType.MUTATION
+
+
+def _carries_an_operation(request: Request) -> bool:
+    """A GET with a document or a persisted query's hash, not a browser opening the URL."""
+    params = request.query_params
+    return "query" in params or "extensions" in params
 
 
 def _json_param(value: str | None, name: str) -> Any:
@@ -382,11 +524,13 @@ def _error_response(error: RequestError, media_type: str) -> Response:
 
 
 def _respond(body: Any, status: int, media_type: str, headers: dict[str, str]) -> Response:
+    """`body` (serialised unless bytes already), private to the client unless `headers` give
+    another Cache-Control."""
     return Response(
-        orjson.dumps(body),
+        body if isinstance(body, bytes) else orjson.dumps(body),
         status_code=status,
         media_type=f"{media_type}; charset=utf-8",
-        headers=headers,
+        headers={"cache-control": _PRIVATE, "vary": _VARY, **headers},
     )
 
 

@@ -18,7 +18,9 @@ from app.endpoint import GraphQLEndpoint
 from app.graphiql import graphiql_assets, graphiql_page
 from app.health import healthz, readyz
 from app.observability import Metrics, configure_logging, count_statements
+from app.persisted_queries import create_persisted_queries
 from app.ratelimit import create_rate_limiter
+from app.response_cache import create_response_cache
 from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
 from resolvers.accounts import Viewer
@@ -61,6 +63,7 @@ def create_app(
         per_client=login_limiters[1],
         failure_delay_seconds=settings.login_failure_delay_seconds,
     )
+    preview_ttl = timedelta(seconds=settings.preview_ttl_seconds)
     schema = build_schema(
         limits=Limits(
             max_depth=settings.max_query_depth,
@@ -72,6 +75,8 @@ def create_app(
         quota=limiter,
         max_tokens=settings.max_query_tokens,
     )
+    persisted = create_persisted_queries(settings)
+    response_cache = create_response_cache(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -90,6 +95,9 @@ def create_app(
         finally:
             for closable in [*login_limiters, *([limiter] if limiter else [])]:
                 await closable.close()
+            await persisted.close()
+            if response_cache is not None:
+                await response_cache.close()
             await engine.dispose()
 
     def make_context(request: Request, state: RequestState, viewer: Viewer | None) -> Context:
@@ -100,6 +108,7 @@ def create_app(
             request=state,
             viewer=viewer,
             login=login,
+            preview_ttl=preview_ttl,
         )
 
     async def metrics_endpoint(_request: Request) -> Response:
@@ -112,6 +121,9 @@ def create_app(
         metrics=metrics,
         graphiql=graphiql_page if settings.graphiql else None,
         clock=now,
+        persisted=persisted,
+        response_cache=response_cache,
+        quota=limiter,
     )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),

@@ -1,6 +1,7 @@
 """Configuration from QUIRE_* environment variables (and a .env file)."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -50,8 +51,24 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = Field(default=10, ge=1)
     login_attempts_per_client: int = Field(default=50, ge=1)
     login_failure_delay_seconds: float = Field(default=0.5, ge=0)
+    # How long a draft's preview link works: a reviewer elsewhere can open it the next day, and
+    # a leaked link stops working soon after (short of rotating the secret key, nothing else
+    # revokes it).
+    preview_ttl_seconds: int = Field(default=86_400, ge=60)
     redis_prefix: str = "quire:"  # namespace of Quire's keys in a shared Redis
     trusted_proxy_header: str | None = None  # e.g. X-Forwarded-For behind one trusted proxy
+
+    # Caching of anonymous reads (see app.response_cache) and persisted queries.
+    response_cache: bool = True
+    response_cache_ttl_seconds: float = Field(default=300, gt=0)
+    response_cache_max_entries: int = Field(default=2_000, ge=1)  # in-process cache only
+    # For anonymous GET responses, which also carry an ETag: caches revalidate every time (a
+    # 304 when nothing changed), so no reader is shown text older than the last save.
+    cache_control: str = Field(
+        default="public, max-age=0, must-revalidate", pattern=r"^[\x20-\x7e]+$"
+    )
+    persisted_queries: Literal["apq", "allowlist", "off"] = "apq"
+    persisted_queries_file: Path | None = None  # Apollo manifest of the allowlist
 
     @property
     def json_logs(self) -> bool:
@@ -63,6 +80,12 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("QUIRE_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _require_a_manifest_for_the_allowlist(self) -> "Settings":
+        if self.persisted_queries == "allowlist" and self.persisted_queries_file is None:
+            raise ValueError("QUIRE_PERSISTED_QUERIES=allowlist needs QUIRE_PERSISTED_QUERIES_FILE")
         return self
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,13 @@ from tests.conftest import Database
 from tests.tcp_proxy import TcpProxy
 
 QUERY = {"query": "query Home { posts(first: 3) { nodes { title } } }", "operationName": "Home"}
+
+
+@pytest.fixture(scope="module")
+async def client(demo_db: Database) -> AsyncIterator[GraphQLClient]:
+    """The demo blog without the response cache: these tests watch queries execute."""
+    async for client in serve(demo_db, response_cache=False):
+        yield client
 
 
 async def test_readyz_reports_a_migrated_reachable_database(client: GraphQLClient) -> None:
@@ -82,7 +90,8 @@ async def test_the_pool_survives_a_database_outage(demo_db: Database) -> None:
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.start()
     proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    async for client in serve(Database(demo_db.backend, proxied, demo_db.engine)):
+    database = Database(demo_db.backend, proxied, demo_db.engine)
+    async for client in serve(database, response_cache=False):
         assert (await client.http.post("/graphql", json=QUERY)).status_code == 200
 
         await proxy.cut()

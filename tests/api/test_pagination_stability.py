@@ -1,15 +1,18 @@
 """Keyset cursors stay exact while posts are published and deleted between page requests."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from models import Post, PostStatus
-from tests.api.conftest import GraphQLClient
+from tests.api.conftest import GraphQLClient, serve
 from tests.api.reader import db_id
+from tests.conftest import Database
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 PAGE = """
@@ -19,6 +22,15 @@ query($first: Int!, $after: String) {
   }
 }
 """
+
+
+@pytest.fixture
+async def scratch_client(scratch_db: Database) -> AsyncIterator[GraphQLClient]:
+    """Without the response cache: these tests change posts straight in the database between
+    requests, which only a mutation would invalidate."""
+    async for client in serve(scratch_db, response_cache=False):
+        yield client
+
 
 # Few distinct timestamps on purpose, so many posts tie on the sort key and the id decides.
 published_at = st.integers(min_value=0, max_value=12).map(

@@ -1,8 +1,11 @@
 """SQL statements per request are fixed, whatever the page size (no N+1)."""
 
+from collections.abc import AsyncIterator
+
 import pytest
 
-from tests.api.conftest import GraphQLClient
+from tests.api.conftest import GraphQLClient, serve
+from tests.conftest import Database
 
 HOME = """
 query($n: Int!) {
@@ -13,6 +16,13 @@ query($n: Int!) {
   }
 }
 """
+
+
+@pytest.fixture(scope="module")
+async def client(demo_db: Database) -> AsyncIterator[GraphQLClient]:
+    """The demo blog without the response cache, which would answer repeats with no SQL."""
+    async for client in serve(demo_db, response_cache=False):
+        yield client
 
 
 @pytest.mark.parametrize("size", [1, 20, 100])

@@ -1,0 +1,378 @@
+"""A cache of complete GraphQL responses for anonymous reads, in this process or in Redis.
+
+What is cached: the serialised body of a query sent without an `Authorization` header whose
+result is complete (data, no errors) and was allowed by the rate limiter, with its ETag and its
+cost. Mutations, authenticated requests and results with errors are never stored, so an editor
+who sees drafts can never leak them to readers; nor are documents with a `previewToken`, whose
+answers must stop when the token expires.
+
+The key is computed from the request before any GraphQL work: the document's SHA-256 (which the
+endpoint has anyway, for persisted queries), the operation name and the variables with sorted
+keys. The first time a process sees a document text it parses it once to learn its operation
+types and a normalised form (comments, whitespace and commas dropped), so documents that differ
+only in layout share entries; after that a lookup is two hashes and a dictionary access.
+
+Invalidation is by generation: entries live under the generation current when their request
+started, and every mutation sent by an editor moves to the next one before its response goes
+out, so a reader who reloads after an editor's save never sees the old text. Capturing the
+generation before executing matters: a read that overlapped the write is stored under the old
+generation, which nobody reads any more. Anonymous mutations (`login`, or writes refused for
+want of a token) cannot change content, so they do not invalidate, and a flood of them cannot
+empty the cache. Writes made outside the API (`quire demo load`, SQL by hand) invalidate
+nothing: restart the workers or wait for the TTL.
+
+Expiry: an entry lives `ttl_seconds` at most, and never past the instant the next scheduled post
+goes live, because the anonymous view changes then with no write at all. That instant is asked
+of the database at most once per generation, and again once it has passed.
+
+`MemoryResponseStore` keeps entries in one process (least recently used evicted), so it is only
+correct with one worker: `create_response_cache` turns the cache off when `QUIRE_WORKERS` > 1
+without Redis. `RedisResponseStore` shares entries and the generation between every worker and
+host; a lookup is one round trip (a Lua script reads the generation and the entry together).
+Its entry keys are built inside the script, so it needs a single Redis server, not a cluster.
+When Redis fails, requests execute uncached: a cache outage never fails a request.
+"""
+
+import hashlib
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import orjson
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    Visitor,
+    parse,
+    print_ast,
+    visit,
+)
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.redis_client import Outage, connect
+from app.settings import Settings
+from resolvers import schedule
+from schema.limits import brace_nesting
+
+logger = logging.getLogger("quire.cache")
+
+MAX_CACHED_BODY = 1_000_000  # bytes; larger answers are rare and would crowd out the rest
+# Arguments whose answers depend on a signed token that expires: a cached copy could outlive it.
+UNCACHEABLE_ARGUMENTS = frozenset({"previewToken"})
+_MAX_DOCUMENTS = 4_096  # document texts whose description is remembered
+
+# KEYS[1] the generation counter; ARGV the entry key prefix, the entry's hash, and "1" to bump
+# the generation first (an invalidation that failed while Redis was unreachable).
+# Returns {generation, entry or nil}.
+_LOOKUP_SCRIPT = """
+if ARGV[3] == '1' then redis.call('INCR', KEYS[1]) end
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+"""
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    body: bytes
+    etag: str
+    cost: int
+    """Charged to the client's rate limit on every hit, as if the query ran."""
+    expires_at: float
+    """POSIX seconds on the app's clock."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the cache needs to know about a document text, worked out once per text."""
+
+    digest: bytes
+    """SHA-256 of the normalised document."""
+    operations: Mapping[str | None, OperationType]
+    cacheable: bool
+    """False when an argument in `UNCACHEABLE_ARGUMENTS` appears anywhere in it."""
+
+    def operation_type(self, name: str | None) -> OperationType | None:
+        """The type of the operation that runs, or None when none would."""
+        if name is not None:
+            return self.operations.get(name)
+        if len(self.operations) == 1:
+            return next(iter(self.operations.values()))
+        return None
+
+
+@dataclass(frozen=True)
+class Lookup:
+    key: str
+    generation: int | None
+    """The generation the result must be stored under; None when the store could not tell."""
+    hit: CachedResponse | None
+
+
+class Documents:
+    """Descriptions of document texts by their SHA-256, the least recently used forgotten.
+    The endpoint asks before running anything: may the answer be cached, is it a mutation?"""
+
+    def __init__(self, *, max_tokens: int, max_nesting: int) -> None:
+        self.max_tokens = max_tokens
+        self.max_nesting = max_nesting
+        self._known: OrderedDict[str, Document] = OrderedDict()
+
+    def describe(self, sha256: str, text: str) -> Document | None:
+        """None for a document that cannot run (too deep, too long, not GraphQL)."""
+        document = self._known.get(sha256)
+        if document is not None:
+            self._known.move_to_end(sha256)
+            return document
+        if brace_nesting(text) > self.max_nesting:
+            return None  # graphql-core's parser would recurse that deep
+        try:
+            node = parse(text, no_location=True, max_tokens=self.max_tokens)
+        except GraphQLError:
+            return None
+        document = Document(
+            digest=hashlib.sha256(print_ast(node).encode()).digest(),
+            operations={
+                (d.name.value if d.name else None): d.operation
+                for d in node.definitions
+                if isinstance(d, OperationDefinitionNode)
+            },
+            cacheable=not _names_an_argument(node, UNCACHEABLE_ARGUMENTS),
+        )
+        self._known[sha256] = document
+        if len(self._known) > _MAX_DOCUMENTS:
+            self._known.popitem(last=False)
+        return document
+
+
+class ResponseStore(Protocol):
+    async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
+        """The current generation and the entry stored under it for `key`, if any."""
+        ...
+
+    async def put(self, key: str, generation: int, entry: CachedResponse, ttl: float) -> None:
+        """Store `entry` unless `generation` is no longer current."""
+        ...
+
+    async def invalidate(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryResponseStore:
+    """Entries in this process, the least recently used evicted beyond `max_entries`.
+    Nothing here awaits, so every operation is atomic under asyncio."""
+
+    def __init__(self, *, max_entries: int) -> None:
+        self._max_entries = max_entries
+        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._generation = 0
+
+    async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return self._generation, entry
+
+    async def put(self, key: str, generation: int, entry: CachedResponse, ttl: float) -> None:
+        if generation != self._generation:
+            return
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    async def invalidate(self) -> None:
+        self._generation += 1
+        self._entries.clear()
+
+    async def close(self) -> None:
+        self._entries.clear()
+
+
+class RedisResponseStore:
+    """Entries under `{prefix}rc:{generation}:{key}` with a PX expiry, and the shared generation
+    counter `{prefix}rc:generation`. An invalidation that fails while Redis is unreachable is
+    remembered and done by the next lookup that reaches it."""
+
+    def __init__(self, redis: Redis, *, prefix: str) -> None:
+        self._redis = redis
+        self._generation_key = f"{prefix}rc:generation"
+        self._entry_prefix = f"{prefix}rc:"
+        self._lookup = redis.register_script(_LOOKUP_SCRIPT)
+        self._outage = Outage(logger, "the response cache; executing every request")
+        self._pending_invalidation = False
+
+    async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
+        if self._outage.ongoing:
+            return None, None
+        bump = self._pending_invalidation
+        try:
+            generation, value = await self._lookup(
+                keys=[self._generation_key], args=[self._entry_prefix, key, "1" if bump else "0"]
+            )
+        except RedisError as error:
+            self._outage.record(error)
+            return None, None
+        if bump:
+            self._pending_invalidation = False
+        return int(generation), None if value is None else _decode(value)
+
+    async def put(self, key: str, generation: int, entry: CachedResponse, ttl: float) -> None:
+        if self._outage.ongoing:
+            return
+        name = f"{self._entry_prefix}{generation}:{key}"
+        try:
+            await self._redis.set(name, _encode(entry), px=max(1, round(ttl * 1000)))
+        except RedisError as error:
+            self._outage.record(error)
+
+    async def invalidate(self) -> None:
+        try:
+            await self._redis.incr(self._generation_key)
+        except RedisError as error:
+            self._pending_invalidation = True
+            self._outage.record(error)
+            return
+        self._pending_invalidation = False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class ResponseCache:
+    """Looks responses up, stores them with their expiry, and invalidates them on writes."""
+
+    def __init__(self, store: ResponseStore, *, ttl_seconds: float) -> None:
+        self.backend = store
+        self.ttl_seconds = ttl_seconds
+        self._schedule: tuple[int, datetime | None] | None = None
+
+    async def lookup(
+        self,
+        document: Document,
+        *,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        now: datetime,
+    ) -> Lookup | None:
+        """The entry for an anonymous request, or None when its response cannot be cached
+        (not a query, or not `cacheable`)."""
+        if not document.cacheable or document.operation_type(operation_name) != OperationType.QUERY:
+            return None
+        try:
+            request = orjson.dumps([operation_name, variables or None], option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            return None
+        key = hashlib.sha256(document.digest + request).hexdigest()
+        generation, entry = await self.backend.get(key)
+        if entry is not None and entry.expires_at <= now.timestamp():
+            entry = None
+        return Lookup(key=key, generation=generation, hit=entry)
+
+    async def store(
+        self,
+        lookup: Lookup,
+        *,
+        body: bytes,
+        etag: str,
+        cost: int,
+        now: datetime,
+        session_factory: async_sessionmaker[AsyncSession],
+    ) -> None:
+        """Keep a complete response; `now` must be the instant its query ran at."""
+        if lookup.generation is None or len(body) > MAX_CACHED_BODY:
+            return
+        try:
+            upcoming = await self._next_publication(lookup.generation, now, session_factory)
+        except (SQLAlchemyError, OSError):
+            return  # the response is already made; it is just not kept
+        expires_at = now.timestamp() + self.ttl_seconds
+        if upcoming is not None:
+            expires_at = min(expires_at, upcoming.timestamp())
+        entry = CachedResponse(body=body, etag=etag, cost=cost, expires_at=expires_at)
+        await self.backend.put(lookup.key, lookup.generation, entry, expires_at - now.timestamp())
+
+    async def invalidate(self) -> None:
+        """After an editor's mutation: it may have changed any content."""
+        await self.backend.invalidate()
+
+    async def close(self) -> None:
+        await self.backend.close()
+
+    async def _next_publication(
+        self, generation: int, now: datetime, session_factory: async_sessionmaker[AsyncSession]
+    ) -> datetime | None:
+        known = self._schedule
+        if known is not None and known[0] == generation and (known[1] is None or known[1] > now):
+            return known[1]
+        async with session_factory() as session:
+            upcoming = await schedule.next_publication(session, now=now)
+        self._schedule = (generation, upcoming)
+        return upcoming
+
+
+def create_response_cache(settings: Settings) -> ResponseCache | None:
+    """The cache the settings ask for: in Redis when `redis_url` is set, in this process
+    otherwise, or None when it is off (or unsafe: several workers and no Redis)."""
+    if not settings.response_cache:
+        return None
+    if settings.workers > 1 and settings.redis_url is None:
+        logger.warning(
+            "Response cache off: %d workers cannot invalidate each other's in-process caches; "
+            "set QUIRE_REDIS_URL to share one.",
+            settings.workers,
+        )
+        return None
+    store: ResponseStore
+    if settings.redis_url is None:
+        store = MemoryResponseStore(max_entries=settings.response_cache_max_entries)
+    else:
+        store = RedisResponseStore(connect(settings.redis_url), prefix=settings.redis_prefix)
+    return ResponseCache(store, ttl_seconds=settings.response_cache_ttl_seconds)
+
+
+def etag_for(body: bytes) -> str:
+    """A strong validator: any change to the body changes it."""
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """`If-None-Match` names `etag` (weak comparison, as RFC 9110 wants for this header)."""
+    if not if_none_match:
+        return False
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+def _names_an_argument(document: DocumentNode, names: frozenset[str]) -> bool:
+    found = False
+
+    class Finder(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            nonlocal found
+            found = found or node.name.value in names
+
+    visit(document, Finder())
+    return found
+
+
+def _encode(entry: CachedResponse) -> bytes:
+    return f"{entry.cost} {entry.expires_at!r} {entry.etag}\n".encode() + entry.body
+
+
+def _decode(value: bytes) -> CachedResponse:
+    header, _, body = value.partition(b"\n")
+    cost, expires_at, etag = header.decode().split(" ")
+    return CachedResponse(body=body, etag=etag, cost=int(cost), expires_at=float(expires_at))
