@@ -1,5 +1,7 @@
 """Everything one request needs, built once per request by the app."""
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -10,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from resolvers.accounts import Viewer
 from resolvers.loaders import Loaders
+
+logger = logging.getLogger("quire.context")
 
 
 class Quota(Protocol):
@@ -47,13 +51,52 @@ class Context:
     request: RequestState = field(default_factory=RequestState)
     viewer: Viewer | None = None
     login: LoginPolicy = field(default_factory=LoginPolicy)
+    preview_ttl: timedelta = timedelta(days=1)  # how long a preview link works
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
 
+    _reader: AsyncSession | None = field(default=None, init=False, repr=False)
+    _reader_turn: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _finished: bool = field(default=False, init=False, repr=False)
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A short-lived session: fields resolve concurrently, so none of them shares one."""
+        """A session of its own, for a mutation's transaction. What this request read before
+        is forgotten first, so the mutation's payload (and any later mutation of the same
+        request) reads what was written, not an earlier snapshot or a loader's cache."""
+        async with self._reader_turn:
+            await self._release_reader()
+        self.loaders = Loaders(self)
         async with self.session_factory() as session:
             yield session
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """The request's one read session. Fields resolve concurrently, so they take turns on
+        it: a request checks out one connection however many fields it resolves. Not
+        re-entrant: never open it again while holding it."""
+        async with self._reader_turn:
+            if self._finished:
+                # A resolver left running after the response was settled (a sibling of a
+                # field that failed): its answer would be thrown away anyway.
+                raise RuntimeError("The request has finished.")
+            if self._reader is None:
+                self._reader = self.session_factory()
+            yield self._reader
+
+    async def finish(self) -> None:
+        """End of the request: wait for the read session's turn, then give its connection back
+        to the pool. Never raises; a connection that fails to close is the pool's problem."""
+        async with self._reader_turn:
+            self._finished = True
+            try:
+                await self._release_reader()
+            except Exception:
+                logger.warning("Closing the read session failed", exc_info=True)
+
+    async def _release_reader(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await reader.close()

@@ -11,7 +11,13 @@ from strawberry.schema.config import StrawberryConfig
 
 from resolvers.context import Quota
 from schema.errors import ErrorCodes
-from schema.extensions import CachedParse, QueryGuard, RejectUnsafeStrings, ValidationRules
+from schema.extensions import (
+    CachedParse,
+    QueryGuard,
+    RejectUnsafeStrings,
+    ReleaseReader,
+    ValidationRules,
+)
 from schema.limits import Limits
 from schema.mutation import Mutation
 from schema.query import Query
@@ -41,6 +47,7 @@ def build_schema(
         RejectUnsafeStrings,
         lambda: QueryGuard(rules=rules, limits=guard_limits, quota=quota),
         ErrorCodes,
+        ReleaseReader,
     ]
     return QuireSchema(
         query=Query,

@@ -219,3 +219,13 @@ class ValidationRules:
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return errors
+
+
+class ReleaseReader(SchemaExtension):
+    """Gives the request's read session back to the pool once the operation has run."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await self.execution_context.context.finish()
