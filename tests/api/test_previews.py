@@ -127,6 +127,11 @@ async def test_a_preview_token_shows_the_draft_and_nothing_else_to_an_anonymous_
     assert others == {"a": None, "b": None}
 
 
+def _flip(text: str, index: int) -> str:
+    """`text` with one base64 character replaced by another (never by itself)."""
+    return text[:index] + ("B" if text[index] == "A" else "A") + text[index + 1 :]
+
+
 async def test_a_tampered_or_foreign_token_is_refused(
     anonymous: GraphQLClient, team: dict[str, Editor]
 ) -> None:
@@ -144,7 +149,7 @@ async def test_a_tampered_or_foreign_token_is_refused(
     for forged in (
         f"{encoded({**fields, 'post': other_id})}.{signature}",  # another post, same signature
         f"{encoded({**fields, 'exp': fields['exp'] + 86_400})}.{signature}",  # a later expiry
-        f"{payload}.{signature[:-2]}AA",
+        f"{payload}.{_flip(signature, 0)}",  # a changed signature
         signing.sign("another-secret", orjson.dumps(fields)),
         signing.sign("test-secret", orjson.dumps({**fields, "for": "cursor"})),
         "not a token",
