@@ -2,9 +2,20 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    String,
+    Text,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
@@ -18,13 +29,68 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+@dataclass(frozen=True)
+class PostLinks:
+    """A post's authors in byline order and its public tags in order, as rows carrying the
+    columns `schema.author.Author` and `schema.tag.Tag` are built from."""
+
+    authors: list[Any]
+    tags: list[Any]
+
+
+def _links_statement(post_ids: list[int]) -> CompoundSelect[*tuple[Any, ...]]:
+    def blank(type_: Any) -> Any:
+        return null().cast(type_)
+
+    authors: Select[*tuple[Any, ...]] = (
+        select(
+            PostAuthor.post_id.label("post_id"),
+            literal_column("0").label("is_tag"),
+            PostAuthor.position.label("position"),
+            Author.id.label("id"),
+            Author.name.label("name"),
+            Author.slug.label("slug"),
+            Author.version.label("version"),
+            Author.job_title.label("job_title"),
+            Author.bio.label("bio"),
+            Author.avatar_url.label("avatar_url"),
+            Author.website.label("website"),
+            Author.created_at.label("created_at"),
+            blank(Text).label("description"),
+            blank(String(20)).label("visibility"),
+        )
+        .join(Author, Author.id == PostAuthor.author_id)
+        .where(PostAuthor.post_id.in_(post_ids))
+    )
+    tags: Select[*tuple[Any, ...]] = (
+        select(
+            PostTag.post_id,
+            literal_column("1"),
+            PostTag.position,
+            Tag.id,
+            Tag.name,
+            Tag.slug,
+            Tag.version,
+            blank(String(200)),
+            blank(Text),
+            blank(String(2000)),
+            blank(String(2000)),
+            blank(Tag.created_at.type),
+            Tag.description,
+            Tag.visibility,
+        )
+        .join(Tag, Tag.id == PostTag.tag_id)
+        .where(PostTag.post_id.in_(post_ids), tag_is_visible())
+    )
+    return union_all(authors, tags).order_by("post_id", "is_tag", "position")
+
+
 class Loaders:
     """Built per request (loaders cache, so they must never outlive one)."""
 
     def __init__(self, ctx: "Context") -> None:
         self._ctx = ctx
-        self.authors_by_post = DataLoader[int, list[Author]](self._authors_by_post)
-        self.tags_by_post = DataLoader[int, list[Tag]](self._tags_by_post)
+        self.links_by_post = DataLoader[int, PostLinks](self._links_by_post)
         self.translations_by_post = DataLoader[int, list[Post]](self._translations_by_post)
         self.post_count_by_author = DataLoader[int, int](self._post_count_by_author)
         self.post_count_by_tag = DataLoader[int, int](self._post_count_by_tag)
@@ -36,23 +102,13 @@ class Loaders:
         async with self._ctx.reader() as session:
             return (await session.execute(statement)).all()
 
-    async def _authors_by_post(self, post_ids: list[int]) -> list[list[Author]]:
-        rows = await self._rows(
-            select(PostAuthor.post_id, Author)
-            .join(Author, Author.id == PostAuthor.author_id)
-            .where(PostAuthor.post_id.in_(post_ids))
-            .order_by(PostAuthor.post_id, PostAuthor.position)
-        )
-        return _grouped(post_ids, rows)
-
-    async def _tags_by_post(self, post_ids: list[int]) -> list[list[Tag]]:
-        rows = await self._rows(
-            select(PostTag.post_id, Tag)
-            .join(Tag, Tag.id == PostTag.tag_id)
-            .where(PostTag.post_id.in_(post_ids), tag_is_visible())
-            .order_by(PostTag.post_id, PostTag.position)
-        )
-        return _grouped(post_ids, rows)
+    async def _links_by_post(self, post_ids: list[int]) -> list[PostLinks]:
+        """Bylines and public tags of the posts, in one statement (a UNION of both links)."""
+        links: dict[int, PostLinks] = {post_id: PostLinks([], []) for post_id in post_ids}
+        for row in await self._rows(_links_statement(post_ids)):
+            found = links[row.post_id]
+            (found.tags if row.is_tag else found.authors).append(row)
+        return [links[post_id] for post_id in post_ids]
 
     async def _translations_by_post(self, post_ids: list[int]) -> list[list[Post]]:
         original = aliased(Post)

@@ -108,15 +108,15 @@ class Post(relay.Node):
     async def authors(self, info: Info) -> list[AuthorRef]:
         from schema.author import Author
 
-        models = await info.context.loaders.authors_by_post.load(self.id)
-        return [Author.from_model(model) for model in models]
+        links = await info.context.loaders.links_by_post.load(self.id)
+        return [Author.from_model(row) for row in links.authors]
 
     @strawberry.field(description="Tags in order; the first is the primary tag.")
     async def tags(self, info: Info) -> list[TagRef]:
         from schema.tag import Tag
 
-        models = await info.context.loaders.tags_by_post.load(self.id)
-        return [Tag.from_model(model) for model in models]
+        links = await info.context.loaders.links_by_post.load(self.id)
+        return [Tag.from_model(row) for row in links.tags]
 
     @strawberry.field(description="The first author in the byline.")
     async def primary_author(self, info: Info) -> AuthorRef | None:
