@@ -98,15 +98,18 @@ class PostQuery:
         clauses = [self._visible(ctx)]
         if self.filter is not None:
             clauses.append(post_filter_clause(self.filter))
+        # EXISTS for the same reason as in filters._slug_match: SQLite walks the ordering index.
         if self.author_id is not None:
             clauses.append(
-                Post.id.in_(
-                    select(PostAuthor.post_id).where(PostAuthor.author_id == self.author_id)
-                )
+                select(PostAuthor.post_id)
+                .where(PostAuthor.post_id == Post.id, PostAuthor.author_id == self.author_id)
+                .exists()
             )
         if self.tag_id is not None:
             clauses.append(
-                Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == self.tag_id))
+                select(PostTag.post_id)
+                .where(PostTag.post_id == Post.id, PostTag.tag_id == self.tag_id)
+                .exists()
             )
         return and_(*clauses)
 
