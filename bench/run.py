@@ -64,6 +64,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a database on the PostgreSQL server that gets the quire_bench_<posts> databases",
     )
     parser.add_argument(
+        "--response-cache",
+        action="store_true",
+        help="run Quire with its response cache on (warm after the first request); off by "
+        "default, so the figures are of the full GraphQL path",
+    )
+    parser.add_argument(
         "--quire-env",
         action="append",
         default=[],
@@ -71,6 +77,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="an extra QUIRE_* setting for Quire (repeatable), e.g. QUIRE_DB_POOL_SIZE=20",
     )
     args = parser.parse_args(argv)
+    if args.response_cache:
+        args.quire_env.append("QUIRE_RESPONSE_CACHE=true")
     for setting in args.quire_env:
         key, equals, _value = setting.partition("=")
         if not equals or not key.startswith("QUIRE_"):
@@ -93,7 +101,7 @@ def pinning() -> tuple[str | None, str | None]:
 
 def server_env(database_url: str, extra: list[str]) -> dict[str, str]:
     """The caller's environment without its QUIRE_* settings, plus the benchmark's own and
-    the `--quire-env` ones."""
+    the `--quire-env` ones (where `--response-cache` puts its setting too)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("QUIRE_")}
     env.update(QUIRE_SETTINGS)
     for setting in extra:
@@ -110,6 +118,7 @@ QUIRE_SETTINGS = {
     "QUIRE_RATE_LIMIT_ENABLED": "false",
     "QUIRE_METRICS": "true",
     "QUIRE_DB_ECHO": "false",
+    "QUIRE_RESPONSE_CACHE": "false",
 }
 
 
@@ -196,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             report.measurements.append(measurement)
             print("  " + summary(measurement), flush=True)
     report.machine.append(f"Load average after the run: {load_average()}")
-    path = RESULTS_DIR / f"{started:%Y-%m-%d}-{args.backend}-{args.posts}.md"
+    cached = "-cached" if args.response_cache else ""
+    path = RESULTS_DIR / f"{started:%Y-%m-%d}-{args.backend}-{args.posts}{cached}.md"
     RESULTS_DIR.mkdir(exist_ok=True)
     path.write_text(report.markdown())
     print()
@@ -222,7 +232,7 @@ def settings_lines(
         f"{settings.duration:g} s per operation after a {settings.warmup:g} s warm-up "
         f"(warm-up responses are checked too), timeout {settings.timeout:g} s",
         f"CPUs: {pinned_note}",
-        f"Quire: `uv run --frozen quire serve --workers 1` with {quire_env}; no response cache",
+        f"Quire: `uv run --frozen quire serve --workers 1` with {quire_env}",
         "Floor: `uv run --frozen uvicorn bench.floor:app --log-level warning` "
         "(one worker, same uvicorn), pool of 10 connections on PostgreSQL, 5 on SQLite",
         f"Database: `{redacted(dataset.url)}`",
