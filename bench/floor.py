@@ -47,9 +47,9 @@ NEWEST_FIRST = f"ORDER BY p.published_at DESC, p.id DESC LIMIT {PAGE_SIZE + 1}"
 HOME_PAGE = f"SELECT {LIST_COLUMNS} FROM posts p WHERE {VISIBLE} {NEWEST_FIRST}"
 TAG_PAGE = f"""
 SELECT {LIST_COLUMNS} FROM posts p
-WHERE {VISIBLE} AND p.id IN (
-    SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
-    WHERE t.slug = $2 AND t.visibility = 'public'
+WHERE {VISIBLE} AND EXISTS (
+    SELECT 1 FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+    WHERE pt.post_id = p.id AND t.slug = $2 AND t.visibility = 'public'
 )
 {NEWEST_FIRST}
 """
