@@ -67,7 +67,8 @@ class RejectUnsafeStrings(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and (
-            _unsafe_literal(context.graphql_document) or _unsafe_value(context.variables)
+            _unsafe_literals(context.query, context.graphql_document)
+            or _unsafe_value(context.variables)
         ):
             context.pre_execution_errors = [
                 GraphQLError(
@@ -109,6 +110,20 @@ def _unsafe_value(value: Any) -> bool:
         elif isinstance(item, list):
             pending.extend((child, depth + 1) for child in item)
     return False
+
+
+def _unsafe_literals(query: str | None, document: DocumentNode) -> bool:
+    """Whether a string literal of the document is unsafe: once per distinct query text (the
+    walk over the document costs more than the rest of a cached request's checks)."""
+    if query is None or len(query) > MAX_CACHED_QUERY:
+        return _unsafe_literal(document)
+    return _unsafe_literal_in(query)
+
+
+@lru_cache(maxsize=1024)
+def _unsafe_literal_in(query: str) -> bool:
+    # Keyed by the text alone (hashing the document would walk it): parsed again on a miss.
+    return _unsafe_literal(parse(query, no_location=True))
 
 
 def _unsafe_literal(document: Any) -> bool:
