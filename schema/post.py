@@ -1,16 +1,25 @@
 """The Post type, its connection and facets, and the `posts` connection field shared by the root,
 Author.posts and Tag.posts."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import SelectedField
 
 from models import Post as PostModel
 from models import PostStatus as PostStatusValue
 from resolvers import posts
-from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest, check_cursors
+from resolvers.loaders import PostLinks
+from resolvers.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    PageRequest,
+    check_cursors,
+)
 from resolvers.posts import PostFacet, PostQuery
 from resolvers.visibility import effective_status
 from schema.connection import Connection, LazyPage
@@ -25,6 +34,7 @@ if TYPE_CHECKING:
 
 AuthorRef = Annotated["Author", strawberry.lazy("schema.author")]
 TagRef = Annotated["Tag", strawberry.lazy("schema.tag")]
+T = TypeVar("T")
 RevisionsRef = Annotated["PostRevisionConnection", strawberry.lazy("schema.revision")]
 
 
@@ -67,9 +77,12 @@ class Post(relay.Node):
     version: int = strawberry.field(
         description="Changes on every write; send it back with updates so no edit is lost."
     )
+    # Bylines and tags when the page that listed this post fetched them ahead (see
+    # `post_connection`); None: load them through the request's DataLoader when asked.
+    links: strawberry.Private[PostLinks | None] = None
 
     @classmethod
-    def from_model(cls, model: PostModel) -> "Post":
+    def from_model(cls, model: PostModel, links: PostLinks | None = None) -> "Post":
         image = (
             Image(url=model.feature_image_url, alt=model.feature_image_alt)
             if model.feature_image_url
@@ -95,6 +108,7 @@ class Post(relay.Node):
             meta_description=model.meta_description,
             stored_status=model.status,
             version=model.version,
+            links=links,
         )
 
     @strawberry.field(
@@ -104,29 +118,33 @@ class Post(relay.Node):
     def status(self, info: Info) -> PostStatus:
         return PostStatus(effective_status(self.stored_status, self.published_at, info.context.now))
 
+    # The four fields below answer synchronously when the links were fetched with the page, so
+    # a list of posts creates no coroutine per post; otherwise they return an awaitable, which
+    # graphql-core awaits like an async resolver's result.
     @strawberry.field(description="Authors in byline order.")
-    async def authors(self, info: Info) -> list[AuthorRef]:
-        from schema.author import Author
-
-        links = await info.context.loaders.links_by_post.load(self.id)
-        return [Author.from_model(row) for row in links.authors]
+    def authors(self, info: Info) -> list[AuthorRef]:
+        return self._links(info, _authors)  # type: ignore[return-value]  # maybe awaitable
 
     @strawberry.field(description="Tags in order; the first is the primary tag.")
-    async def tags(self, info: Info) -> list[TagRef]:
-        from schema.tag import Tag
-
-        links = await info.context.loaders.links_by_post.load(self.id)
-        return [Tag.from_model(row) for row in links.tags]
+    def tags(self, info: Info) -> list[TagRef]:
+        return self._links(info, _tags)  # type: ignore[return-value]  # maybe awaitable
 
     @strawberry.field(description="The first author in the byline.")
-    async def primary_author(self, info: Info) -> AuthorRef | None:
-        authors = await self.authors(info)
-        return authors[0] if authors else None
+    def primary_author(self, info: Info) -> AuthorRef | None:
+        return self._links(info, lambda links: next(iter(_authors(links)), None))  # type: ignore[return-value]
 
     @strawberry.field(description="The first tag.")
-    async def primary_tag(self, info: Info) -> TagRef | None:
-        tags = await self.tags(info)
-        return tags[0] if tags else None
+    def primary_tag(self, info: Info) -> TagRef | None:
+        return self._links(info, lambda links: next(iter(_tags(links)), None))  # type: ignore[return-value]
+
+    def _links(self, info: Info, pick: Callable[[PostLinks], T]) -> T | Awaitable[T]:
+        if self.links is not None:
+            return pick(self.links)
+
+        async def load() -> T:
+            return pick(await info.context.loaders.links_by_post.load(self.id))
+
+        return load()
 
     @strawberry.field(description="The published versions of this post in other languages.")
     async def translations(self, info: Info) -> list["Post"]:
@@ -150,6 +168,43 @@ class Post(relay.Node):
         from schema.revision import revision_connection
 
         return await revision_connection(info, post_id=self.id, first=first, after=after)
+
+
+def _authors(links: PostLinks) -> list["Author"]:
+    from schema.author import Author
+
+    return [Author.from_model(row) for row in links.authors]
+
+
+def _tags(links: PostLinks) -> list["Tag"]:
+    from schema.tag import Tag
+
+    return [Tag.from_model(row) for row in links.tags]
+
+
+LINK_FIELDS = frozenset({"authors", "tags", "primaryAuthor", "primaryTag"})
+
+
+def _asks_for_links(info: Info) -> bool:
+    """Whether the connection's selection reads bylines or tags of its posts (under `nodes` or
+    `edges { node }`, through fragments too)."""
+
+    def within(selections: list[Any], path: tuple[str, ...]) -> bool:
+        for selection in selections:
+            name = getattr(selection, "name", None)
+            if not isinstance(selection, SelectedField):  # a fragment: same level
+                if within(selection.selections, path):
+                    return True
+            elif not path:
+                if name in LINK_FIELDS:
+                    return True
+            elif name == path[0] and within(selection.selections, path[1:]):
+                return True
+        return False
+
+    # `selected_fields` holds the connection field itself; its selections are the children.
+    fields = [child for field in info.selected_fields for child in field.selections]
+    return within(fields, ("nodes",)) or within(fields, ("edges", "node"))
 
 
 @strawberry.type(description="Number of matching posts at one level.")
@@ -256,8 +311,20 @@ async def post_connection(
     request = PageRequest(first=first, after=after, last=last, before=before)
     check_cursors(request, ordering=query.ordering, codec=query.codec(ctx))
     await posts.validate_post_query(ctx, query)
+    prefetched: dict[int, PostLinks] = {}
+
+    async def fetch() -> Page[PostModel]:
+        """The page, and with it the bylines and tags of its posts when they are asked for."""
+        page = await posts.list_posts(ctx, query=query, page=request)
+        if with_links and page.items:
+            ids = [model.id for model in page.items]
+            links = await ctx.loaders.links_by_post.load_many(ids)
+            prefetched.update(zip(ids, links, strict=True))
+        return page
+
+    with_links = _asks_for_links(info)
     return PostConnection(
-        page=LazyPage(lambda: posts.list_posts(ctx, query=query, page=request), Post.from_model),
+        page=LazyPage(fetch, lambda model: Post.from_model(model, prefetched.get(model.id))),
         count=lambda: posts.count_posts(ctx, query=query),
         query=query,
     )

@@ -1,6 +1,7 @@
 """SQL statements per request are fixed, whatever the page size (no N+1)."""
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -97,3 +98,54 @@ async def test_nodes_batches_all_ids_into_one_statement_per_type(
     data = await client.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     assert [node["id"] for node in data["nodes"]] == ids
     assert counter.count == 1, counter.statements
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "nodes { ...Byline }",
+        "edges { node { ... on Post { authors { name } tags { slug } } } }",
+        "nodes { primaryAuthor { name } primaryTag { slug } }",
+    ],
+)
+async def test_bylines_asked_through_fragments_come_with_the_page(
+    client: GraphQLClient,
+    count_statements,
+    selection: str,  # type: ignore[no-untyped-def]
+) -> None:
+    counter = count_statements(client.engine)
+    fragment = "fragment Byline on Post { authors { name } tags { slug } }"
+    query = f"{{ posts(first: 20) {{ {selection} }} }}"
+    data = await client.data(f"{query} {fragment}" if "...Byline" in selection else query)
+    assert str(data).count("'name'") >= 20  # every post has a byline
+    assert counter.count == 2, counter.statements
+
+
+async def test_a_page_without_bylines_does_not_fetch_them(
+    client: GraphQLClient, count_statements
+) -> None:  # type: ignore[no-untyped-def]
+    counter = count_statements(client.engine)
+    await client.data("{ posts(first: 20) { nodes { title } } }")
+    assert counter.count == 1, counter.statements
+
+
+async def test_bylines_fetched_with_the_page_are_answered_without_a_load_per_post(
+    client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schema.post import Post
+
+    calls = {"prefetched": 0, "loaded": 0}
+    links = Post._links
+
+    def counted(self: Post, *args: Any) -> Any:
+        calls["prefetched" if self.links is not None else "loaded"] += 1
+        return links(self, *args)
+
+    monkeypatch.setattr(Post, "_links", counted)
+    await client.data("{ posts(first: 10) { nodes { authors { name } tags { slug } } } }")
+    assert calls == {"prefetched": 20, "loaded": 0}
+    first = (await client.data("{ posts(first: 1) { nodes { slug } } }"))["posts"]["nodes"][0]
+    await client.data(
+        "query($slug: String!) { post(slug: $slug) { authors { name } tags { slug } } }", first
+    )
+    assert calls == {"prefetched": 20, "loaded": 2}  # a single post loads its own
