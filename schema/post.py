@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from strawberry import relay
-from strawberry.types.nodes import SelectedField
 
 from models import Post as PostModel
 from models import PostStatus as PostStatusValue
@@ -187,24 +187,38 @@ LINK_FIELDS = frozenset({"authors", "tags", "primaryAuthor", "primaryTag"})
 
 def _asks_for_links(info: Info) -> bool:
     """Whether the connection's selection reads bylines or tags of its posts (under `nodes` or
-    `edges { node }`, through fragments too)."""
+    `edges { node }`, through fragments too). Walks the document itself, each fragment once
+    per path: expanding fragments (as `info.selected_fields` does) would let a fragment bomb
+    cost exponential time and memory."""
+    raw = info._raw_info  # graphql-core's info: the field's nodes and the document's fragments
+    seen: dict[tuple[str, tuple[str, ...]], bool] = {}
 
-    def within(selections: list[Any], path: tuple[str, ...]) -> bool:
-        for selection in selections:
-            name = getattr(selection, "name", None)
-            if not isinstance(selection, SelectedField):  # a fragment: same level
-                if within(selection.selections, path):
+    def within(selection_set: SelectionSetNode | None, path: tuple[str, ...]) -> bool:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if not path:
+                    if name in LINK_FIELDS:
+                        return True
+                elif name == path[0] and within(selection.selection_set, path[1:]):
                     return True
-            elif not path:
-                if name in LINK_FIELDS:
+            elif isinstance(selection, InlineFragmentNode):
+                if within(selection.selection_set, path):
                     return True
-            elif name == path[0] and within(selection.selections, path[1:]):
-                return True
+            elif isinstance(selection, FragmentSpreadNode):
+                key = (selection.name.value, path)
+                if key not in seen:
+                    seen[key] = False  # a cycle (refused by validation anyway) ends here
+                    fragment = raw.fragments.get(selection.name.value)
+                    seen[key] = fragment is not None and within(fragment.selection_set, path)
+                if seen[key]:
+                    return True
         return False
 
-    # `selected_fields` holds the connection field itself; its selections are the children.
-    fields = [child for field in info.selected_fields for child in field.selections]
-    return within(fields, ("nodes",)) or within(fields, ("edges", "node"))
+    return any(
+        within(node.selection_set, ("nodes",)) or within(node.selection_set, ("edges", "node"))
+        for node in raw.field_nodes
+    )
 
 
 @strawberry.type(description="Number of matching posts at one level.")

@@ -1,5 +1,7 @@
 """Query limits are checked before execution, with a clear error and QUERY_TOO_COMPLEX."""
 
+import asyncio
+
 import pytest
 
 from tests.api.conftest import GraphQLClient
@@ -130,3 +132,19 @@ async def test_variables_nested_hundreds_deep_are_refused_cleanly(client: GraphQ
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "recursion" not in error["message"]
+
+
+async def test_a_fragment_bomb_around_bylines_is_answered_without_expanding_it(
+    client: GraphQLClient,
+) -> None:
+    # The page looks ahead for `authors` to fetch bylines with it: that lookahead must not
+    # expand the fragments either (2^29 copies would exhaust the worker's memory).
+    fragments = ["fragment F0 on Post { title }"]
+    for level in range(1, 30):
+        fragments.append(f"fragment F{level} on Post {{ ...F{level - 1} ...F{level - 1} }}")
+    query = (
+        " ".join(fragments) + " { posts(first: 2) { edges { node { ...F29 authors { name } } } } }"
+    )
+    body = await asyncio.wait_for(client.post(query), timeout=10)
+    assert "errors" not in body, body
+    assert all(edge["node"]["authors"] for edge in body["data"]["posts"]["edges"])
