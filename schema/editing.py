@@ -1,5 +1,5 @@
-"""What the author and tag mutations share: their error type, their common arguments, and the
-runner that makes each of them one transaction."""
+"""What the editing mutations share: the `version` and idempotency key arguments; for authors
+and tags also the error type and the runner that makes each of them one transaction."""
 
 from collections.abc import Awaitable, Callable
 from enum import Enum

@@ -12,6 +12,7 @@ from resolvers import post_editing
 from resolvers.errors import Rejected
 from resolvers.permissions import require_viewer
 from schema.context import Info
+from schema.editing import IdempotencyKeyArg, VersionArg
 from schema.enums import PostLevel
 from schema.node import parse_id
 from schema.payloads import UserError, UserErrorCode
@@ -126,9 +127,6 @@ class DeletePostPayload:
 
 
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="The post's global ID.")]
-VersionArg = Annotated[
-    int, strawberry.argument(description="The `version` you last read; stale ones get CONFLICT.")
-]
 
 
 def _changes(input: CreatePostInput | UpdatePostInput) -> post_editing.PostChanges:
@@ -188,13 +186,7 @@ class PostMutations:
         self,
         info: Info,
         input: Annotated[CreatePostInput, strawberry.argument(description="The post.")],
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Any unique string; a retry with the same key returns the first "
-                "result instead of creating a duplicate."
-            ),
-        ] = None,
+        idempotency_key: IdempotencyKeyArg = None,
     ) -> PostPayload:
         return await run_post_write(
             info,

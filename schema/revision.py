@@ -11,8 +11,9 @@ from resolvers.pagination import PageRequest, check_cursors
 from resolvers.revisions import NEWEST_FIRST, RevisionEntry
 from schema.connection import Connection, LazyPage
 from schema.context import Info
+from schema.editing import VersionArg
 from schema.node import encode_id, parse_id
-from schema.post_mutations import PostPayload, VersionArg, run_post_write
+from schema.post_mutations import PostPayload, run_post_write
 
 
 @strawberry.type(description="A post as one successful write left it. Revisions never change.")

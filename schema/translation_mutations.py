@@ -6,8 +6,9 @@ import strawberry
 
 from resolvers import translations
 from schema.context import Info
+from schema.editing import VersionArg
 from schema.node import parse_id
-from schema.post_mutations import IdArg, PostPayload, VersionArg, run_post_write
+from schema.post_mutations import IdArg, PostPayload, run_post_write
 
 
 @strawberry.type
