@@ -111,14 +111,27 @@ async def test_nodes_batches_all_ids_into_one_statement_per_type(
 async def test_bylines_asked_through_fragments_come_with_the_page(
     client: GraphQLClient,
     count_statements,
+    monkeypatch: pytest.MonkeyPatch,
     selection: str,  # type: ignore[no-untyped-def]
 ) -> None:
+    from schema.post import Post
+
+    loaded_per_post = []
+    links = Post._links
+
+    def counted(self: Post, *args: Any) -> Any:
+        if self.links is None:
+            loaded_per_post.append(self.id)
+        return links(self, *args)
+
+    monkeypatch.setattr(Post, "_links", counted)
     counter = count_statements(client.engine)
     fragment = "fragment Byline on Post { authors { name } tags { slug } }"
     query = f"{{ posts(first: 20) {{ {selection} }} }}"
     data = await client.data(f"{query} {fragment}" if "...Byline" in selection else query)
     assert str(data).count("'name'") >= 20  # every post has a byline
     assert counter.count == 2, counter.statements
+    assert loaded_per_post == []  # fetched with the page, not through the loader per post
 
 
 async def test_a_page_without_bylines_does_not_fetch_them(
