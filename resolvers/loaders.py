@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    bindparam,
     func,
     literal_column,
     null,
@@ -38,7 +40,11 @@ class PostLinks:
     tags: list[Any]
 
 
-def _links_statement(post_ids: list[int]) -> CompoundSelect[*tuple[Any, ...]]:
+@cache
+def _links_statement() -> CompoundSelect[*tuple[Any, ...]]:
+    """Built once (building it cost more than running it): the ids are bound per call."""
+    post_ids: Any = bindparam("post_ids", expanding=True)
+
     def blank(type_: Any) -> Any:
         return null().cast(type_)
 
@@ -90,7 +96,7 @@ class Loaders:
 
     def __init__(self, ctx: "Context") -> None:
         self._ctx = ctx
-        self.links_by_post = DataLoader[int, PostLinks](self._links_by_post)
+        self.links_by_post = DataLoader[int, PostLinks](self.links_for)
         self.translations_by_post = DataLoader[int, list[Post]](self._translations_by_post)
         self.post_count_by_author = DataLoader[int, int](self._post_count_by_author)
         self.post_count_by_tag = DataLoader[int, int](self._post_count_by_tag)
@@ -102,10 +108,12 @@ class Loaders:
         async with self._ctx.reader() as session:
             return (await session.execute(statement)).all()
 
-    async def _links_by_post(self, post_ids: list[int]) -> list[PostLinks]:
+    async def links_for(self, post_ids: list[int]) -> list[PostLinks]:
         """Bylines and public tags of the posts, in one statement (a UNION of both links)."""
         links: dict[int, PostLinks] = {post_id: PostLinks([], []) for post_id in post_ids}
-        for row in await self._rows(_links_statement(post_ids)):
+        async with self._ctx.reader() as session:
+            rows = await session.execute(_links_statement(), {"post_ids": post_ids})
+        for row in rows:
             found = links[row.post_id]
             (found.tags if row.is_tag else found.authors).append(row)
         return [links[post_id] for post_id in post_ids]

@@ -124,8 +124,10 @@ async def fetch_page(
     request: PageRequest,
     codec: CursorCodec,
     row_id: Callable[[Any], int],
+    whole_rows: bool = False,
 ) -> Page[Any]:
-    """Run `statement` (already filtered, selecting one entity) for the requested page."""
+    """Run `statement` (already filtered) for the requested page. The page's items are the
+    entity the statement selects, or with `whole_rows` the rows of the columns it selects."""
     sort_value: Label[Any] = ordering.key.label("sort_value")
     statement = statement.add_columns(sort_value)
     key = tuple_(ordering.key, ordering.tiebreak)
@@ -150,7 +152,7 @@ async def fetch_page(
     rows = rows[: request.size]
     if request.backward:
         rows.reverse()
-    items = [row[0] for row in rows]
+    items = rows if whole_rows else [row[0] for row in rows]
     cursors = [codec.encode(ordering.kind, row.sort_value, row_id(row[0])) for row in rows]
     # Rows beyond the far end of the window were fetched (has_more); rows beyond a cursor we
     # started from are assumed to exist, as the Relay specification allows.

@@ -6,6 +6,7 @@ accident; an editor opts in with `status`, and sees only the drafts and schedule
 role allows.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -146,6 +147,26 @@ async def list_posts(ctx: Context, *, query: PostQuery, page: PageRequest) -> Pa
         )
 
 
+async def list_post_rows(
+    ctx: Context, *, query: PostQuery, page: PageRequest, columns: Iterable[str]
+) -> Page[Any]:
+    """Like `list_posts`, as rows of only the named columns of Post (the id always)."""
+    async with ctx.reader() as session:
+        return await fetch_page(
+            session,
+            select(*post_columns(columns)).where(query.where(ctx)),
+            ordering=query.ordering,
+            request=page,
+            codec=query.codec(ctx),
+            row_id=lambda row: row.id,
+            whole_rows=True,
+        )
+
+
+def post_columns(names: Iterable[str]) -> list[Any]:
+    return [getattr(Post, name) for name in sorted({"id", *names})]
+
+
 async def count_posts(ctx: Context, *, query: PostQuery) -> int:
     async with ctx.reader() as session:
         return await count_rows(session, select(Post.id).where(query.where(ctx)))
@@ -186,16 +207,23 @@ async def facet_counts(
 
 
 async def get_post(
-    ctx: Context, *, post_id: int | None = None, slug: str | None = None
-) -> Post | None:
+    ctx: Context,
+    *,
+    post_id: int | None = None,
+    slug: str | None = None,
+    columns: Iterable[str] | None = None,
+) -> Any:
     """By id or slug, if the viewer may read it; a slug the post had before a rename still finds
-    it (the answer carries the current slug, so a frontend can redirect)."""
+    it (the answer carries the current slug, so a frontend can redirect). The Post, or with
+    `columns` a row of those columns."""
     if post_id is not None:
         condition = Post.id == post_id
     else:
         former = select(PostSlug.post_id).where(PostSlug.slug == slug).scalar_subquery()
         condition = or_(Post.slug == slug, Post.id == former)
+    readable = readable_posts(ctx.viewer, ctx.now)
     async with ctx.reader() as session:
-        return await session.scalar(
-            select(Post).where(condition, readable_posts(ctx.viewer, ctx.now))
-        )
+        if columns is not None:
+            statement = select(*post_columns(columns)).where(condition, readable)
+            return (await session.execute(statement)).first()
+        return await session.scalar(select(Post).where(condition, readable))

@@ -12,6 +12,7 @@ from strawberry import relay
 from models import Post as PostModel
 from models import PostStatus as PostStatusValue
 from resolvers import posts
+from resolvers.context import Context
 from resolvers.loaders import PostLinks
 from resolvers.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -301,6 +302,33 @@ class PostConnection(Connection[Post]):
         return PostFacets(query=self.query)
 
 
+async def post_listing(
+    ctx: Context,
+    *,
+    filter: PostFilter | None,
+    order_by: PostOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    author_id: int | None = None,
+    tag_id: int | None = None,
+) -> tuple[PostQuery, PageRequest]:
+    """What a `posts` field's arguments ask for, checked (cursors, sizes, filter, rights)."""
+    field, descending = post_order(order_by)
+    query = PostQuery(
+        filter=post_filter(filter),
+        order_by=field,
+        descending=descending,
+        author_id=author_id,
+        tag_id=tag_id,
+    )
+    request = PageRequest(first=first, after=after, last=last, before=before)
+    check_cursors(request, ordering=query.ordering, codec=query.codec(ctx))
+    await posts.validate_post_query(ctx, query)
+    return query, request
+
+
 async def post_connection(
     info: Info,
     *,
@@ -314,17 +342,17 @@ async def post_connection(
     tag_id: int | None = None,
 ) -> PostConnection:
     ctx = info.context
-    field, descending = post_order(order_by)
-    query = PostQuery(
-        filter=post_filter(filter),
-        order_by=field,
-        descending=descending,
+    query, request = await post_listing(
+        ctx,
+        filter=filter,
+        order_by=order_by,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
         author_id=author_id,
         tag_id=tag_id,
     )
-    request = PageRequest(first=first, after=after, last=last, before=before)
-    check_cursors(request, ordering=query.ordering, codec=query.codec(ctx))
-    await posts.validate_post_query(ctx, query)
     prefetched: dict[int, PostLinks] = {}
 
     async def fetch() -> Page[PostModel]:
@@ -332,8 +360,7 @@ async def post_connection(
         page = await posts.list_posts(ctx, query=query, page=request)
         if with_links and page.items:
             ids = [model.id for model in page.items]
-            links = await ctx.loaders.links_by_post.load_many(ids)
-            prefetched.update(zip(ids, links, strict=True))
+            prefetched.update(zip(ids, await ctx.loaders.links_for(ids), strict=True))
         return page
 
     with_links = _asks_for_links(info)
