@@ -56,5 +56,14 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_session_factory(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for writes, or with `read_only` for a request's reads. On PostgreSQL those run
+    in autocommit mode, with no BEGIN and ROLLBACK around them and a one-statement ping, for the
+    same answers: under READ COMMITTED every statement sees its own snapshot in a transaction
+    too. (SQLite's driver starts no transaction for a SELECT anyway, and switching aiosqlite's
+    isolation level at every checkout and checkin was seen to strand connections.)"""
+    if read_only and engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

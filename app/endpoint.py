@@ -30,6 +30,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.observability import Metrics, begin_request
@@ -48,6 +49,7 @@ from app.settings import Settings
 from resolvers import accounts
 from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
+from schema.compiled import CompiledReads
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.limits import brace_nesting
 
@@ -104,6 +106,7 @@ class GraphQLEndpoint:
         persisted: PersistedQueries,
         response_cache: ResponseCache | None = None,
         quota: RateLimiter | None = None,
+        compiled: CompiledReads | None = None,
     ) -> None:
         self.schema = schema
         self.settings = settings
@@ -114,6 +117,7 @@ class GraphQLEndpoint:
         self.persisted = persisted
         self.response_cache = response_cache
         self.quota = quota
+        self.compiled = compiled
         self.documents = Documents(max_tokens=settings.max_query_tokens, max_nesting=MAX_NESTING)
 
     async def handle(self, request: Request) -> Response:
@@ -241,13 +245,17 @@ class GraphQLEndpoint:
         context = self.make_context(request, state, viewer)
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
-                result = await self.schema.execute(
-                    operation.query,
-                    variable_values=operation.variables,
-                    context_value=context,
-                    operation_name=operation.operation_name,
-                    allowed_operation_types=allowed,
-                )
+                result = await self._compiled(context, operation)
+                if result is None:
+                    if self.compiled is not None:
+                        context = self.make_context(request, state, viewer)
+                    result = await self.schema.execute(
+                        operation.query,
+                        variable_values=operation.variables,
+                        context_value=context,
+                        operation_name=operation.operation_name,
+                        allowed_operation_types=allowed,
+                    )
         except InvalidOperationTypeError:
             raise RequestError(
                 405,
@@ -296,6 +304,21 @@ class GraphQLEndpoint:
             await self._keep(request, lookup, payload, etag, state, context.now)
         public = document is not None and document.cacheable
         return self._complete(request, payload, etag, media_type, headers, public=public), codes
+
+    async def _compiled(self, context: Context, operation: Operation) -> ExecutionResult | None:
+        """The answer of a compiled read plan, or None when Strawberry must run the operation
+        (with a context of its own: this one's read session is closed either way)."""
+        if self.compiled is None:
+            return None
+        try:
+            return await self.compiled.execute(
+                context,
+                query=operation.query,
+                operation_name=operation.operation_name,
+                variables=operation.variables,
+            )
+        finally:
+            await context.finish()
 
     async def _lookup(self, document: Document | None, operation: Operation) -> Lookup | None:
         if self.response_cache is None or document is None:

@@ -26,6 +26,7 @@ from app.settings import Settings, get_settings
 from resolvers.accounts import Viewer
 from resolvers.context import Context, LoginPolicy, RequestState
 from schema import build_schema
+from schema.compiled import CompiledReads
 from schema.limits import Limits
 
 
@@ -75,6 +76,11 @@ def create_app(
         quota=limiter,
         max_tokens=settings.max_query_tokens,
     )
+    compiled = (
+        CompiledReads(schema, max_tokens=settings.max_query_tokens)
+        if settings.compiled_reads
+        else None
+    )
     persisted = create_persisted_queries(settings)
     response_cache = create_response_cache(settings)
 
@@ -90,6 +96,8 @@ def create_app(
         count_statements(engine)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        app.state.read_session_factory = create_session_factory(engine, read_only=True)
+        app.state.compiled_reads = compiled
         try:
             yield
         finally:
@@ -103,6 +111,7 @@ def create_app(
     def make_context(request: Request, state: RequestState, viewer: Viewer | None) -> Context:
         return Context(
             session_factory=request.app.state.session_factory,
+            read_session_factory=request.app.state.read_session_factory,
             secret_key=settings.secret_key,
             now=now(),
             request=state,
@@ -124,6 +133,7 @@ def create_app(
         persisted=persisted,
         response_cache=response_cache,
         quota=limiter,
+        compiled=compiled,
     )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     redis_prefix: str = "quire:"  # namespace of Quire's keys in a shared Redis
     trusted_proxy_header: str | None = None  # e.g. X-Forwarded-For behind one trusted proxy
 
+    # Plan the hot read queries once and answer them without graphql-core's per-field
+    # execution (see schema.compiled); off: every operation runs through Strawberry.
+    compiled_reads: bool = True
     # Caching of anonymous reads (see app.response_cache) and persisted queries.
     response_cache: bool = True
     response_cache_ttl_seconds: float = Field(default=300, gt=0)

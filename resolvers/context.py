@@ -41,6 +41,7 @@ class RequestState:
     cost: int | None = None
     rate: Any = None  # the rate limiter's decision, for the response headers
     throttled: bool = False
+    charged: bool = False  # the rate limit has taken this request's cost (once per request)
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Context:
     viewer: Viewer | None = None
     login: LoginPolicy = field(default_factory=LoginPolicy)
     preview_ttl: timedelta = timedelta(days=1)  # how long a preview link works
+    # Sessions for `reader` (app.database: autocommit); the write sessions' factory if None.
+    read_session_factory: async_sessionmaker[AsyncSession] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,7 +86,7 @@ class Context:
                 # field that failed): its answer would be thrown away anyway.
                 raise RuntimeError("The request has finished.")
             if self._reader is None:
-                self._reader = self.session_factory()
+                self._reader = (self.read_session_factory or self.session_factory)()
             yield self._reader
 
     async def finish(self) -> None:

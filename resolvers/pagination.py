@@ -153,7 +153,10 @@ async def fetch_page(
     if request.backward:
         rows.reverse()
     items = rows if whole_rows else [row[0] for row in rows]
-    cursors = [codec.encode(ordering.kind, row.sort_value, row_id(row[0])) for row in rows]
+    cursors = [
+        codec.encode(ordering.kind, row.sort_value, row_id(item))
+        for row, item in zip(rows, items, strict=True)
+    ]
     # Rows beyond the far end of the window were fetched (has_more); rows beyond a cursor we
     # started from are assumed to exist, as the Relay specification allows.
     return Page(

@@ -13,6 +13,7 @@ from resolvers.context import Quota
 from schema.errors import ErrorCodes
 from schema.extensions import (
     CachedParse,
+    Guard,
     QueryGuard,
     RejectUnsafeStrings,
     ReleaseReader,
@@ -26,6 +27,9 @@ SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 
 class QuireSchema(strawberry.Schema):
+    guard: Guard
+    """The checks every operation passes, for executors other than Strawberry's own."""
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Strawberry would log every error with a traceback, the client's mistakes included;
         ErrorCodes logs the unexpected ones instead."""
@@ -37,24 +41,27 @@ def build_schema(
     introspection: bool = True,
     quota: Quota | None = None,
     max_tokens: int = 2_000,
-) -> strawberry.Schema:
+) -> QuireSchema:
     """The schema with its guards: parse cache and token limit, cached validation, query
     limits, rate limiting, input checks and error codes."""
-    rules = ValidationRules(introspection=introspection)
-    guard_limits = limits or Limits()
+    guard = Guard(
+        rules=ValidationRules(introspection=introspection), limits=limits or Limits(), quota=quota
+    )
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: CachedParse(max_tokens=max_tokens),
         RejectUnsafeStrings,
-        lambda: QueryGuard(rules=rules, limits=guard_limits, quota=quota),
+        lambda: QueryGuard(guard=guard),
         ErrorCodes,
         ReleaseReader,
     ]
-    return QuireSchema(
+    schema = QuireSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )
+    schema.guard = guard
+    return schema
 
 
 def export_sdl() -> str:

@@ -138,47 +138,39 @@ def _unsafe_literal(document: Any) -> bool:
     return found
 
 
-class QueryGuard(SchemaExtension):
-    """Validates (with a cache), enforces the query limits and charges the rate limit, all
-    before any resolver runs. Reports the accepted query's cost in the response extensions."""
+class Guard:
+    """Validation (with a cache), the query limits and the rate limit: what every operation
+    passes before any resolver runs, whichever executor runs it (see schema.compiled)."""
 
     def __init__(self, *, rules: "ValidationRules", limits: Limits, quota: Quota | None) -> None:
         self.rules = rules
         self.limits = limits
         self.quota = quota
 
-    async def on_validate(self) -> AsyncIterator[None]:
-        context = self.execution_context
-        if context.graphql_document is not None and context.pre_execution_errors is None:
-            context.pre_execution_errors = await self._check(context)
-        yield
-
-    async def _check(self, context: Any) -> list[GraphQLError]:
-        state: RequestState = context.context.request
-        errors = self.rules.validate(
-            context.schema._schema, context.query or "", context.graphql_document
-        )
+    async def check(
+        self,
+        state: RequestState,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode,
+        *,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> list[GraphQLError]:
+        """The errors that stop the operation (none: it may run, and its cost is charged)."""
+        errors = self.rules.validate(schema, query, document)
         if errors:
             await self._charge(state, 1)
             return errors
-        operations = [
-            d
-            for d in context.graphql_document.definitions
-            if isinstance(d, OperationDefinitionNode)
-        ]
-        if context._provided_operation_name is None and len(operations) > 1:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name is None and len(operations) > 1:
             return [
                 GraphQLError(
                     "The document has several operations; name one with `operationName`.",
                     extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
                 )
             ]
-        analysis = analyze(
-            context.schema._schema,
-            context.graphql_document,
-            context.operation_name,
-            context.variables,
-        )
+        analysis = analyze(schema, document, operation_name, variables)
         if analysis is None:
             return []  # execution reports the unknown operation name
         if (message := analysis.violation(self.limits)) is not None:
@@ -195,17 +187,45 @@ class QueryGuard(SchemaExtension):
         return []
 
     async def _charge(self, state: RequestState, cost: int) -> bool:
+        """Take `cost` from the client's budget, once per request: a request that another
+        executor checked first and handed over keeps that decision."""
         if self.quota is None:
             return True
-        state.rate = await self.quota.take(state.client_key, cost)
-        state.throttled = not state.rate.allowed
+        if not state.charged:
+            state.charged = True
+            state.rate = await self.quota.take(state.client_key, cost)
+            state.throttled = not state.rate.allowed
         return not state.throttled
 
-    def get_results(self) -> dict[str, Any]:
-        state = getattr(self.execution_context.context, "request", None)
+    def results(self, state: RequestState | None) -> dict[str, Any]:
+        """The response extensions: the accepted operation's cost."""
         if state is None or state.cost is None:
             return {}
         return {"cost": {"requested": state.cost, "limit": self.limits.max_cost}}
+
+
+class QueryGuard(SchemaExtension):
+    """Runs the Guard before any resolver, and reports the accepted query's cost in the
+    response extensions."""
+
+    def __init__(self, *, guard: Guard) -> None:
+        self.guard = guard
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.pre_execution_errors is None:
+            context.pre_execution_errors = await self.guard.check(
+                context.context.request,
+                context.schema._schema,
+                context.query or "",
+                context.graphql_document,
+                operation_name=context._provided_operation_name,
+                variables=context.variables,
+            )
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        return self.guard.results(getattr(self.execution_context.context, "request", None))
 
 
 class ValidationRules:

@@ -1,0 +1,619 @@
+"""Compiled reads: the queries frontends send on every page view, planned once per document and
+answered without graphql-core's field-by-field execution.
+
+graphql-core resolves and completes every field of every object on its own: a page of 20 posts
+with bylines and tags is about 400 field executions, and the profile of the benchmark's home page
+put 45% of the request's CPU there. A plan knows, from the first sight of a document, which
+columns, links and counts it needs; it fetches them through the same resolvers the schema uses
+(`schema.post.post_listing`, `resolvers.posts`, the request's loaders), with the same SQL
+statements, and builds the response's dictionaries directly, each value serialised by the
+schema's own scalar or enum type.
+
+Planned: query operations whose every field lies in this subset (anything else, at any depth,
+makes the whole document go through Strawberry):
+- `Query`: `posts(...)`, `post(id | slug)`, `__typename`;
+- `PostConnection`: `nodes`, `edges { cursor node }`, `pageInfo`, `totalCount`;
+- `Post`: its stored fields, `status`, `featureImage`, `authors`, `tags`, `primaryAuthor`,
+  `primaryTag`, `translations`; `Author` and `Tag`: their stored fields;
+- fragments and inline fragments (flattened at planning, within a budget so a fragment bomb is
+  not expanded); no directives, no introspection.
+
+A request is also handed to Strawberry when anything about it is not plainly valid: unsafe
+strings, validation, limits, rate limit, variables, arguments, cursors, a preview token. So every
+error is reported by one code path; the guard's rate-limit charge is taken once either way.
+`tests/api/test_compiled_reads.py` runs documents through both executors and compares the
+answers byte for byte.
+"""
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    NamedTypeNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from strawberry import relay
+from strawberry.types import ExecutionResult
+from strawberry.types.arguments import convert_arguments
+
+from resolvers import posts
+from resolvers.context import Context
+from resolvers.errors import QuireError
+from resolvers.loaders import PostLinks
+from resolvers.visibility import effective_status
+from schema import QuireSchema
+from schema.enums import PostLevel, PostStatus
+from schema.extensions import MAX_CACHED_QUERY, _parse, _unsafe_literals, _unsafe_value
+from schema.node import parse_id
+from schema.post import post_listing
+from schema.query import _one_of
+from schema.tag import TagVisibility
+
+logger = logging.getLogger("quire.compiled")
+
+MAX_PLANNED_SELECTIONS = 2_000
+"""Selections visited while planning one document; beyond it the document is left to
+Strawberry (real documents visit a few dozen; a fragment bomb would visit billions)."""
+MAX_PLANS = 1_024
+
+Value = Callable[[Any, "Run"], Any]
+"""Builds one field's JSON value from the object it belongs to."""
+
+
+class Unsupported(Exception):
+    """The document leaves the planned subset."""
+
+
+class Fallback(Exception):
+    """This request must run through Strawberry, which reports what is wrong with it."""
+
+
+@dataclass
+class Run:
+    """One request's execution of a plan."""
+
+    ctx: Context
+    variables: VariableValues
+    links: dict[int, PostLinks] = field(default_factory=dict)
+    translations: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
+
+    async def ensure_links(self, post_ids: list[int]) -> None:
+        missing = [post_id for post_id in dict.fromkeys(post_ids) if post_id not in self.links]
+        if missing:
+            found = await self.ctx.loaders.links_for(missing)
+            self.links.update(zip(missing, found, strict=True))
+
+
+@dataclass
+class PostPlan:
+    """A selection on Post: its fields in response order and what they need fetched."""
+
+    fields: list[tuple[str, Value]]
+    columns: set[str]
+    links: bool = False
+    translations: list["PostPlan"] = field(default_factory=list)
+
+    async def build(self, items: list[Any], run: Run) -> list[dict[str, Any]]:
+        ids = [item.id for item in items]
+        if self.links and ids:
+            await run.ensure_links(ids)
+        for plan in self.translations:
+            found = await run.ctx.loaders.translations_by_post.load_many(ids) if ids else []
+            built = iter(await plan.build([post for group in found for post in group], run))
+            for post_id, group in zip(ids, found, strict=True):
+                run.translations[(id(plan), post_id)] = [next(built) for _ in group]
+        fields = self.fields
+        return [{key: value(item, run) for key, value in fields} for item in items]
+
+
+@dataclass
+class ConnectionPlan:
+    """A selection on PostConnection."""
+
+    fields: list[tuple[str, str, Any]]
+    """(response key, what: nodes | edges | pageInfo | totalCount | typename, its sub-plan)."""
+    nodes: list[PostPlan]
+    needs_page: bool
+    needs_count: bool
+
+    async def build(self, run: Run, query: posts.PostQuery, request: Any) -> dict[str, Any]:
+        page = None
+        built: dict[int, list[dict[str, Any]]] = {}
+        if self.needs_page:
+            columns = set().union(*(plan.columns for plan in self.nodes))
+            page = await posts.list_post_rows(run.ctx, query=query, page=request, columns=columns)
+            for plan in self.nodes:
+                built[id(plan)] = await plan.build(page.items, run)
+        total = await posts.count_posts(run.ctx, query=query) if self.needs_count else None
+        result: dict[str, Any] = {}
+        for key, what, sub in self.fields:
+            if what == "nodes":
+                result[key] = built[id(sub)]
+            elif what == "edges":
+                assert page is not None
+                result[key] = sub.edges(page.cursors, built)
+            elif what == "pageInfo":
+                assert page is not None
+                result[key] = sub.page_info(page)
+            elif what == "totalCount":
+                result[key] = total
+            else:
+                result[key] = sub
+        return result
+
+
+@dataclass
+class EdgePlan:
+    fields: list[tuple[str, str, Any]]
+
+    def edges(
+        self, cursors: list[str], built: dict[int, list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        edges: list[dict[str, Any]] = [{} for _ in cursors]
+        for key, what, sub in self.fields:
+            if what == "node":
+                for edge, node in zip(edges, built[id(sub)], strict=True):
+                    edge[key] = node
+            else:
+                for edge, cursor in zip(edges, cursors, strict=True):
+                    edge[key] = cursor if what == "cursor" else sub
+        return edges
+
+
+@dataclass
+class PageInfoPlan:
+    fields: list[tuple[str, str]]
+
+    def page_info(self, page: Any) -> dict[str, Any]:
+        values = {
+            "hasNextPage": page.has_next_page,
+            "hasPreviousPage": page.has_previous_page,
+            "startCursor": page.cursors[0] if page.cursors else None,
+            "endCursor": page.cursors[-1] if page.cursors else None,
+            "__typename": "PageInfo",
+        }
+        return {key: values[name] for key, name in self.fields}
+
+
+RootField = Callable[[Run], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class OperationPlan:
+    operation: OperationDefinitionNode
+    document: DocumentNode
+    roots: list[tuple[str, RootField]]
+
+
+# What each stored field of Post is made of: the columns it reads and its value before the
+# schema's type serialises it. Mirrors `schema.post.Post.from_model` (the comparison tests
+# hold the two together).
+def _column(name: str) -> tuple[set[str], Value]:
+    return {name}, lambda post, _run: getattr(post, name)
+
+
+POST_VALUES: dict[str, tuple[set[str], Value]] = {
+    "id": ({"id"}, lambda post, _run: relay.to_base64("Post", post.id)),
+    "title": _column("title"),
+    "slug": _column("slug"),
+    "excerpt": _column("excerpt"),
+    "body": _column("body"),
+    "html": _column("html"),
+    "publishedAt": _column("published_at"),
+    "updatedAt": _column("updated_at"),
+    "level": ({"level"}, lambda post, _run: PostLevel(post.level) if post.level else None),
+    "readingTime": _column("reading_time"),
+    "includesCode": _column("includes_code"),
+    "featured": _column("featured"),
+    "language": _column("language"),
+    "canonicalUrl": _column("canonical_url"),
+    "metaTitle": _column("meta_title"),
+    "metaDescription": _column("meta_description"),
+    "version": _column("version"),
+    "status": (
+        {"status", "published_at"},
+        lambda post, run: PostStatus(effective_status(post.status, post.published_at, run.ctx.now)),
+    ),
+}
+AUTHOR_VALUES: dict[str, Callable[[Any], Any]] = {
+    "id": lambda row: relay.to_base64("Author", row.id),
+    "name": lambda row: row.name,
+    "slug": lambda row: row.slug,
+    "jobTitle": lambda row: row.job_title,
+    "bio": lambda row: row.bio,
+    "avatarUrl": lambda row: row.avatar_url,
+    "website": lambda row: row.website,
+    "createdAt": lambda row: row.created_at,
+    "version": lambda row: row.version,
+}
+TAG_VALUES: dict[str, Callable[[Any], Any]] = {
+    "id": lambda row: relay.to_base64("Tag", row.id),
+    "name": lambda row: row.name,
+    "slug": lambda row: row.slug,
+    "description": lambda row: row.description,
+    "visibility": lambda row: TagVisibility(row.visibility),
+    "version": lambda row: row.version,
+}
+IMAGE_VALUES: dict[str, Callable[[Any], Any]] = {
+    "url": lambda post: post.feature_image_url,
+    "alt": lambda post: post.feature_image_alt,
+}
+
+
+def _serialized(value: Value, type_: Any) -> Value:
+    serialize = get_named_type(type_).serialize
+
+    def build(obj: Any, run: Run) -> Any:
+        raw = value(obj, run)
+        return None if raw is None else serialize(raw)
+
+    return build
+
+
+def _constant(result: Any) -> Value:
+    return lambda _obj, _run: result
+
+
+class Planner:
+    """Turns one operation of a document into a plan, or raises Unsupported."""
+
+    def __init__(self, quire: QuireSchema, document: DocumentNode) -> None:
+        self.quire = quire
+        self.schema: GraphQLSchema = quire._schema
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.budget = MAX_PLANNED_SELECTIONS
+
+    def _type(self, name: str) -> GraphQLObjectType:
+        type_ = self.schema.get_type(name)
+        assert isinstance(type_, GraphQLObjectType)
+        return type_
+
+    def collect(
+        self, nodes: Iterable[FieldNode | OperationDefinitionNode], type_: GraphQLObjectType
+    ) -> dict[str, list[FieldNode]]:
+        """The fields selected on `type_` under `nodes`, by response key, in response order
+        (as graphql-core collects them)."""
+        fields: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()
+
+        def walk(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                self.budget -= 1
+                if self.budget < 0 or selection.directives:
+                    raise Unsupported
+                if isinstance(selection, FieldNode):
+                    key = (selection.alias or selection.name).value
+                    fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self._applies(selection.type_condition, type_):
+                        walk(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if fragment is None:
+                        raise Unsupported
+                    if name not in visited and self._applies(fragment.type_condition, type_):
+                        visited.add(name)
+                        walk(fragment.selection_set)
+
+        for node in nodes:
+            if node.selection_set is None:
+                raise Unsupported
+            walk(node.selection_set)
+        return fields
+
+    def _applies(self, condition: NamedTypeNode | None, type_: GraphQLObjectType) -> bool:
+        if condition is None or condition.name.value == type_.name:
+            return True
+        return condition.name.value in {interface.name for interface in type_.interfaces}
+
+    def _field(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> GraphQLField:
+        found: GraphQLField | None = type_.fields.get(nodes[0].name.value)
+        if found is None:
+            raise Unsupported
+        return found
+
+    def operation(self, operation: OperationDefinitionNode) -> list[tuple[str, RootField]]:
+        query = self.schema.query_type
+        assert query is not None
+        roots: list[tuple[str, RootField]] = []
+        for key, nodes in self.collect([operation], query).items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                roots.append((key, _root_constant("Query")))
+            elif name == "posts":
+                roots.append((key, self._posts_root(query, nodes)))
+            elif name == "post":
+                roots.append((key, self._post_root(query, nodes)))
+            else:
+                raise Unsupported
+        return roots
+
+    def _posts_root(self, query: GraphQLObjectType, nodes: list[FieldNode]) -> RootField:
+        definition = self._field(query, nodes)
+        strawberry_field = definition.extensions["strawberry-definition"]
+        connection = self.connection(nodes)
+        converter = self.quire.schema_converter
+        config = self.quire.config
+        node = nodes[0]
+
+        async def run_posts(run: Run) -> Any:
+            raw = get_argument_values(definition, node, run.variables)
+            arguments = convert_arguments(
+                raw,
+                strawberry_field.arguments,
+                scalar_registry=converter.scalar_registry,
+                config=config,
+            )
+            listing = {"filter": None, "order_by": None, "first": None, "after": None}
+            listing |= {"last": None, "before": None, **arguments}
+            query, request = await post_listing(run.ctx, **listing)
+            return await connection.build(run, query, request)
+
+        return run_posts
+
+    def _post_root(self, query: GraphQLObjectType, nodes: list[FieldNode]) -> RootField:
+        definition = self._field(query, nodes)
+        plan = self.post(nodes)
+        node = nodes[0]
+
+        async def run_post(run: Run) -> Any:
+            raw = get_argument_values(definition, node, run.variables)
+            if raw.get("previewToken") is not None:
+                raise Fallback  # previews are rare, and their errors have their own words
+            post_id, slug = raw.get("id"), raw.get("slug")
+            _one_of(post_id, slug)
+            row_id = parse_id(post_id, expected="Post")[1] if post_id is not None else None
+            row = await posts.get_post(run.ctx, post_id=row_id, slug=slug, columns=plan.columns)
+            return None if row is None else (await plan.build([row], run))[0]
+
+        return run_post
+
+    def connection(self, nodes: list[FieldNode]) -> ConnectionPlan:
+        type_ = self._type("PostConnection")
+        fields: list[tuple[str, str, Any]] = []
+        plans: list[PostPlan] = []
+        needs_page = needs_count = False
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "nodes":
+                plan = self.post(selected)
+                plans.append(plan)
+                fields.append((key, "nodes", plan))
+                needs_page = True
+            elif name == "edges":
+                edge = self._edge(selected, plans)
+                fields.append((key, "edges", edge))
+                needs_page = True
+            elif name == "pageInfo":
+                info_fields = [
+                    (info_key, info_nodes[0].name.value)
+                    for info_key, info_nodes in self.collect(
+                        selected, self._type("PageInfo")
+                    ).items()
+                ]
+                for _, info_name in info_fields:
+                    if info_name not in PAGE_INFO_FIELDS:
+                        raise Unsupported
+                fields.append((key, "pageInfo", PageInfoPlan(fields=info_fields)))
+                needs_page = True
+            elif name == "totalCount":
+                fields.append((key, "totalCount", None))
+                needs_count = True
+            elif name == "__typename":
+                fields.append((key, "typename", type_.name))
+            else:
+                raise Unsupported
+        return ConnectionPlan(
+            fields=fields, nodes=plans, needs_page=needs_page, needs_count=needs_count
+        )
+
+    def _edge(self, nodes: list[FieldNode], plans: list[PostPlan]) -> EdgePlan:
+        type_ = self._type("PostEdge")
+        fields: list[tuple[str, str, Any]] = []
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "node":
+                plan = self.post(selected)
+                plans.append(plan)
+                fields.append((key, "node", plan))
+            elif name == "cursor":
+                fields.append((key, "cursor", None))
+            elif name == "__typename":
+                fields.append((key, "typename", type_.name))
+            else:
+                raise Unsupported
+        return EdgePlan(fields=fields)
+
+    def post(self, nodes: list[FieldNode]) -> PostPlan:
+        type_ = self._type("Post")
+        plan = PostPlan(fields=[], columns={"id"})
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "__typename":
+                value = _constant(type_.name)
+            elif name in POST_VALUES:
+                columns, raw = POST_VALUES[name]
+                plan.columns |= columns
+                value = _serialized(raw, self._field(type_, selected).type)
+            elif name == "featureImage":
+                plan.columns |= {"feature_image_url", "feature_image_alt"}
+                value = self._image(selected)
+            elif name in ("authors", "primaryAuthor", "tags", "primaryTag"):
+                plan.links = True
+                value = self._links(name, selected)
+            elif name == "translations":
+                translated = self.post(selected)
+                plan.translations.append(translated)
+                value = _translations(translated)
+            else:
+                raise Unsupported
+            plan.fields.append((key, value))
+        return plan
+
+    def _image(self, nodes: list[FieldNode]) -> Value:
+        build = self._object("Image", IMAGE_VALUES, nodes)
+
+        def image(post: Any, _run: Run) -> Any:
+            return build(post) if post.feature_image_url else None
+
+        return image
+
+    def _links(self, name: str, nodes: list[FieldNode]) -> Value:
+        if name in ("authors", "primaryAuthor"):
+            build = self._object("Author", AUTHOR_VALUES, nodes)
+            if name == "authors":
+                return lambda post, run: [build(row) for row in run.links[post.id].authors]
+            return lambda post, run: _first(build, run.links[post.id].authors)
+        build = self._object("Tag", TAG_VALUES, nodes)
+        if name == "tags":
+            return lambda post, run: [build(row) for row in run.links[post.id].tags]
+        return lambda post, run: _first(build, run.links[post.id].tags)
+
+    def _object(
+        self, type_name: str, values: dict[str, Callable[[Any], Any]], nodes: list[FieldNode]
+    ) -> Callable[[Any], dict[str, Any]]:
+        """A builder for an object whose fields all come straight from one row."""
+        type_ = self._type(type_name)
+        fields: list[tuple[str, Callable[[Any], Any]]] = []
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "__typename":
+                fields.append((key, _row_constant(type_.name)))
+            elif name in values:
+                leaf: Any = get_named_type(self._field(type_, selected).type)
+                fields.append((key, _serialize_row(values[name], leaf.serialize)))
+            else:
+                raise Unsupported
+        return lambda row: {key: value(row) for key, value in fields}
+
+
+PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
+
+
+def _serialize_row(
+    value: Callable[[Any], Any], serialize: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    def build(row: Any) -> Any:
+        raw = value(row)
+        return None if raw is None else serialize(raw)
+
+    return build
+
+
+def _row_constant(result: str) -> Callable[[Any], Any]:
+    return lambda _row: result
+
+
+def _first(build: Callable[[Any], dict[str, Any]], rows: list[Any]) -> dict[str, Any] | None:
+    return build(rows[0]) if rows else None
+
+
+def _translations(plan: PostPlan) -> Value:
+    return lambda post, run: run.translations[(id(plan), post.id)]
+
+
+def _root_constant(result: Any) -> RootField:
+    async def constant(_run: Run) -> Any:
+        return result
+
+    return constant
+
+
+class CompiledReads:
+    """Plans by document text and operation name (None: the document is not planned), and
+    runs them."""
+
+    def __init__(self, schema: QuireSchema, *, max_tokens: int) -> None:
+        self.schema = schema
+        self.max_tokens = max_tokens
+        self._plans: OrderedDict[tuple[str, str | None], OperationPlan | None] = OrderedDict()
+
+    def plan(self, query: str, operation_name: str | None) -> OperationPlan | None:
+        key = (query, operation_name)
+        if key in self._plans:
+            self._plans.move_to_end(key)
+            return self._plans[key]
+        plan = self._make_plan(query, operation_name)
+        if len(query) <= MAX_CACHED_QUERY:
+            self._plans[key] = plan
+            if len(self._plans) > MAX_PLANS:
+                self._plans.popitem(last=False)
+        return plan
+
+    def _make_plan(self, query: str, operation_name: str | None) -> OperationPlan | None:
+        try:
+            document = _parse(query, self.max_tokens)
+        except GraphQLError:
+            return None
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name is not None:
+            operations = [op for op in operations if op.name and op.name.value == operation_name]
+        if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
+            return None
+        if _unsafe_literals(query, document):
+            return None
+        try:
+            roots = Planner(self.schema, document).operation(operations[0])
+        except Unsupported:
+            return None
+        return OperationPlan(operation=operations[0], document=document, roots=roots)
+
+    async def execute(
+        self,
+        ctx: Context,
+        *,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> ExecutionResult | None:
+        """The result, or None when Strawberry must run the request instead."""
+        plan = self.plan(query, operation_name)
+        if plan is None or (variables is not None and _unsafe_value(variables)):
+            return None
+        schema = self.schema._schema
+        guard = self.schema.guard
+        errors = await guard.check(
+            ctx.request,
+            schema,
+            query,
+            plan.document,
+            operation_name=operation_name,
+            variables=variables,
+        )
+        if errors:
+            return None
+        coerced = get_variable_values(
+            schema, plan.operation.variable_definitions or (), variables or {}
+        )
+        if isinstance(coerced, list):
+            return None
+        run = Run(ctx=ctx, variables=coerced)
+        data: dict[str, Any] = {}
+        try:
+            for key, root in plan.roots:
+                data[key] = await root(run)
+        except (QuireError, GraphQLError, Fallback):
+            return None
+        except Exception:
+            logger.warning("A compiled read failed; running it through Strawberry", exc_info=True)
+            return None
+        return ExecutionResult(data=data, errors=None, extensions=guard.results(ctx.request))

@@ -1,0 +1,371 @@
+"""Compiled read plans answer exactly what Strawberry answers.
+
+Every request here goes to two apps over the same database and clock, one with compiled reads
+(the default) and one with `compiled_reads=False`; status, headers that matter and body must be
+byte for byte the same. Documents in the planned subset must really be planned (else the
+comparison proves nothing), and the rest must fall back without a trace.
+"""
+
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from app.demo import load_demo
+from models import EditorRole
+from schema.compiled import MAX_PLANNED_SELECTIONS, CompiledReads
+from tests.api.conftest import GraphQLClient, serve
+from tests.api.editors import make_editor
+from tests.conftest import DEMO_POSTS, DEMO_SEED, Database
+
+NOW = datetime.now(UTC)
+
+POST_SCALARS = [
+    "id",
+    "title",
+    "slug",
+    "excerpt",
+    "body",
+    "html",
+    "publishedAt",
+    "updatedAt",
+    "level",
+    "readingTime",
+    "includesCode",
+    "featured",
+    "language",
+    "canonicalUrl",
+    "metaTitle",
+    "metaDescription",
+    "version",
+    "status",
+    "__typename",
+]
+AUTHOR_FIELDS = "id name slug jobTitle bio avatarUrl website createdAt version __typename"
+TAG_FIELDS = "id name slug description visibility version __typename"
+EVERYTHING = f"""
+  {" ".join(POST_SCALARS)}
+  featureImage {{ url alt __typename }}
+  authors {{ {AUTHOR_FIELDS} }}
+  tags {{ {TAG_FIELDS} }}
+  primaryAuthor {{ {AUTHOR_FIELDS} }}
+  primaryTag {{ {TAG_FIELDS} }}
+  translations {{ id language title slug status authors {{ name }} tags {{ slug }} }}
+"""
+
+PLANNED: list[tuple[str, dict[str, Any]]] = [
+    # The benchmark's pages.
+    (
+        """query HomePage { posts(first: 20) { nodes { id title slug excerpt publishedAt
+        readingTime authors { name slug } tags { name slug } } pageInfo { hasNextPage
+        endCursor } } }""",
+        {},
+    ),
+    (
+        """query TagPage($tag: String!) { posts(first: 20, filter: { tags: { anyOf: [$tag] } })
+        { nodes { id title authors { name slug } tags { name slug } }
+          pageInfo { hasNextPage endCursor } } }""",
+        {"tag": "infrastructure"},
+    ),
+    (
+        """query AuthorPage($author: String!) {
+          posts(first: 20, filter: { authors: { anyOf: [$author] } }) {
+            nodes { id title authors { name slug } } pageInfo { hasNextPage endCursor } } }""",
+        {"author": "__first_author__"},
+    ),
+    (
+        """query PostPage($slug: String!) { post(slug: $slug) { id title slug html publishedAt
+        readingTime language authors { name slug } tags { name slug }
+        translations { language title slug } } }""",
+        {"slug": "__translated_slug__"},
+    ),
+    (
+        """query TextSearch($text: String!) { posts(first: 20, filter: { text: $text }) {
+        nodes { id title } pageInfo { hasNextPage endCursor } } }""",
+        {"text": "the"},
+    ),
+    # Every planned field at once, through nodes and through edges.
+    (f"{{ posts(first: 30) {{ nodes {{ {EVERYTHING} }} }} }}", {}),
+    (
+        f"""{{ posts(first: 7, orderBy: {{ field: TITLE }}) {{
+          __typename totalCount
+          edges {{ __typename cursor node {{ {EVERYTHING} }} }}
+          pageInfo {{ __typename hasNextPage hasPreviousPage startCursor endCursor }} }} }}""",
+        {},
+    ),
+    (f'{{ post(slug: "__translated_slug__") {{ {EVERYTHING} }} }}', {}),
+    # Aliases, repeated fields, fragments (named, inline, on the Node interface), __typename.
+    (
+        """
+        query Aliased { __typename
+          first: posts(first: 3) { items: nodes { key: id heading: title ...Card
+            ... on Post { slug authors { name } } ... { excerpt } ...NodeId } }
+          again: posts(first: 2, orderBy: { field: READING_TIME, direction: DESC }) {
+            count: totalCount nodes { readingTime title title } } }
+        fragment Card on Post { title authors { slug } tags { name } primaryTag { slug } }
+        fragment NodeId on Node { id }
+        """,
+        {},
+    ),
+    # Paging both ways, with cursors from the server.
+    ("{ posts(last: 5) { nodes { id } pageInfo { hasNextPage hasPreviousPage } } }", {}),
+    (
+        """query($after: String) { posts(first: 4, after: $after) { nodes { id }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }""",
+        {"after": "__cursor__"},
+    ),
+    (
+        """query($before: String) { posts(last: 4, before: $before) { nodes { id title }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }""",
+        {"before": "__cursor__"},
+    ),
+    # Filters and orders.
+    (
+        """{ posts(first: 50, filter: { levels: [BEGINNER, ADVANCED], includesCode: true },
+        orderBy: { field: UPDATED_AT, direction: ASC }) { totalCount nodes { id level } } }""",
+        {},
+    ),
+    (
+        """{ posts(first: 10, filter: { or: [{ featured: true }, { languages: ["es"] }],
+        not: { tags: { anyOf: ["monetization"] } } }) { totalCount nodes { id featured } } }""",
+        {},
+    ),
+    ("{ posts { totalCount } }", {}),
+    ('{ posts(filter: { text: "no such words anywhere" }) { nodes { id } totalCount } }', {}),
+    # Lookups: by id, by slug, missing ones.
+    ('{ post(id: "__post_id__") { id slug } }', {}),
+    ('{ a: post(slug: "no-such-post") { id } b: post(slug: "__translated_slug__") { id } }', {}),
+]
+
+# Still answered, by Strawberry: the comparison shows the fallback is invisible.
+NOT_PLANNED: list[tuple[str, dict[str, Any]]] = [
+    ("{ posts(first: 2) { facets { levels { level count } } } }", {}),
+    ("{ posts(first: 2) { nodes { title @include(if: true) } } }", {}),
+    ("{ posts(first: 2) { nodes { authors { postCount } } } }", {}),
+    ("{ posts(first: 2) { nodes { revisions { totalCount } } } }", {}),
+    ("{ tags(first: 2) { nodes { name } } }", {}),
+    ("{ __schema { queryType { name } } }", {}),
+    ('mutation { login(email: "a@b.c", password: "x") { token } }', {}),
+]
+
+# Errors: the compiled path hands these to Strawberry, which reports them.
+ERRORS: list[tuple[str, dict[str, Any]]] = [
+    ("{ posts(first: 0) { nodes { id } } }", {}),
+    ("{ posts(filter: { tags: { allOf: [] } }) { totalCount } }", {}),
+    ("{ posts(first: 2, last: 2) { nodes { id } } }", {}),
+    ('{ posts(after: "forged") { nodes { id } } }', {}),
+    ('{ posts(filter: { tags: { anyOf: ["no-such-tag"] } }) { nodes { id } } }', {}),
+    ("query($n: Int!) { posts(first: $n) { nodes { id } } }", {"n": "twenty"}),
+    ("query($n: Int!) { posts(first: $n) { nodes { id } } }", {}),
+    ('{ post(id: "not-an-id") { id } }', {}),
+    ('{ post(id: "__post_id__", slug: "x") { id } }', {}),
+    ('{ post(previewToken: "tampered") { id } }', {}),
+    ("{ posts(first: 2) { nodes { nope } } }", {}),
+    ('{ posts(filter: { text: "nul\\u0000" }) { nodes { id } } }', {}),
+    ("query($t: String!) { posts(filter: { text: $t }) { nodes { id } } }", {"t": "a\x00b"}),
+    ("{ posts(filter: { status: [DRAFT] }) { nodes { id } } }", {}),
+    ("query A { posts { totalCount } } query B { posts { totalCount } }", {}),
+]
+
+
+@pytest.fixture(scope="module")
+async def clients(demo_db: Database) -> AsyncIterator[tuple[GraphQLClient, GraphQLClient]]:
+    async for compiled in serve(demo_db, response_cache=False, clock=lambda: NOW):
+        async for plain in serve(
+            demo_db, response_cache=False, compiled_reads=False, clock=lambda: NOW
+        ):
+            yield compiled, plain
+
+
+@pytest.fixture(scope="module")
+async def known(clients: tuple[GraphQLClient, GraphQLClient]) -> dict[str, str]:
+    """Values from the demo blog the documents refer to."""
+    plain = clients[1]
+    data = await plain.data(
+        """{ posts(first: 5) { nodes { id } pageInfo { endCursor } }
+             es: posts(first: 1, filter: { languages: ["es"] }) { nodes { slug } }
+             authors(first: 1) { nodes { slug } } }"""
+    )
+    return {
+        "__post_id__": data["posts"]["nodes"][2]["id"],
+        "__cursor__": data["posts"]["pageInfo"]["endCursor"],
+        "__translated_slug__": data["es"]["nodes"][0]["slug"],
+        "__first_author__": data["authors"]["nodes"][0]["slug"],
+    }
+
+
+def _fill(value: Any, known: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for placeholder, real in known.items():
+            value = value.replace(placeholder, real)
+        return value
+    if isinstance(value, dict):
+        return {key: _fill(item, known) for key, item in value.items()}
+    return value
+
+
+async def _both(
+    clients: tuple[GraphQLClient, GraphQLClient],
+    query: str,
+    variables: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """The body both apps answer (asserted equal, with the status and cache headers)."""
+    answers = []
+    for client in clients:
+        response = await client.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
+        )
+        answers.append(
+            (response.status_code, response.headers.get("cache-control"), response.content)
+        )
+    assert answers[0] == answers[1], (query, variables)
+    return answers[0][2]
+
+
+def _plans(client: GraphQLClient) -> CompiledReads:
+    compiled: CompiledReads = client.app.state.compiled_reads
+    return compiled
+
+
+@pytest.mark.parametrize(("query", "variables"), PLANNED)
+async def test_planned_documents_answer_what_strawberry_answers(
+    clients: tuple[GraphQLClient, GraphQLClient],
+    known: dict[str, str],
+    query: str,
+    variables: dict[str, Any],
+) -> None:
+    query, variables = _fill(query, known), _fill(variables, known)
+    assert _plans(clients[0]).plan(query, None) is not None, "the document must be planned"
+    body = await _both(clients, query, variables)
+    assert b'"errors"' not in body and b'"data":{' in body
+
+
+@pytest.mark.parametrize(("query", "variables"), NOT_PLANNED)
+async def test_other_documents_go_through_strawberry_unchanged(
+    clients: tuple[GraphQLClient, GraphQLClient], query: str, variables: dict[str, Any]
+) -> None:
+    assert _plans(clients[0]).plan(query, None) is None
+    await _both(clients, query, variables)
+
+
+@pytest.mark.parametrize(("query", "variables"), ERRORS)
+async def test_bad_requests_get_the_same_errors(
+    clients: tuple[GraphQLClient, GraphQLClient],
+    known: dict[str, str],
+    query: str,
+    variables: dict[str, Any],
+) -> None:
+    body = await _both(clients, _fill(query, known), _fill(variables, known))
+    assert b'"errors"' in body
+
+
+async def test_random_selections_answer_what_strawberry_answers(
+    clients: tuple[GraphQLClient, GraphQLClient],
+) -> None:
+    rng = random.Random(20261124)
+    for _ in range(40):
+        fields = rng.sample(POST_SCALARS, rng.randint(1, 6))
+        selection = " ".join(
+            f"{rng.choice(['', 'x', 'y'])}{field}: {field}" if rng.random() < 0.3 else field
+            for field in dict.fromkeys(fields)
+        )
+        if rng.random() < 0.5:
+            selection += " authors { name slug } tags { slug name }"
+        if rng.random() < 0.2:
+            selection += " translations { id title }"
+        order = rng.choice(["PUBLISHED_AT", "UPDATED_AT", "TITLE", "READING_TIME"])
+        query = (
+            f"{{ posts(first: {rng.randint(1, 40)}, orderBy: {{ field: {order} }}) "
+            f"{{ nodes {{ {selection} }} pageInfo {{ endCursor hasNextPage }} }} }}"
+        )
+        assert _plans(clients[0]).plan(query, None) is not None, query
+        await _both(clients, query, {})
+
+
+async def test_walking_every_page_gives_the_same_pages(
+    clients: tuple[GraphQLClient, GraphQLClient],
+) -> None:
+    query = """query($after: String) { posts(first: 13, after: $after) {
+      edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
+    after, seen = None, 0
+    while True:
+        body = await _both(clients, query, {"after": after})
+        page = (await clients[0].data(query, {"after": after}))["posts"]
+        seen += len(page["edges"])
+        assert body
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen >= DEMO_POSTS
+
+
+async def test_a_fragment_bomb_is_not_planned(
+    clients: tuple[GraphQLClient, GraphQLClient],
+) -> None:
+    # Each level doubles the selections under two aliases: 2^29 if expanded. The plan gives up
+    # at its budget (quickly: this test would not end otherwise), and the guard refuses it.
+    fragments = ["fragment F0 on Post { title }"]
+    for level in range(1, 30):
+        previous = f"F{level - 1}"
+        fragments.append(
+            f"fragment F{level} on Post {{ a: translations {{ ...{previous} }} "
+            f"b: translations {{ ...{previous} }} }}"
+        )
+    query = "{ posts(first: 1) { nodes { ...F29 } } } " + " ".join(fragments)
+    assert _plans(clients[0]).plan(query, None) is None
+    body = await _both(clients, query, {})
+    assert b"QUERY_TOO_COMPLEX" in body or b"GRAPHQL_VALIDATION_FAILED" in body
+
+
+def test_a_fragment_spread_twice_is_planned_once(
+    clients: tuple[GraphQLClient, GraphQLClient],
+) -> None:
+    fragments = ["fragment F0 on Post { title }"]
+    for level in range(1, 30):
+        fragments.append(f"fragment F{level} on Post {{ ...F{level - 1} ...F{level - 1} }}")
+    query = "{ posts(first: 1) { nodes { ...F29 } } } " + " ".join(fragments)
+    assert MAX_PLANNED_SELECTIONS < 2**29
+    assert _plans(clients[0]).plan(query, None) is not None
+
+
+@pytest.fixture
+async def blog(scratch_db: Database) -> Database:
+    await load_demo(scratch_db.engine, posts=30, seed=DEMO_SEED, now=NOW)
+    return scratch_db
+
+
+async def test_editors_get_what_strawberry_gives_them(blog: Database) -> None:
+    async for compiled in serve(blog, response_cache=False, clock=lambda: NOW):
+        async for plain in serve(
+            blog, response_cache=False, compiled_reads=False, clock=lambda: NOW
+        ):
+            editor = await make_editor(compiled, blog, EditorRole.EDITOR, "ed")
+            contributor = await make_editor(compiled, blog, EditorRole.CONTRIBUTOR, "co")
+            drafts = """{ posts(first: 50, filter: { status: [DRAFT, SCHEDULED] }) {
+              totalCount nodes { id status publishedAt } } }"""
+            for viewer in (editor, contributor):
+                body = await _both((compiled, plain), drafts, {}, viewer.headers)
+                assert (b'"DRAFT"' in body) == (viewer is editor)
+
+
+async def test_the_rate_limit_charges_a_request_once_whichever_path_runs_it(
+    demo_db: Database,
+) -> None:
+    limits = {"rate_limit_enabled": True, "rate_limit_burst": 1000, "rate_limit_per_second": 0.01}
+    async for client in serve(demo_db, response_cache=False, **limits):
+        remaining, costs = [], []
+        for query in (
+            "{ posts(first: 30) { nodes { title } } }",  # planned
+            '{ posts(first: 30, after: "forged") { nodes { title } } }',  # falls back
+            "{ posts(first: 30) { nodes { title } facets { levels { count } } } }",  # not planned
+        ):
+            response = await client.http.post("/graphql", json={"query": query})
+            remaining.append(int(response.headers["ratelimit-remaining"]))
+            costs.append((response.json().get("extensions") or {}).get("cost", {}).get("requested"))
+        planned_cost = costs[0]
+        assert planned_cost and remaining[0] == 1000 - planned_cost
+        assert remaining[1] == remaining[0] - planned_cost  # the same query's cost, once
+        assert costs[2] and remaining[2] == remaining[1] - costs[2]
