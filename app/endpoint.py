@@ -235,7 +235,8 @@ class GraphQLEndpoint:
         # Over POST every operation type is allowed and the schema validates it (there are no
         # subscriptions, so those fail validation); over GET only queries may run.
         allowed = {OperationType.QUERY} if request.method != "POST" else set(OperationType)
-        if brace_nesting(operation.query) > MAX_NESTING:
+        # A document described for the cache was parsed, so it nests within bounds.
+        if document is None and brace_nesting(operation.query) > MAX_NESTING:
             too_deep = {"errors": [_error("The document nests too deeply.", "QUERY_TOO_COMPLEX")]}
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
             return _respond(too_deep, status, media_type, {}), ["QUERY_TOO_COMPLEX"]

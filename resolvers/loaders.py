@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     CompoundSelect,
+    Integer,
     Select,
     String,
     Text,
+    any_,
     bindparam,
     func,
     literal_column,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
@@ -41,9 +44,15 @@ class PostLinks:
 
 
 @cache
-def _links_statement() -> CompoundSelect[*tuple[Any, ...]]:
-    """Built once (building it cost more than running it): the ids are bound per call."""
-    post_ids: Any = bindparam("post_ids", expanding=True)
+def _links_statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
+    """Built once per dialect (building it cost more than running it): the ids are bound per
+    call, as one array on PostgreSQL (`= ANY(:post_ids)`: the same statement text for any
+    number of ids), else as an expanding IN list."""
+
+    def among(column: Any) -> Any:
+        if dialect == "postgresql":
+            return column == any_(bindparam("post_ids", type_=ARRAY(Integer)))
+        return column.in_(bindparam("post_ids", expanding=True))
 
     def blank(type_: Any) -> Any:
         return null().cast(type_)
@@ -66,7 +75,7 @@ def _links_statement() -> CompoundSelect[*tuple[Any, ...]]:
             blank(String(20)).label("visibility"),
         )
         .join(Author, Author.id == PostAuthor.author_id)
-        .where(PostAuthor.post_id.in_(post_ids))
+        .where(among(PostAuthor.post_id))
     )
     tags: Select[*tuple[Any, ...]] = (
         select(
@@ -86,7 +95,7 @@ def _links_statement() -> CompoundSelect[*tuple[Any, ...]]:
             Tag.visibility,
         )
         .join(Tag, Tag.id == PostTag.tag_id)
-        .where(PostTag.post_id.in_(post_ids), tag_is_visible())
+        .where(among(PostTag.post_id), tag_is_visible())
     )
     return union_all(authors, tags).order_by("post_id", "is_tag", "position")
 
@@ -112,7 +121,8 @@ class Loaders:
         """Bylines and public tags of the posts, in one statement (a UNION of both links)."""
         links: dict[int, PostLinks] = {post_id: PostLinks([], []) for post_id in post_ids}
         async with self._ctx.reader() as session:
-            rows = await session.execute(_links_statement(), {"post_ids": post_ids})
+            statement = _links_statement(session.get_bind().dialect.name)
+            rows = await session.execute(statement, {"post_ids": post_ids})
         for row in rows:
             found = links[row.post_id]
             (found.tags if row.is_tag else found.authors).append(row)

@@ -56,6 +56,7 @@ from resolvers import posts
 from resolvers.context import Context
 from resolvers.errors import QuireError
 from resolvers.loaders import PostLinks
+from resolvers.pagination import Page
 from resolvers.visibility import effective_status
 from schema import QuireSchema
 from schema.enums import PostLevel, PostStatus
@@ -147,7 +148,7 @@ class ConnectionPlan:
                 result[key] = built[id(sub)]
             elif what == "edges":
                 assert page is not None
-                result[key] = sub.edges(page.cursors, built)
+                result[key] = sub.edges(page, built)
             elif what == "pageInfo":
                 assert page is not None
                 result[key] = sub.page_info(page)
@@ -163,16 +164,19 @@ class EdgePlan:
     fields: list[tuple[str, str, Any]]
 
     def edges(
-        self, cursors: list[str], built: dict[int, list[dict[str, Any]]]
+        self, page: Page[Any], built: dict[int, list[dict[str, Any]]]
     ) -> list[dict[str, Any]]:
-        edges: list[dict[str, Any]] = [{} for _ in cursors]
+        edges: list[dict[str, Any]] = [{} for _ in page.items]
         for key, what, sub in self.fields:
             if what == "node":
                 for edge, node in zip(edges, built[id(sub)], strict=True):
                     edge[key] = node
+            elif what == "cursor":
+                for edge, cursor in zip(edges, page.cursors, strict=True):
+                    edge[key] = cursor
             else:
-                for edge, cursor in zip(edges, cursors, strict=True):
-                    edge[key] = cursor if what == "cursor" else sub
+                for edge in edges:
+                    edge[key] = sub
         return edges
 
 
@@ -180,15 +184,21 @@ class EdgePlan:
 class PageInfoPlan:
     fields: list[tuple[str, str]]
 
-    def page_info(self, page: Any) -> dict[str, Any]:
-        values = {
-            "hasNextPage": page.has_next_page,
-            "hasPreviousPage": page.has_previous_page,
-            "startCursor": page.cursors[0] if page.cursors else None,
-            "endCursor": page.cursors[-1] if page.cursors else None,
-            "__typename": "PageInfo",
-        }
-        return {key: values[name] for key, name in self.fields}
+    def page_info(self, page: Page[Any]) -> dict[str, Any]:
+        return {key: _page_info_value(page, name) for key, name in self.fields}
+
+
+def _page_info_value(page: Page[Any], name: str) -> Any:
+    """One PageInfo field; cursors are signed only when asked for."""
+    if name == "hasNextPage":
+        return page.has_next_page
+    if name == "hasPreviousPage":
+        return page.has_previous_page
+    if name == "startCursor":
+        return page.cursor(0) if page.items else None
+    if name == "endCursor":
+        return page.cursor(len(page.items) - 1) if page.items else None
+    return "PageInfo"
 
 
 RootField = Callable[[Run], Awaitable[Any]]

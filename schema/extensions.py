@@ -6,6 +6,7 @@ from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import (
     GraphQLError,
     GraphQLSchema,
@@ -22,9 +23,11 @@ from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
 from resolvers.context import Quota, RequestState
-from schema.limits import Limits, analyze
+from schema.limits import Analysis, Limits, analyze
 
 MAX_CACHED_QUERY = 8_000  # characters; real queries are far smaller, padded ones aren't kept
+MAX_CACHED_VARIABLES = 2_000  # bytes of JSON
+MAX_CACHED_ANALYSES = 4_096
 
 
 @lru_cache(maxsize=1024)
@@ -146,6 +149,7 @@ class Guard:
         self.rules = rules
         self.limits = limits
         self.quota = quota
+        self._analyses: OrderedDict[tuple[str, str | None, bytes], Analysis | None] = OrderedDict()
 
     async def check(
         self,
@@ -170,7 +174,7 @@ class Guard:
                     extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
                 )
             ]
-        analysis = analyze(schema, document, operation_name, variables)
+        analysis = self._analysis(schema, query, document, operation_name, variables)
         if analysis is None:
             return []  # execution reports the unknown operation name
         if (message := analysis.violation(self.limits)) is not None:
@@ -185,6 +189,31 @@ class Guard:
                 )
             ]
         return []
+
+    def _analysis(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> Analysis | None:
+        """`analyze`, remembered for the same text, operation and variables (a page's cost
+        depends on its variables, as `first: $n`)."""
+        try:
+            values = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            values = None
+        if values is None or len(query) > MAX_CACHED_QUERY or len(values) > MAX_CACHED_VARIABLES:
+            return analyze(schema, document, operation_name, variables)
+        key = (query, operation_name, values)
+        if key in self._analyses:
+            self._analyses.move_to_end(key)
+            return self._analyses[key]
+        analysis = self._analyses[key] = analyze(schema, document, operation_name, variables)
+        if len(self._analyses) > MAX_CACHED_ANALYSES:
+            self._analyses.popitem(last=False)
+        return analysis
 
     async def _charge(self, state: RequestState, cost: int) -> bool:
         """Take `cost` from the client's budget, once per request: a request that another
