@@ -122,7 +122,7 @@ class Loaders:
         links: dict[int, PostLinks] = {post_id: PostLinks([], []) for post_id in post_ids}
         async with self._ctx.reader() as session:
             statement = _links_statement(session.get_bind().dialect.name)
-            rows = await session.execute(statement, {"post_ids": post_ids})
+            rows = await (await session.connection()).execute(statement, {"post_ids": post_ids})
         for row in rows:
             found = links[row.post_id]
             (found.tags if row.is_tag else found.authors).append(row)

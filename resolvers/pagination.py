@@ -160,7 +160,9 @@ async def fetch_page(
         if descending
         else (ordering.key.asc(), ordering.tiebreak.asc())
     )
-    rows = list((await session.execute(statement.order_by(*order).limit(request.size + 1))).all())
+    # Rows of columns need no ORM loading: run them on the session's connection directly.
+    runner = await session.connection() if whole_rows else session
+    rows = list((await runner.execute(statement.order_by(*order).limit(request.size + 1))).all())
     has_more = len(rows) > request.size
     rows = rows[: request.size]
     if request.backward:

@@ -29,6 +29,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -73,8 +74,10 @@ MAX_PLANNED_SELECTIONS = 2_000
 Strawberry (real documents visit a few dozen; a fragment bomb would visit billions)."""
 MAX_PLANS = 1_024
 
-Value = Callable[[Any, "Run"], Any]
-"""Builds one field's JSON value from the object it belongs to."""
+Field = tuple[str, Callable[..., Any], Callable[[Any], Any] | None, bool]
+"""(response key, get, serialize, get takes the run too): `get(obj)` or `get(obj, run)` is
+the value before the schema's type serialises it; None for `serialize` where that is the value
+itself."""
 
 
 class Unsupported(Exception):
@@ -105,7 +108,7 @@ class Run:
 class PostPlan:
     """A selection on Post: its fields in response order and what they need fetched."""
 
-    fields: list[tuple[str, Value]]
+    fields: list[Field]
     columns: set[str]
     links: bool = False
     translations: list["PostPlan"] = field(default_factory=list)
@@ -120,7 +123,7 @@ class PostPlan:
             for post_id, group in zip(ids, found, strict=True):
                 run.translations[(id(plan), post_id)] = [next(built) for _ in group]
         fields = self.fields
-        return [{key: value(item, run) for key, value in fields} for item in items]
+        return [_build(fields, item, run) for item in items]
 
 
 @dataclass
@@ -211,15 +214,44 @@ class OperationPlan:
     roots: list[tuple[str, RootField]]
 
 
-# What each stored field of Post is made of: the columns it reads and its value before the
-# schema's type serialises it. Mirrors `schema.post.Post.from_model` (the comparison tests
-# hold the two together).
-def _column(name: str) -> tuple[set[str], Value]:
-    return {name}, lambda post, _run: getattr(post, name)
+IDENTITY_SCALARS = {"String", "Int", "Boolean", "ID"}
+"""Scalars whose serialisation returns values of their own Python type unchanged."""
 
 
-POST_VALUES: dict[str, tuple[set[str], Value]] = {
-    "id": ({"id"}, lambda post, _run: relay.to_base64("Post", post.id)),
+def _build(fields: list[Field], obj: Any, run: "Run | None") -> dict[str, Any]:
+    result = {}
+    for key, get, serialize, with_run in fields:
+        value = get(obj, run) if with_run else get(obj)
+        result[key] = value if serialize is None or value is None else serialize(value)
+    return result
+
+
+def _serializer(type_: Any) -> Callable[[Any], Any] | None:
+    leaf: Any = get_named_type(type_)
+    return None if leaf.name in IDENTITY_SCALARS else leaf.serialize
+
+
+def _status(post: Any, run: "Run") -> PostStatus:
+    return PostStatus(effective_status(post.status, post.published_at, run.ctx.now))
+
+
+def _global_id(type_name: str) -> Callable[[Any], str]:
+    return lambda obj: relay.to_base64(type_name, obj.id)
+
+
+def _constant(result: str) -> Callable[[Any], Any]:
+    return lambda _obj: result
+
+
+# What each stored field is made of: for Post the columns it reads, then how its value is got
+# and whether that needs the run. Mirrors the types' `from_model` (the comparison tests hold
+# the two together).
+def _column(name: str) -> tuple[set[str], Callable[..., Any], bool]:
+    return {name}, attrgetter(name), False
+
+
+POST_VALUES: dict[str, tuple[set[str], Callable[..., Any], bool]] = {
+    "id": ({"id"}, _global_id("Post"), False),
     "title": _column("title"),
     "slug": _column("slug"),
     "excerpt": _column("excerpt"),
@@ -227,7 +259,7 @@ POST_VALUES: dict[str, tuple[set[str], Value]] = {
     "html": _column("html"),
     "publishedAt": _column("published_at"),
     "updatedAt": _column("updated_at"),
-    "level": ({"level"}, lambda post, _run: PostLevel(post.level) if post.level else None),
+    "level": ({"level"}, lambda post: PostLevel(post.level) if post.level else None, False),
     "readingTime": _column("reading_time"),
     "includesCode": _column("includes_code"),
     "featured": _column("featured"),
@@ -236,48 +268,31 @@ POST_VALUES: dict[str, tuple[set[str], Value]] = {
     "metaTitle": _column("meta_title"),
     "metaDescription": _column("meta_description"),
     "version": _column("version"),
-    "status": (
-        {"status", "published_at"},
-        lambda post, run: PostStatus(effective_status(post.status, post.published_at, run.ctx.now)),
-    ),
+    "status": ({"status", "published_at"}, _status, True),
 }
 AUTHOR_VALUES: dict[str, Callable[[Any], Any]] = {
-    "id": lambda row: relay.to_base64("Author", row.id),
-    "name": lambda row: row.name,
-    "slug": lambda row: row.slug,
-    "jobTitle": lambda row: row.job_title,
-    "bio": lambda row: row.bio,
-    "avatarUrl": lambda row: row.avatar_url,
-    "website": lambda row: row.website,
-    "createdAt": lambda row: row.created_at,
-    "version": lambda row: row.version,
+    "id": _global_id("Author"),
+    "name": attrgetter("name"),
+    "slug": attrgetter("slug"),
+    "jobTitle": attrgetter("job_title"),
+    "bio": attrgetter("bio"),
+    "avatarUrl": attrgetter("avatar_url"),
+    "website": attrgetter("website"),
+    "createdAt": attrgetter("created_at"),
+    "version": attrgetter("version"),
 }
 TAG_VALUES: dict[str, Callable[[Any], Any]] = {
-    "id": lambda row: relay.to_base64("Tag", row.id),
-    "name": lambda row: row.name,
-    "slug": lambda row: row.slug,
-    "description": lambda row: row.description,
+    "id": _global_id("Tag"),
+    "name": attrgetter("name"),
+    "slug": attrgetter("slug"),
+    "description": attrgetter("description"),
     "visibility": lambda row: TagVisibility(row.visibility),
-    "version": lambda row: row.version,
+    "version": attrgetter("version"),
 }
 IMAGE_VALUES: dict[str, Callable[[Any], Any]] = {
-    "url": lambda post: post.feature_image_url,
-    "alt": lambda post: post.feature_image_alt,
+    "url": attrgetter("feature_image_url"),
+    "alt": attrgetter("feature_image_alt"),
 }
-
-
-def _serialized(value: Value, type_: Any) -> Value:
-    serialize = get_named_type(type_).serialize
-
-    def build(obj: Any, run: Run) -> Any:
-        raw = value(obj, run)
-        return None if raw is None else serialize(raw)
-
-    return build
-
-
-def _constant(result: Any) -> Value:
-    return lambda _obj, _run: result
 
 
 class Planner:
@@ -459,35 +474,31 @@ class Planner:
         for key, selected in self.collect(nodes, type_).items():
             name = selected[0].name.value
             if name == "__typename":
-                value = _constant(type_.name)
+                plan.fields.append((key, _constant(type_.name), None, False))
             elif name in POST_VALUES:
-                columns, raw = POST_VALUES[name]
+                columns, get, with_run = POST_VALUES[name]
                 plan.columns |= columns
-                value = _serialized(raw, self._field(type_, selected).type)
+                serialize = _serializer(self._field(type_, selected).type)
+                plan.fields.append((key, get, serialize, with_run))
             elif name == "featureImage":
                 plan.columns |= {"feature_image_url", "feature_image_alt"}
-                value = self._image(selected)
+                plan.fields.append((key, self._image(selected), None, False))
             elif name in ("authors", "primaryAuthor", "tags", "primaryTag"):
                 plan.links = True
-                value = self._links(name, selected)
+                plan.fields.append((key, self._links(name, selected), None, True))
             elif name == "translations":
                 translated = self.post(selected)
                 plan.translations.append(translated)
-                value = _translations(translated)
+                plan.fields.append((key, _translations(translated), None, True))
             else:
                 raise Unsupported
-            plan.fields.append((key, value))
         return plan
 
-    def _image(self, nodes: list[FieldNode]) -> Value:
+    def _image(self, nodes: list[FieldNode]) -> Callable[[Any], Any]:
         build = self._object("Image", IMAGE_VALUES, nodes)
+        return lambda post: build(post) if post.feature_image_url else None
 
-        def image(post: Any, _run: Run) -> Any:
-            return build(post) if post.feature_image_url else None
-
-        return image
-
-    def _links(self, name: str, nodes: list[FieldNode]) -> Value:
+    def _links(self, name: str, nodes: list[FieldNode]) -> Callable[[Any, Run], Any]:
         if name in ("authors", "primaryAuthor"):
             build = self._object("Author", AUTHOR_VALUES, nodes)
             if name == "authors":
@@ -503,41 +514,27 @@ class Planner:
     ) -> Callable[[Any], dict[str, Any]]:
         """A builder for an object whose fields all come straight from one row."""
         type_ = self._type(type_name)
-        fields: list[tuple[str, Callable[[Any], Any]]] = []
+        fields: list[Field] = []
         for key, selected in self.collect(nodes, type_).items():
             name = selected[0].name.value
             if name == "__typename":
-                fields.append((key, _row_constant(type_.name)))
+                fields.append((key, _constant(type_.name), None, False))
             elif name in values:
-                leaf: Any = get_named_type(self._field(type_, selected).type)
-                fields.append((key, _serialize_row(values[name], leaf.serialize)))
+                serialize = _serializer(self._field(type_, selected).type)
+                fields.append((key, values[name], serialize, False))
             else:
                 raise Unsupported
-        return lambda row: {key: value(row) for key, value in fields}
+        return lambda row: _build(fields, row, None)
 
 
 PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
-
-
-def _serialize_row(
-    value: Callable[[Any], Any], serialize: Callable[[Any], Any]
-) -> Callable[[Any], Any]:
-    def build(row: Any) -> Any:
-        raw = value(row)
-        return None if raw is None else serialize(raw)
-
-    return build
-
-
-def _row_constant(result: str) -> Callable[[Any], Any]:
-    return lambda _row: result
 
 
 def _first(build: Callable[[Any], dict[str, Any]], rows: list[Any]) -> dict[str, Any] | None:
     return build(rows[0]) if rows else None
 
 
-def _translations(plan: PostPlan) -> Value:
+def _translations(plan: PostPlan) -> Callable[[Any, Run], Any]:
     return lambda post, run: run.translations[(id(plan), post.id)]
 
 
