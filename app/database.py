@@ -19,7 +19,14 @@ def create_engine(
     echo: bool = False,
     statement_timeout_ms: int = 0,
     connect_timeout: float = 10.0,
+    read_only: bool = False,
 ) -> AsyncEngine:
+    """The engine of `database_url`; with `read_only`, on PostgreSQL, one for the requests'
+    reads: its connections run in autocommit mode, so a read has no BEGIN and ROLLBACK around
+    it and the pool's ping is one statement instead of three, for the same answers (under
+    READ COMMITTED every statement sees its own snapshot in a transaction too). It is a pool of
+    its own, where a read replica's URL could go. SQLite reads share the one engine: its driver
+    starts no transaction for a SELECT anyway."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, echo=echo)
@@ -38,6 +45,7 @@ def create_engine(
         pool_pre_ping=True,
         pool_timeout=connect_timeout,
         connect_args=connect_args,
+        **({"isolation_level": "AUTOCOMMIT"} if read_only else {}),
     )
 
 
@@ -56,14 +64,5 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def create_session_factory(
-    engine: AsyncEngine, *, read_only: bool = False
-) -> async_sessionmaker[AsyncSession]:
-    """Sessions for writes, or with `read_only` for a request's reads. On PostgreSQL those run
-    in autocommit mode, with no BEGIN and ROLLBACK around them and a one-statement ping, for the
-    same answers: under READ COMMITTED every statement sees its own snapshot in a transaction
-    too. (SQLite's driver starts no transaction for a SELECT anyway, and switching aiosqlite's
-    isolation level at every checkout and checkin was seen to strand connections.)"""
-    if read_only and engine.dialect.name == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

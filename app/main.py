@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -86,17 +87,25 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(
-            settings.database_url,
-            pool_size=settings.db_pool_size,
-            echo=settings.db_echo,
-            statement_timeout_ms=settings.db_statement_timeout_ms,
-            connect_timeout=settings.db_connect_timeout_seconds,
-        )
+        def engine_for(*, read_only: bool) -> AsyncEngine:
+            return create_engine(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                echo=settings.db_echo,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+                connect_timeout=settings.db_connect_timeout_seconds,
+                read_only=read_only,
+            )
+
+        engine = read_engine = engine_for(read_only=False)
+        if engine.dialect.name == "postgresql":
+            read_engine = engine_for(read_only=True)
+            count_statements(read_engine)
         count_statements(engine)
         app.state.engine = engine
+        app.state.read_engine = read_engine
         app.state.session_factory = create_session_factory(engine)
-        app.state.read_session_factory = create_session_factory(engine, read_only=True)
+        app.state.read_session_factory = create_session_factory(read_engine)
         app.state.compiled_reads = compiled
         try:
             yield
@@ -107,6 +116,8 @@ def create_app(
             if response_cache is not None:
                 await response_cache.close()
             await engine.dispose()
+            if read_engine is not engine:
+                await read_engine.dispose()
 
     def make_context(request: Request, state: RequestState, viewer: Viewer | None) -> Context:
         return Context(

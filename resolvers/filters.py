@@ -3,10 +3,12 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     SQLColumnExpression,
     and_,
     exists,
@@ -21,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Author, Post, PostAuthor, PostLevel, PostStatus, PostTag, Tag
+from resolvers.bound_lists import among
 from resolvers.errors import BadUserInput
 from resolvers.visibility import post_is_visible, tag_is_visible
 
@@ -139,13 +142,9 @@ async def ensure_known_slugs(session: AsyncSession, spec: PostFilter | None) -> 
     _collect_slugs(spec, slugs)
     if not slugs.tags and not slugs.authors:
         return
+    statement = _known_slugs_statement(session.get_bind().dialect.name)
     found = await session.execute(
-        union_all(
-            select(Tag.slug.label("slug"), true().label("is_tag")).where(
-                Tag.slug.in_(slugs.tags), tag_is_visible()
-            ),
-            select(Author.slug, false()).where(Author.slug.in_(slugs.authors)),
-        )
+        statement, {"tags": sorted(slugs.tags), "authors": sorted(slugs.authors)}
     )
     known_tags: set[str] = set()
     known_authors: set[str] = set()
@@ -161,6 +160,17 @@ async def ensure_known_slugs(session: AsyncSession, spec: PostFilter | None) -> 
                 f"Unknown {kind} slug{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.",
                 field=f"filter.{kind}s",
             )
+
+
+@cache
+def _known_slugs_statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
+    """Built once per dialect; the slugs are bound per call (see resolvers.bound_lists)."""
+    return union_all(
+        select(Tag.slug.label("slug"), true().label("is_tag")).where(
+            among(Tag.slug, "tags", dialect), tag_is_visible()
+        ),
+        select(Author.slug, false()).where(among(Author.slug, "authors", dialect)),
+    )
 
 
 def _slug_match(

@@ -8,11 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     CompoundSelect,
-    Integer,
     Select,
     String,
     Text,
-    any_,
     bindparam,
     func,
     literal_column,
@@ -20,11 +18,11 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
 from models import Author, Post, PostAuthor, PostTag, Tag
+from resolvers.bound_lists import among
 from resolvers.visibility import post_is_visible, readable_posts, tag_is_visible
 
 if TYPE_CHECKING:
@@ -46,13 +44,7 @@ class PostLinks:
 @cache
 def _links_statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
     """Built once per dialect (building it cost more than running it): the ids are bound per
-    call, as one array on PostgreSQL (`= ANY(:post_ids)`: the same statement text for any
-    number of ids), else as an expanding IN list."""
-
-    def among(column: Any) -> Any:
-        if dialect == "postgresql":
-            return column == any_(bindparam("post_ids", type_=ARRAY(Integer)))
-        return column.in_(bindparam("post_ids", expanding=True))
+    call (see resolvers.bound_lists)."""
 
     def blank(type_: Any) -> Any:
         return null().cast(type_)
@@ -75,7 +67,7 @@ def _links_statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
             blank(String(20)).label("visibility"),
         )
         .join(Author, Author.id == PostAuthor.author_id)
-        .where(among(PostAuthor.post_id))
+        .where(among(PostAuthor.post_id, "post_ids", dialect))
     )
     tags: Select[*tuple[Any, ...]] = (
         select(
@@ -95,9 +87,26 @@ def _links_statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
             Tag.visibility,
         )
         .join(Tag, Tag.id == PostTag.tag_id)
-        .where(among(PostTag.post_id), tag_is_visible())
+        .where(among(PostTag.post_id, "post_ids", dialect), tag_is_visible())
     )
     return union_all(authors, tags).order_by("post_id", "is_tag", "position")
+
+
+@cache
+def _translations_statement(dialect: str) -> Select[int, Post]:
+    """The live posts sharing a translation group with each of the bound `post_ids`, built once
+    per dialect; `now` is bound per call."""
+    original = aliased(Post)
+    return (
+        select(original.id, Post)
+        .join(Post, Post.translation_group == original.translation_group)
+        .where(
+            among(original.id, "post_ids", dialect),
+            Post.id != original.id,
+            post_is_visible(bindparam("now", type_=Post.published_at.type)),
+        )
+        .order_by(original.id, Post.language, Post.id)
+    )
 
 
 class Loaders:
@@ -129,15 +138,10 @@ class Loaders:
         return [links[post_id] for post_id in post_ids]
 
     async def _translations_by_post(self, post_ids: list[int]) -> list[list[Post]]:
-        original = aliased(Post)
-        rows = await self._rows(
-            select(original.id, Post)
-            .join(Post, Post.translation_group == original.translation_group)
-            .where(
-                original.id.in_(post_ids), Post.id != original.id, post_is_visible(self._ctx.now)
-            )
-            .order_by(original.id, Post.language, Post.id)
-        )
+        async with self._ctx.reader() as session:
+            statement = _translations_statement(session.get_bind().dialect.name)
+            params = {"post_ids": post_ids, "now": self._ctx.now}
+            rows = (await session.execute(statement, params)).all()
         return _grouped(post_ids, rows)
 
     async def _post_count_by_author(self, author_ids: list[int]) -> list[int]:

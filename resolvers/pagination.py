@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar
 
 import orjson
-from sqlalchemy import Select, SQLColumnExpression, func, select, tuple_
+from sqlalchemy import Integer, Select, SQLColumnExpression, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 
@@ -129,6 +129,58 @@ def check_cursors(request: PageRequest, *, ordering: Ordering, codec: CursorCode
             codec.decode(ordering.kind, cursor, argument)
 
 
+@dataclass(frozen=True)
+class PageShape:
+    """What a page's statement depends on besides its values: which cursors bound it and the
+    direction it is read in. Statements of one shape differ only in bound parameters."""
+
+    after: bool
+    before: bool
+    backward: bool
+
+    @classmethod
+    def of(cls, request: PageRequest) -> "PageShape":
+        return cls(
+            after=request.after is not None,
+            before=request.before is not None,
+            backward=request.backward,
+        )
+
+
+def page_statement(statement: Select[Any], *, ordering: Ordering, shape: PageShape) -> Select[Any]:
+    """`statement` (already filtered) for one page of `shape`: the sort value added as
+    `sort_value`, the cursors' bounds, the order and the limit as parameters (`page_params`)."""
+    sort_value: Label[Any] = ordering.key.label("sort_value")
+    statement = statement.add_columns(sort_value)
+    key = tuple_(ordering.key, ordering.tiebreak)
+    for argument, present, later in (("after", shape.after, True), ("before", shape.before, False)):
+        if not present:
+            continue
+        bound = tuple_(
+            bindparam(f"{argument}_value", type_=getattr(ordering.key, "type", None)),
+            bindparam(f"{argument}_id", type_=Integer()),
+        )
+        # "later" means further along the requested order, which flips for descending keys.
+        statement = statement.where(key > bound if later != ordering.descending else key < bound)
+    descending = ordering.descending != shape.backward
+    order = (
+        (ordering.key.desc(), ordering.tiebreak.desc())
+        if descending
+        else (ordering.key.asc(), ordering.tiebreak.asc())
+    )
+    return statement.order_by(*order).limit(bindparam("page_limit", type_=Integer()))
+
+
+def page_params(*, ordering: Ordering, request: PageRequest, codec: CursorCodec) -> dict[str, Any]:
+    """The values of a `page_statement`'s parameters for `request`."""
+    params: dict[str, Any] = {"page_limit": request.size + 1}
+    for argument, cursor in (("after", request.after), ("before", request.before)):
+        if cursor is not None:
+            value, row_id = codec.decode(ordering.kind, cursor, argument)
+            params[f"{argument}_value"], params[f"{argument}_id"] = value, row_id
+    return params
+
+
 async def fetch_page(
     session: AsyncSession,
     statement: Select[Any],
@@ -138,31 +190,19 @@ async def fetch_page(
     codec: CursorCodec,
     row_id: Callable[[Any], int],
     whole_rows: bool = False,
+    prepared: bool = False,
+    params: dict[str, Any] | None = None,
 ) -> Page[Any]:
-    """Run `statement` (already filtered) for the requested page. The page's items are the
-    entity the statement selects, or with `whole_rows` the rows of the columns it selects."""
-    sort_value: Label[Any] = ordering.key.label("sort_value")
-    statement = statement.add_columns(sort_value)
-    key = tuple_(ordering.key, ordering.tiebreak)
-    for argument, cursor, later in (
-        ("after", request.after, True),
-        ("before", request.before, False),
-    ):
-        if cursor is None:
-            continue
-        bound = tuple_(*codec.decode(ordering.kind, cursor, argument))
-        # "later" means further along the requested order, which flips for descending keys.
-        statement = statement.where(key > bound if later != ordering.descending else key < bound)
-
-    descending = ordering.descending != request.backward
-    order = (
-        (ordering.key.desc(), ordering.tiebreak.desc())
-        if descending
-        else (ordering.key.asc(), ordering.tiebreak.asc())
-    )
+    """Run `statement` (already filtered) for the requested page, or with `prepared` run it as
+    it is (a `page_statement` of the request's shape), with `params` for its other parameters.
+    The page's items are the entity the statement selects, or with `whole_rows` the rows of the
+    columns it selects."""
+    if not prepared:
+        statement = page_statement(statement, ordering=ordering, shape=PageShape.of(request))
+    values = {**(params or {}), **page_params(ordering=ordering, request=request, codec=codec)}
     # Rows of columns need no ORM loading: run them on the session's connection directly.
     runner = await session.connection() if whole_rows else session
-    rows = list((await runner.execute(statement.order_by(*order).limit(request.size + 1))).all())
+    rows = list((await runner.execute(statement, values)).all())
     has_more = len(rows) > request.size
     rows = rows[: request.size]
     if request.backward:

@@ -10,9 +10,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from models import Author, Post, PostAuthor, PostSlug, PostStatus, PostTag, Tag
 from resolvers.context import Context
@@ -23,9 +35,11 @@ from resolvers.pagination import (
     Ordering,
     Page,
     PageRequest,
+    PageShape,
     count_rows,
     fetch_page,
     fingerprint,
+    page_statement,
 )
 from resolvers.visibility import (
     LIVE_ONLY,
@@ -92,11 +106,19 @@ class PostQuery:
         )
 
     def codec(self, ctx: Context) -> CursorCodec:
+        return CursorCodec(ctx.secret_key, self.fingerprint)
+
+    @cached_property
+    def fingerprint(self) -> str:
         scope = ("posts", self.author_id, self.tag_id, self.order_by.value, self.descending)
-        return CursorCodec(ctx.secret_key, fingerprint(scope, self.filter))
+        return fingerprint(scope, self.filter)
 
     def where(self, ctx: Context) -> ColumnElement[bool]:
-        clauses = [self._visible(ctx)]
+        return and_(self._visible(ctx), *self.conditions())
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """What the query asks of posts besides being visible."""
+        clauses = []
         if self.filter is not None:
             clauses.append(post_filter_clause(self.filter))
         # EXISTS for the same reason as in filters._slug_match: SQLite walks the ordering index.
@@ -112,7 +134,7 @@ class PostQuery:
                 .where(PostTag.post_id == Post.id, PostTag.tag_id == self.tag_id)
                 .exists()
             )
-        return and_(*clauses)
+        return clauses
 
     def _visible(self, ctx: Context) -> ColumnElement[bool]:
         """Live posts every viewer may read, by default with the very same SQL for all; other
@@ -136,31 +158,55 @@ async def validate_post_query(ctx: Context, query: PostQuery) -> None:
 
 
 async def list_posts(ctx: Context, *, query: PostQuery, page: PageRequest) -> Page[Post]:
-    async with ctx.reader() as session:
-        return await fetch_page(
-            session,
-            select(Post).where(query.where(ctx)),
-            ordering=query.ordering,
-            request=page,
-            codec=query.codec(ctx),
-            row_id=lambda post: post.id,
-        )
+    return await _list(ctx, query=query, page=page, columns=None)
 
 
 async def list_post_rows(
     ctx: Context, *, query: PostQuery, page: PageRequest, columns: Iterable[str]
 ) -> Page[Any]:
     """Like `list_posts`, as rows of only the named columns of Post (the id always)."""
+    return await _list(ctx, query=query, page=page, columns=tuple(sorted({"id", *columns})))
+
+
+async def _list(
+    ctx: Context, *, query: PostQuery, page: PageRequest, columns: tuple[str, ...] | None
+) -> Page[Any]:
+    whole_rows = columns is not None
+    params: dict[str, Any] = {}
+    if query.statuses == LIVE_ONLY:
+        statement = _live_page(query, columns, PageShape.of(page))
+        params["now"] = ctx.now
+    else:
+        selected = select(*post_columns(columns)) if columns else select(Post)
+        statement = page_statement(
+            selected.where(query.where(ctx)), ordering=query.ordering, shape=PageShape.of(page)
+        )
     async with ctx.reader() as session:
         return await fetch_page(
             session,
-            select(*post_columns(columns)).where(query.where(ctx)),
+            statement,
             ordering=query.ordering,
             request=page,
             codec=query.codec(ctx),
-            row_id=lambda row: row.id,
-            whole_rows=True,
+            row_id=(lambda row: row.id) if whole_rows else (lambda post: post.id),
+            whole_rows=whole_rows,
+            prepared=True,
+            params=params,
         )
+
+
+NOW = bindparam("now", type_=Post.published_at.type)
+"""The request's clock in statements built once for every request."""
+
+
+@lru_cache(maxsize=512)
+def _live_page(query: PostQuery, columns: tuple[str, ...] | None, shape: PageShape) -> Select[Any]:
+    """The statement of a page of live posts (what every reader lists), built once per query
+    and shape: building it cost more than running it. `now` and the page's values are bound per
+    call. Rows of `columns`, or Post entities."""
+    selected = select(*post_columns(columns)) if columns else select(Post)
+    statement = selected.where(post_is_visible(NOW), *query.conditions())
+    return page_statement(statement, ordering=query.ordering, shape=shape)
 
 
 def post_columns(names: Iterable[str]) -> list[Any]:
@@ -216,14 +262,30 @@ async def get_post(
     """By id or slug, if the viewer may read it; a slug the post had before a rename still finds
     it (the answer carries the current slug, so a frontend can redirect). The Post, or with
     `columns` a row of those columns."""
-    if post_id is not None:
-        condition = Post.id == post_id
-    else:
-        former = select(PostSlug.post_id).where(PostSlug.slug == slug).scalar_subquery()
-        condition = or_(Post.slug == slug, Post.id == former)
-    readable = readable_posts(ctx.viewer, ctx.now)
+    selected = tuple(sorted({"id", *columns})) if columns is not None else None
+    params: dict[str, Any] = {"post_id": post_id} if post_id is not None else {"slug": slug}
+    if may_read_unpublished(ctx.viewer):
+        statement = _lookup(selected, by_id=post_id is not None).where(
+            readable_posts(ctx.viewer, ctx.now)
+        )
+    else:  # what readers see: live posts, with a statement built once
+        statement, params["now"] = _live_lookup(selected, by_id=post_id is not None), ctx.now
     async with ctx.reader() as session:
-        if columns is not None:
-            statement = select(*post_columns(columns)).where(condition, readable)
-            return (await session.execute(statement)).first()
-        return await session.scalar(select(Post).where(condition, readable))
+        if selected is not None:
+            return (await (await session.connection()).execute(statement, params)).first()
+        return await session.scalar(statement, params)
+
+
+def _lookup(columns: tuple[str, ...] | None, *, by_id: bool) -> Select[Any]:
+    """One post by the bound `post_id`, or by the bound `slug`, current or former."""
+    selected = select(*post_columns(columns)) if columns is not None else select(Post)
+    if by_id:
+        return selected.where(Post.id == bindparam("post_id", type_=Integer()))
+    slug = bindparam("slug", type_=String())
+    former = select(PostSlug.post_id).where(PostSlug.slug == slug).scalar_subquery()
+    return selected.where(or_(Post.slug == slug, Post.id == former))
+
+
+@lru_cache(maxsize=64)
+def _live_lookup(columns: tuple[str, ...] | None, *, by_id: bool) -> Select[Any]:
+    return _lookup(columns, by_id=by_id).where(post_is_visible(NOW))

@@ -19,8 +19,11 @@ LIVE_STATUSES = (PostStatus.PUBLISHED, PostStatus.SCHEDULED)
 LIVE_ONLY = frozenset({PostStatus.PUBLISHED})
 
 
-def post_is_visible(now: datetime, post: type[Post] = Post) -> ColumnElement[bool]:
-    """Live: published, or scheduled and its instant has come."""
+def post_is_visible(
+    now: datetime | ColumnElement[datetime], post: type[Post] = Post
+) -> ColumnElement[bool]:
+    """Live: published, or scheduled and its instant has come (`now`: a value, or a bound
+    parameter of statements built once)."""
     return and_(_is_live(post), post.published_at <= now)
 
 

@@ -129,13 +129,15 @@ class StatementCounter:
 
 @pytest.fixture
 def count_statements() -> Any:
-    """count_statements(engine) -> a counter of every SQL statement that engine executes."""
+    """count_statements(engine or client) -> a counter of every SQL statement executed."""
     attached: list[tuple[AsyncEngine, StatementCounter]] = []
 
-    def attach(engine: AsyncEngine) -> StatementCounter:
+    def attach(target: Any) -> StatementCounter:
+        """Counts on an engine, or on every engine of a test client (its `engines`)."""
         counter = StatementCounter()
-        event.listen(engine.sync_engine, "before_cursor_execute", counter)
-        attached.append((engine, counter))
+        for engine in getattr(target, "engines", [target]):
+            event.listen(engine.sync_engine, "before_cursor_execute", counter)
+            attached.append((engine, counter))
         return counter
 
     yield attach

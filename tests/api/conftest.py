@@ -23,6 +23,12 @@ class GraphQLClient:
     def engine(self) -> Any:
         return self.app.state.engine
 
+    @property
+    def engines(self) -> list[Any]:
+        """Every engine the app runs SQL on (PostgreSQL reads have a pool of their own)."""
+        engines = [self.app.state.engine, self.app.state.read_engine]
+        return engines[:1] if engines[0] is engines[1] else engines
+
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}

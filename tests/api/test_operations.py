@@ -134,9 +134,19 @@ async def test_postgresql_sessions_carry_the_statement_timeout(demo_db: Database
     if demo_db.backend != "postgresql":
         pytest.skip("statement_timeout is a PostgreSQL setting")
     async for client in serve(demo_db, db_statement_timeout_ms=1234):
-        async with client.engine.connect() as connection:
-            result = await connection.exec_driver_sql("SHOW statement_timeout")
-            assert result.scalar() == "1234ms"
+        assert len(client.engines) == 2  # writes, and reads in autocommit
+        for engine in client.engines:
+            async with engine.connect() as connection:
+                result = await connection.exec_driver_sql("SHOW statement_timeout")
+                assert result.scalar() == "1234ms"
+        for engine, in_transaction in (
+            (client.app.state.read_engine, False),
+            (client.engine, True),
+        ):
+            async with engine.connect() as connection:
+                await connection.exec_driver_sql("SELECT 1")
+                raw = await connection.get_raw_connection()
+                assert raw.driver_connection.is_in_transaction() is in_transaction
 
 
 async def test_without_introspection_variable_errors_suggest_nothing(demo_db: Database) -> None:

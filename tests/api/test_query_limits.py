@@ -42,7 +42,7 @@ async def test_queries_over_a_limit_are_refused_before_running(
     query: str,
     message: str,
 ) -> None:
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     body = await client.post(query)
     assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert message in body["errors"][0]["message"]

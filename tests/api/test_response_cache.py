@@ -65,7 +65,7 @@ async def test_a_second_identical_anonymous_query_runs_no_sql(
     count_statements: Any,
 ) -> None:
     async for client in serve(demo_db):
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
         first = await client.http.post("/graphql", json={"query": PAGE, "variables": {"n": 3}})
         assert counter.count > 0
         executed = counter.count
@@ -84,7 +84,7 @@ async def test_other_variables_or_operations_are_other_entries(
         "query B { tags(first: 1) { nodes { slug } } }"
     )
     async for client in serve(demo_db):
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
         three = await client.data(PAGE, {"n": 3})
         before = counter.count
         four = await client.data(PAGE, {"n": 4})
@@ -104,7 +104,7 @@ async def test_layout_and_comments_do_not_make_another_entry(
     demo_db: Database, count_statements: Any
 ) -> None:
     async for client in serve(demo_db):
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
         await client.data(PAGE, {"n": 2})
         executed = counter.count
         relaid = (
@@ -121,7 +121,7 @@ async def test_variables_in_another_key_order_share_an_entry(
 ) -> None:
     query = "query($n: Int!, $o: PostOrder) { posts(first: $n, orderBy: $o) { nodes { slug } } }"
     async for client in serve(demo_db):
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
         order = {"field": "TITLE", "direction": "ASC"}
         await client.data(query, {"n": 2, "o": order})
         executed = counter.count
@@ -132,7 +132,7 @@ async def test_variables_in_another_key_order_share_an_entry(
 async def test_results_with_errors_are_not_kept(demo_db: Database, count_statements: Any) -> None:
     unknown_tag = '{ posts(filter: { tags: { anyOf: ["no-such-tag"] } }) { totalCount } }'
     async for client in serve(demo_db):
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
         for _ in range(2):
             before = counter.count
             error = await client.error(unknown_tag)
@@ -145,7 +145,7 @@ async def test_editors_neither_read_nor_fill_the_cache(
 ) -> None:
     editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
     await publish(editor, "Live")
-    counter = count_statements(scratch_client.engine)
+    counter = count_statements(scratch_client)
 
     await scratch_client.data(TITLES)  # fills the cache
     before = counter.count
@@ -168,7 +168,7 @@ async def test_previews_are_never_cached_so_an_expired_link_stops_at_once(
     link = await editor.run(PREVIEW_LINK, {"id": draft["id"]})
     assert link["errors"] == []
     params = {"query": PREVIEW, "variables": orjson.dumps({"token": link["token"]}).decode()}
-    counter = count_statements(scratch_client.engine)
+    counter = count_statements(scratch_client)
     for _ in range(2):
         before = counter.count
         response = await scratch_client.http.get("/graphql", params=params)
@@ -184,7 +184,7 @@ async def test_a_reader_reloading_after_an_editors_save_sees_the_new_title(
     editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
     post = await publish(editor, "Old title")
     assert titles(await scratch_client.data(TITLES)) == ["Old title"]
-    counter = count_statements(scratch_client.engine)
+    counter = count_statements(scratch_client)
     assert titles(await scratch_client.data(TITLES)) == ["Old title"]
     assert counter.count == 0, "the second read should have been a hit"
 
@@ -205,7 +205,7 @@ async def test_a_cached_page_expires_when_a_scheduled_post_goes_live(
         await publish(editor, "Today")
         await publish(editor, "Scheduled", at=now + timedelta(minutes=2))  # within the TTL
         assert titles(await client.data(TITLES)) == ["Today"]
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
 
         clock["now"] = now + timedelta(minutes=1, seconds=59)
         assert titles(await client.data(TITLES)) == ["Today"]
@@ -224,7 +224,7 @@ async def test_entries_expire_after_the_ttl_without_a_scheduled_post(
         scratch_db, clock=lambda: clock["now"], response_cache_ttl_seconds=60
     ):
         await client.data(TITLES)
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
         clock["now"] = now + timedelta(seconds=59)
         await client.data(TITLES)
         assert counter.count == 0
@@ -240,7 +240,7 @@ async def test_a_cache_hit_is_charged_to_the_rate_limit_like_the_query(
     cheap = {"query": "{ posts(first: 2) { totalCount } }"}  # cost 2
     async for client in serve(demo_db, **limits):
         await client.http.post("/graphql", json=cheap)
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
         hits = [await client.http.post("/graphql", json=cheap) for _ in range(4)]
         assert counter.count == 0
         assert [r.headers["ratelimit-remaining"] for r in hits] == ["6", "4", "2", "0"]
@@ -257,7 +257,7 @@ async def test_several_workers_without_redis_turn_the_cache_off(
     logger.addHandler(caplog.handler)
     try:
         async for client in serve(demo_db, workers=4):
-            counter = count_statements(client.engine)
+            counter = count_statements(client)
             await client.data(TITLES)
             before = counter.count
             await client.data(TITLES)
@@ -277,7 +277,7 @@ async def test_a_write_through_one_instance_invalidates_another_through_redis(
             editor = await make_editor(worker_a, scratch_db, EditorRole.EDITOR, "ed")
             post = await publish(editor, "Old title")
             assert titles(await worker_b.data(TITLES)) == ["Old title"]
-            counter = count_statements(worker_a.engine)
+            counter = count_statements(worker_a)
             assert titles(await worker_a.data(TITLES)) == ["Old title"]
             assert counter.count == 0, "worker A should have found B's entry in Redis"
 
@@ -295,7 +295,7 @@ async def test_with_redis_down_reads_and_writes_still_succeed_uncached(
     async for client in serve(scratch_db, redis_url=CLOSED_PORT_URL, workers=2):
         editor = await make_editor(client, scratch_db, EditorRole.EDITOR, "ed")
         post = await publish(editor, "Old title")
-        counter = count_statements(client.engine)
+        counter = count_statements(client)
         for _ in range(2):
             before = counter.count
             response = await client.http.get("/graphql", params={"query": TITLES})

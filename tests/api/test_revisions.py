@@ -128,7 +128,7 @@ async def test_the_statement_count_does_not_grow_with_the_history(
         )
     counts = []
     for post in (short, long):
-        counter = count_statements(scratch_client.engine)
+        counter = count_statements(scratch_client)
         result = await editor.run(
             UNPUBLISH_WITH_HISTORY,
             {"id": post["id"], "v": 1 if post is short else 8},

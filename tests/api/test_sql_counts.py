@@ -33,7 +33,7 @@ async def test_home_page_costs_two_statements_at_any_page_size(
     count_statements,
     size: int,  # type: ignore[no-untyped-def]
 ) -> None:
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     data = await client.data(HOME, {"n": size})
     assert len(data["posts"]["edges"]) == size
     # The page, then the bylines and tags of all its posts together.
@@ -44,7 +44,7 @@ async def test_home_page_costs_two_statements_at_any_page_size(
 async def test_total_count_alone_is_one_count_statement(
     client: GraphQLClient, count_statements
 ) -> None:  # type: ignore[no-untyped-def]
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     await client.data("{ posts { totalCount } }")
     assert counter.count == 1, counter.statements
 
@@ -52,7 +52,7 @@ async def test_total_count_alone_is_one_count_statement(
 async def test_author_list_with_post_counts_is_two_statements(
     client: GraphQLClient, count_statements
 ) -> None:  # type: ignore[no-untyped-def]
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     data = await client.data("{ authors(first: 30) { nodes { name postCount } } }")
     assert len(data["authors"]["nodes"]) == 30
     assert counter.count == 2, counter.statements
@@ -64,7 +64,7 @@ async def test_post_page_with_translations_is_three_statements(
     slug = (
         await client.data('{ posts(first: 1, filter: { languages: ["es"] }) { nodes { slug } } }')
     )["posts"]["nodes"][0]["slug"]
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     await client.data(
         "query($s: String!) { post(slug: $s) "
         "{ html authors { name } tags { name } translations { slug } } }",
@@ -75,7 +75,7 @@ async def test_post_page_with_translations_is_three_statements(
 
 async def test_tag_page_is_three_statements(client: GraphQLClient, count_statements) -> None:  # type: ignore[no-untyped-def]
     tag = (await client.data("{ tags(first: 1) { nodes { slug } } }"))["tags"]["nodes"][0]["slug"]
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     data = await client.data(
         "query($t: String!) { posts(first: 20, filter: { tags: { anyOf: [$t] } }) "
         "{ nodes { title authors { name } tags { slug } } } }",
@@ -95,7 +95,7 @@ async def test_nodes_batches_all_ids_into_one_statement_per_type(
         n["id"]
         for n in (await client.data("{ posts(first: 20) { nodes { id } } }"))["posts"]["nodes"]
     ]
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     data = await client.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     assert [node["id"] for node in data["nodes"]] == ids
     assert counter.count == 1, counter.statements
@@ -126,7 +126,7 @@ async def test_bylines_asked_through_fragments_come_with_the_page(
         return links(self, *args)
 
     monkeypatch.setattr(Post, "_links", counted)
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     fragment = "fragment Byline on Post { authors { name } tags { slug } }"
     query = f"{{ posts(first: 20) {{ {selection} }} }}"
     data = await client.data(f"{query} {fragment}" if "...Byline" in selection else query)
@@ -138,7 +138,7 @@ async def test_bylines_asked_through_fragments_come_with_the_page(
 async def test_a_page_without_bylines_does_not_fetch_them(
     client: GraphQLClient, count_statements
 ) -> None:  # type: ignore[no-untyped-def]
-    counter = count_statements(client.engine)
+    counter = count_statements(client)
     await client.data("{ posts(first: 20) { nodes { title } } }")
     assert counter.count == 1, counter.statements
 
