@@ -41,13 +41,35 @@ class PostLinks:
     tags: list[Any]
 
 
-@cache
-def _links_statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
-    """Built once per dialect (building it cost more than running it): the ids are bound per
-    call (see resolvers.bound_lists)."""
+# The columns a link row may carry, by label: the author's and the tag's expression (None:
+# that side has no such column, NULL of the given type stands in).
+_LINK_COLUMNS: dict[str, tuple[Any, Any, Any]] = {
+    "name": (Author.name, Tag.name, None),
+    "slug": (Author.slug, Tag.slug, None),
+    "version": (Author.version, Tag.version, None),
+    "job_title": (Author.job_title, None, String(200)),
+    "bio": (Author.bio, None, Text()),
+    "avatar_url": (Author.avatar_url, None, String(2000)),
+    "website": (Author.website, None, String(2000)),
+    "created_at": (Author.created_at, None, Author.created_at.type),
+    "description": (None, Tag.description, Text()),
+    "visibility": (None, Tag.visibility, String(20)),
+}
+LINK_COLUMNS = frozenset(_LINK_COLUMNS)
 
-    def blank(type_: Any) -> Any:
-        return null().cast(type_)
+
+@cache
+def _links_statement(dialect: str, columns: frozenset[str]) -> CompoundSelect[*tuple[Any, ...]]:
+    """Built once per dialect and set of columns (building it cost more than running it): the
+    ids are bound per call (see resolvers.bound_lists). Rows carry post_id, is_tag, position,
+    id and the named columns."""
+    labels = [label for label in _LINK_COLUMNS if label in columns]
+
+    def column(label: str, side: int) -> Any:
+        expression = _LINK_COLUMNS[label][side]
+        if expression is None:
+            expression = null().cast(_LINK_COLUMNS[label][2])
+        return expression.label(label)
 
     authors: Select[*tuple[Any, ...]] = (
         select(
@@ -55,16 +77,7 @@ def _links_statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
             literal_column("0").label("is_tag"),
             PostAuthor.position.label("position"),
             Author.id.label("id"),
-            Author.name.label("name"),
-            Author.slug.label("slug"),
-            Author.version.label("version"),
-            Author.job_title.label("job_title"),
-            Author.bio.label("bio"),
-            Author.avatar_url.label("avatar_url"),
-            Author.website.label("website"),
-            Author.created_at.label("created_at"),
-            blank(Text).label("description"),
-            blank(String(20)).label("visibility"),
+            *(column(label, 0) for label in labels),
         )
         .join(Author, Author.id == PostAuthor.author_id)
         .where(among(PostAuthor.post_id, "post_ids", dialect))
@@ -75,16 +88,7 @@ def _links_statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
             literal_column("1"),
             PostTag.position,
             Tag.id,
-            Tag.name,
-            Tag.slug,
-            Tag.version,
-            blank(String(200)),
-            blank(Text),
-            blank(String(2000)),
-            blank(String(2000)),
-            blank(Tag.created_at.type),
-            Tag.description,
-            Tag.visibility,
+            *(column(label, 1) for label in labels),
         )
         .join(Tag, Tag.id == PostTag.tag_id)
         .where(among(PostTag.post_id, "post_ids", dialect), tag_is_visible())
@@ -126,11 +130,14 @@ class Loaders:
         async with self._ctx.reader() as session:
             return (await session.execute(statement)).all()
 
-    async def links_for(self, post_ids: list[int]) -> list[PostLinks]:
-        """Bylines and public tags of the posts, in one statement (a UNION of both links)."""
+    async def links_for(
+        self, post_ids: list[int], columns: frozenset[str] = LINK_COLUMNS
+    ) -> list[PostLinks]:
+        """Bylines and public tags of the posts, in one statement (a UNION of both links), as
+        rows of the ids and `columns` (by default all the types are built from)."""
         links: dict[int, PostLinks] = {post_id: PostLinks([], []) for post_id in post_ids}
         async with self._ctx.reader() as session:
-            statement = _links_statement(session.get_bind().dialect.name)
+            statement = _links_statement(session.get_bind().dialect.name, columns)
             rows = await (await session.connection()).execute(statement, {"post_ids": post_ids})
         for row in rows:
             found = links[row.post_id]

@@ -94,13 +94,14 @@ class Run:
 
     ctx: Context
     variables: VariableValues
+    link_columns: frozenset[str]
     links: dict[int, PostLinks] = field(default_factory=dict)
     translations: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
 
     async def ensure_links(self, post_ids: list[int]) -> None:
         missing = [post_id for post_id in dict.fromkeys(post_ids) if post_id not in self.links]
         if missing:
-            found = await self.ctx.loaders.links_for(missing)
+            found = await self.ctx.loaders.links_for(missing, self.link_columns)
             self.links.update(zip(missing, found, strict=True))
 
 
@@ -212,6 +213,8 @@ class OperationPlan:
     operation: OperationDefinitionNode
     document: DocumentNode
     roots: list[tuple[str, RootField]]
+    link_columns: frozenset[str]
+    """The columns of authors and tags any of its fields read."""
 
 
 IDENTITY_SCALARS = {"String", "Int", "Boolean", "ID"}
@@ -270,6 +273,19 @@ POST_VALUES: dict[str, tuple[set[str], Callable[..., Any], bool]] = {
     "version": _column("version"),
     "status": ({"status", "published_at"}, _status, True),
 }
+# Author and Tag rows come from the links statement, which selects only the columns asked for.
+LINK_COLUMN_OF = {
+    "name": "name",
+    "slug": "slug",
+    "version": "version",
+    "jobTitle": "job_title",
+    "bio": "bio",
+    "avatarUrl": "avatar_url",
+    "website": "website",
+    "createdAt": "created_at",
+    "description": "description",
+    "visibility": "visibility",
+}
 AUTHOR_VALUES: dict[str, Callable[[Any], Any]] = {
     "id": _global_id("Author"),
     "name": attrgetter("name"),
@@ -305,6 +321,7 @@ class Planner:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.budget = MAX_PLANNED_SELECTIONS
+        self.link_columns: set[str] = set()
 
     def _type(self, name: str) -> GraphQLObjectType:
         type_ = self.schema.get_type(name)
@@ -522,6 +539,8 @@ class Planner:
             elif name in values:
                 serialize = _serializer(self._field(type_, selected).type)
                 fields.append((key, values[name], serialize, False))
+                if name in LINK_COLUMN_OF and type_name in ("Author", "Tag"):
+                    self.link_columns.add(LINK_COLUMN_OF[name])
             else:
                 raise Unsupported
         return lambda row: _build(fields, row, None)
@@ -578,11 +597,17 @@ class CompiledReads:
             return None
         if _unsafe_literals(query, document):
             return None
+        planner = Planner(self.schema, document)
         try:
-            roots = Planner(self.schema, document).operation(operations[0])
+            roots = planner.operation(operations[0])
         except Unsupported:
             return None
-        return OperationPlan(operation=operations[0], document=document, roots=roots)
+        return OperationPlan(
+            operation=operations[0],
+            document=document,
+            roots=roots,
+            link_columns=frozenset(planner.link_columns),
+        )
 
     async def execute(
         self,
@@ -613,7 +638,7 @@ class CompiledReads:
         )
         if isinstance(coerced, list):
             return None
-        run = Run(ctx=ctx, variables=coerced)
+        run = Run(ctx=ctx, variables=coerced, link_columns=plan.link_columns)
         data: dict[str, Any] = {}
         try:
             for key, root in plan.roots:
