@@ -56,6 +56,27 @@ _LINK_COLUMNS: dict[str, tuple[Any, Any, Any]] = {
     "visibility": (None, Tag.visibility, String(20)),
 }
 LINK_COLUMNS = frozenset(_LINK_COLUMNS)
+AUTHOR_SIDE, TAG_SIDE = 0, 1
+
+
+def no_link_columns() -> list[Any]:
+    """NULLs in place of every column of `link_columns`, for rows that are no link."""
+    columns = []
+    for label, (author, tag, _) in _LINK_COLUMNS.items():
+        columns.append(null().cast((author if author is not None else tag).type).label(label))
+    return columns
+
+
+def link_columns(side: int, labels: Iterable[str] = _LINK_COLUMNS) -> list[Any]:
+    """The author's (AUTHOR_SIDE) or the tag's (TAG_SIDE) columns of `labels`, in one order,
+    NULL where that side has no such column: rows of either can share a UNION."""
+    columns = []
+    for label in labels:
+        expression = _LINK_COLUMNS[label][side]
+        if expression is None:
+            expression = null().cast(_LINK_COLUMNS[label][2])
+        columns.append(expression.label(label))
+    return columns
 
 
 @cache
@@ -65,19 +86,13 @@ def _links_statement(dialect: str, columns: frozenset[str]) -> CompoundSelect[*t
     id and the named columns."""
     labels = [label for label in _LINK_COLUMNS if label in columns]
 
-    def column(label: str, side: int) -> Any:
-        expression = _LINK_COLUMNS[label][side]
-        if expression is None:
-            expression = null().cast(_LINK_COLUMNS[label][2])
-        return expression.label(label)
-
     authors: Select[*tuple[Any, ...]] = (
         select(
             PostAuthor.post_id.label("post_id"),
             literal_column("0").label("is_tag"),
             PostAuthor.position.label("position"),
             Author.id.label("id"),
-            *(column(label, 0) for label in labels),
+            *link_columns(AUTHOR_SIDE, labels),
         )
         .join(Author, Author.id == PostAuthor.author_id)
         .where(among(PostAuthor.post_id, "post_ids", dialect))
@@ -88,7 +103,7 @@ def _links_statement(dialect: str, columns: frozenset[str]) -> CompoundSelect[*t
             literal_column("1"),
             PostTag.position,
             Tag.id,
-            *(column(label, 1) for label in labels),
+            *link_columns(TAG_SIDE, labels),
         )
         .join(Tag, Tag.id == PostTag.tag_id)
         .where(among(PostTag.post_id, "post_ids", dialect), tag_is_visible())

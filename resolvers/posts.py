@@ -20,16 +20,20 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     func,
     literal,
+    null,
     or_,
     select,
+    union_all,
 )
 
-from models import Author, Post, PostAuthor, PostSlug, PostStatus, PostTag, Tag
+from models import Author, Post, PostAuthor, PostLevel, PostSlug, PostStatus, PostTag, Tag
 from resolvers.context import Context
 from resolvers.errors import Forbidden
 from resolvers.filters import PostFilter, ensure_known_slugs, post_filter_clause
+from resolvers.loaders import AUTHOR_SIDE, TAG_SIDE, link_columns, no_link_columns
 from resolvers.pagination import (
     CursorCodec,
     Ordering,
@@ -218,38 +222,82 @@ async def count_posts(ctx: Context, *, query: PostQuery) -> int:
         return await count_rows(session, select(Post.id).where(query.where(ctx)))
 
 
-async def facet_counts(
-    ctx: Context, *, query: PostQuery, facet: PostFacet
-) -> list[tuple[Any, int]]:
-    """(value, number of matching posts) pairs, most posts first.
+SUMMARY_TOTAL = "totalCount"
 
-    Tag and author facets yield Tag and Author objects; counts only include posts the reader
-    may see, and the tag facet only public tags.
+
+async def summarize(ctx: Context, *, query: PostQuery, parts: frozenset[str]) -> dict[str, Any]:
+    """The number of matching posts (part `SUMMARY_TOTAL`) and the asked facets (parts named by
+    PostFacet values), in one statement: a UNION ALL of their aggregates.
+
+    A facet is a list of (value, number of matching posts) pairs, most posts first, ties by
+    value (nulls last) or by name: Tag and Author rows for the tag and author facets; counts
+    only include posts the reader may see, the tag facet only public tags.
     """
-    count = func.count(Post.id.distinct()).label("count")
-    if facet is PostFacet.TAG:
-        statement: Select[Any, int] = (
-            select(Tag, count)
+    branches = [_summary_branch(part, query.where(ctx)) for part in sorted(parts)]
+    async with ctx.reader() as session:
+        rows = (await session.execute(union_all(*branches))).all()
+    result: dict[str, Any] = {part: [] for part in parts}
+    for row in rows:
+        result[row.part].append(row)
+    summary: dict[str, Any] = {}
+    for part, found in result.items():
+        if part == SUMMARY_TOTAL:
+            summary[part] = int(found[0].count) if found else 0
+        elif part in (PostFacet.TAG, PostFacet.AUTHOR):
+            found.sort(key=lambda row: (-row.count, row.name, row.id))
+            summary[part] = [(row, int(row.count)) for row in found]
+        else:
+            found.sort(key=lambda row: (-row.count, row.value is None, row.value or ""))
+            summary[part] = [(_facet_value(part, row.value), int(row.count)) for row in found]
+    return summary
+
+
+def _facet_value(part: str, value: str | None) -> Any:
+    if value is None:
+        return None
+    if part == PostFacet.INCLUDES_CODE:
+        return value == "true"
+    return PostLevel(value) if part == PostFacet.LEVEL else value
+
+
+def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
+    """One part of `summarize`: rows of (part, value, count, then the link columns)."""
+    label = literal(part, String()).label("part")
+    no_value = null().cast(String()).label("value")
+    if part == SUMMARY_TOTAL:
+        return select(label, no_value, func.count(Post.id).label("count"), *_no_entity()).where(
+            where
+        )
+    # Plain counts are exact: a post is one row per group, and a (post, tag) or (post, author)
+    # link exists once (their primary keys); counting distinct ids costs a sort per group.
+    count = func.count().label("count")
+    if part == PostFacet.TAG:
+        return (
+            select(label, no_value, count, Tag.id.label("id"), *link_columns(TAG_SIDE))
             .join(PostTag, PostTag.tag_id == Tag.id)
             .join(Post, Post.id == PostTag.post_id)
-            .where(tag_is_visible())
+            .where(tag_is_visible(), where)
             .group_by(Tag.id)
-            .order_by(count.desc(), Tag.name, Tag.id)
         )
-    elif facet is PostFacet.AUTHOR:
-        statement = (
-            select(Author, count)
+    if part == PostFacet.AUTHOR:
+        return (
+            select(label, no_value, count, Author.id.label("id"), *link_columns(AUTHOR_SIDE))
             .join(PostAuthor, PostAuthor.author_id == Author.id)
             .join(Post, Post.id == PostAuthor.post_id)
+            .where(where)
             .group_by(Author.id)
-            .order_by(count.desc(), Author.name, Author.id)
         )
-    else:
-        column = getattr(Post, facet.value)
-        statement = select(column, count).group_by(column).order_by(count.desc(), column)
-    async with ctx.reader() as session:
-        rows = await session.execute(statement.where(query.where(ctx)))
-        return [(value, number) for value, number in rows]
+    column = getattr(Post, PostFacet(part).value)
+    value = (
+        case((column, "true"), else_="false")
+        if part == PostFacet.INCLUDES_CODE
+        else column.cast(String())
+    )
+    return select(label, value.label("value"), count, *_no_entity()).where(where).group_by(column)
+
+
+def _no_entity() -> list[Any]:
+    return [null().cast(Integer()).label("id"), *no_link_columns()]
 
 
 async def get_post(

@@ -1,6 +1,7 @@
 """The Post type, its connection and facets, and the `posts` connection field shared by the root,
 Author.posts and Tag.posts."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -188,9 +189,15 @@ LINK_FIELDS = frozenset({"authors", "tags", "primaryAuthor", "primaryTag"})
 
 def _asks_for_links(info: Info) -> bool:
     """Whether the connection's selection reads bylines or tags of its posts (under `nodes` or
-    `edges { node }`, through fragments too). Walks the document itself, each fragment once
-    per path: expanding fragments (as `info.selected_fields` does) would let a fragment bomb
-    cost exponential time and memory."""
+    `edges { node }`, through fragments too)."""
+    return _selects(info, ("nodes",), LINK_FIELDS) or _selects(info, ("edges", "node"), LINK_FIELDS)
+
+
+def _selects(info: Info, path: tuple[str, ...], names: frozenset[str]) -> bool:
+    """Whether the field's selection selects one of `names` at `path` below it, through
+    fragments too. Walks the document itself, each fragment once per path: expanding fragments
+    (as `info.selected_fields` does) would let a fragment bomb cost exponential time and
+    memory."""
     raw = info._raw_info  # graphql-core's info: the field's nodes and the document's fragments
     seen: dict[tuple[str, tuple[str, ...]], bool] = {}
 
@@ -199,7 +206,7 @@ def _asks_for_links(info: Info) -> bool:
             if isinstance(selection, FieldNode):
                 name = selection.name.value
                 if not path:
-                    if name in LINK_FIELDS:
+                    if name in names:
                         return True
                 elif name == path[0] and within(selection.selection_set, path[1:]):
                     return True
@@ -216,10 +223,46 @@ def _asks_for_links(info: Info) -> bool:
                     return True
         return False
 
-    return any(
-        within(node.selection_set, ("nodes",)) or within(node.selection_set, ("edges", "node"))
-        for node in raw.field_nodes
-    )
+    return any(within(node.selection_set, path) for node in raw.field_nodes)
+
+
+FACET_FIELDS = {
+    "levels": PostFacet.LEVEL,
+    "languages": PostFacet.LANGUAGE,
+    "includesCode": PostFacet.INCLUDES_CODE,
+    "tags": PostFacet.TAG,
+    "authors": PostFacet.AUTHOR,
+}
+
+
+def _summary_parts(info: Info) -> frozenset[str]:
+    """The counts the connection's selection asks for: totalCount and facets."""
+    parts = {posts.SUMMARY_TOTAL} if _selects(info, (), frozenset({"totalCount"})) else set()
+    for field_name, facet in FACET_FIELDS.items():
+        if _selects(info, ("facets",), frozenset({field_name})):
+            parts.add(facet.value)
+    return frozenset(parts)
+
+
+class Summary:
+    """A connection's totalCount and facets, fetched together by one statement the first time
+    one of them is awaited (a part the lookahead missed is fetched on its own)."""
+
+    def __init__(self, ctx: Context, query: PostQuery, parts: frozenset[str]) -> None:
+        self._ctx = ctx
+        self._query = query
+        self._parts = parts
+        self._task: asyncio.Future[dict[str, Any]] | None = None
+
+    async def get(self, part: str) -> Any:
+        if part not in self._parts:
+            found = await posts.summarize(self._ctx, query=self._query, parts=frozenset({part}))
+            return found[part]
+        if self._task is None:
+            self._task = asyncio.ensure_future(
+                posts.summarize(self._ctx, query=self._query, parts=self._parts)
+            )
+        return (await self._task)[part]
 
 
 @strawberry.type(description="Number of matching posts at one level.")
@@ -254,14 +297,15 @@ class AuthorFacet:
 
 @strawberry.type(
     description="Counts of the matching posts grouped by level, language, code, tag and author, "
-    "for filter menus such as 'Beginner (12)'. Each list costs one query, only when selected. "
-    "Most posts first."
+    "for filter menus such as 'Beginner (12)'. The lists selected, and totalCount, cost one "
+    "query together. Most posts first."
 )
 class PostFacets:
-    query: strawberry.Private[PostQuery]
+    summary: strawberry.Private[Summary]
 
     async def _counts(self, info: Info, facet: PostFacet) -> list[tuple[Any, int]]:
-        return await posts.facet_counts(info.context, query=self.query, facet=facet)
+        counts: list[tuple[Any, int]] = await self.summary.get(facet.value)
+        return counts
 
     @strawberry.field(description="Matching posts per level.")
     async def levels(self, info: Info) -> list[LevelFacet]:
@@ -295,11 +339,11 @@ class PostFacets:
 
 @strawberry.type(description="A page of posts.")
 class PostConnection(Connection[Post]):
-    query: strawberry.Private[PostQuery]
+    summary: strawberry.Private[Summary]
 
     @strawberry.field(description="Counts of all matching posts (not just this page) per facet.")
     def facets(self) -> PostFacets:
-        return PostFacets(query=self.query)
+        return PostFacets(summary=self.summary)
 
 
 async def post_listing(
@@ -364,8 +408,9 @@ async def post_connection(
         return page
 
     with_links = _asks_for_links(info)
+    summary = Summary(ctx, query, _summary_parts(info))
     return PostConnection(
         page=LazyPage(fetch, lambda model: Post.from_model(model, prefetched.get(model.id))),
-        count=lambda: posts.count_posts(ctx, query=query),
-        query=query,
+        count=lambda: summary.get(posts.SUMMARY_TOTAL),
+        summary=summary,
     )

@@ -49,6 +49,25 @@ async def test_total_count_alone_is_one_count_statement(
     assert counter.count == 1, counter.statements
 
 
+async def test_a_page_with_total_and_every_facet_is_three_statements(
+    client: GraphQLClient, count_statements
+) -> None:  # type: ignore[no-untyped-def]
+    counter = count_statements(client)
+    data = await client.data(
+        """{ posts(first: 20) {
+          totalCount
+          facets { levels { level count } languages { language count }
+            includesCode { includesCode count } tags { tag { slug } count }
+            authors { author { name } count } }
+          nodes { title authors { name } tags { slug } } } }"""
+    )
+    # The page, its bylines and tags, then the total and every facet in one UNION.
+    assert counter.count == 3, counter.statements
+    facets = data["posts"]["facets"]
+    assert sum(f["count"] for f in facets["levels"]) == data["posts"]["totalCount"]
+    assert all(facets[name] for name in ("languages", "includesCode", "tags", "authors"))
+
+
 async def test_author_list_with_post_counts_is_two_statements(
     client: GraphQLClient, count_statements
 ) -> None:  # type: ignore[no-untyped-def]
