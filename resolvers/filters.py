@@ -133,6 +133,33 @@ def named_filter_clause(
     return and_(true(), *clauses)
 
 
+def names_slugs(spec: PostFilter | None) -> bool:
+    """Whether the filter names any tag or author by slug."""
+    if spec is None:
+        return False
+    slugs = _Slugs()
+    _collect_slugs(spec, slugs)
+    return bool(slugs.tags or slugs.authors)
+
+
+def slugs_known_clause(spec: PostFilter) -> ColumnElement[bool]:
+    """True when every slug the filter names exists (and, for tags, is public): a condition a
+    page's statement can carry instead of a statement of its own before it. The page comes back
+    empty when a slug is unknown, and only then does `ensure_known_slugs` need to run, to say
+    which one."""
+    slugs = _Slugs()
+    _collect_slugs(spec, slugs)
+    clauses: list[ColumnElement[bool]] = []
+    for wanted, entity, visible in (
+        (slugs.tags, Tag, tag_is_visible()),
+        (slugs.authors, Author, true()),
+    ):
+        if wanted:
+            found = select(func.count()).where(entity.slug.in_(sorted(wanted)), visible)
+            clauses.append(found.scalar_subquery() == len(wanted))
+    return and_(true(), *clauses)
+
+
 async def ensure_known_slugs(session: AsyncSession, spec: PostFilter | None) -> None:
     """Refuse a filter naming a tag or author that does not exist (or is hidden from the reader),
     rather than silently matching nothing."""

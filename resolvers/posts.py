@@ -32,7 +32,13 @@ from sqlalchemy import (
 from models import Author, Post, PostAuthor, PostLevel, PostSlug, PostStatus, PostTag, Tag
 from resolvers.context import Context
 from resolvers.errors import Forbidden
-from resolvers.filters import PostFilter, ensure_known_slugs, post_filter_clause
+from resolvers.filters import (
+    PostFilter,
+    ensure_known_slugs,
+    names_slugs,
+    post_filter_clause,
+    slugs_known_clause,
+)
 from resolvers.loaders import AUTHOR_SIDE, TAG_SIDE, link_columns, no_link_columns
 from resolvers.pagination import (
     CursorCodec,
@@ -149,16 +155,18 @@ class PostQuery:
         return and_(chosen, readable_posts(ctx.viewer, ctx.now))
 
 
-async def validate_post_query(ctx: Context, query: PostQuery) -> None:
-    """Refuse what the query may not ask for, before any page or count runs."""
+async def validate_post_query(ctx: Context, query: PostQuery, *, slugs: bool = True) -> None:
+    """Refuse what the query may not ask for, before any page or count runs. Without `slugs`
+    the filter's tag and author slugs are left to the page (see `list_post_rows`)."""
     if query.statuses != LIVE_ONLY and not may_read_unpublished(ctx.viewer):
         raise Forbidden(
             "Only logged-in editors, and integration tokens with the editor or admin role, "
             "may list drafts and scheduled posts.",
             field="filter.status",
         )
-    async with ctx.reader() as session:
-        await ensure_known_slugs(session, query.filter)
+    if slugs:
+        async with ctx.reader() as session:
+            await ensure_known_slugs(session, query.filter)
 
 
 async def list_posts(ctx: Context, *, query: PostQuery, page: PageRequest) -> Page[Post]:
@@ -166,24 +174,47 @@ async def list_posts(ctx: Context, *, query: PostQuery, page: PageRequest) -> Pa
 
 
 async def list_post_rows(
-    ctx: Context, *, query: PostQuery, page: PageRequest, columns: Iterable[str]
+    ctx: Context,
+    *,
+    query: PostQuery,
+    page: PageRequest,
+    columns: Iterable[str],
+    slugs_checked: bool = True,
 ) -> Page[Any]:
-    """Like `list_posts`, as rows of only the named columns of Post (the id always)."""
-    return await _list(ctx, query=query, page=page, columns=tuple(sorted({"id", *columns})))
+    """Like `list_posts`, as rows of only the named columns of Post (the id always). When the
+    filter's slugs were not checked (`validate_post_query(slugs=False)`), the page's statement
+    checks them: one statement less for a tag or author page; an unknown slug empties the page,
+    and only then are they looked up, to raise the error."""
+    check = not slugs_checked and names_slugs(query.filter)
+    found = await _list(
+        ctx, query=query, page=page, columns=tuple(sorted({"id", *columns})), check_slugs=check
+    )
+    if check and not found.items:
+        async with ctx.reader() as session:
+            await ensure_known_slugs(session, query.filter)
+    return found
 
 
 async def _list(
-    ctx: Context, *, query: PostQuery, page: PageRequest, columns: tuple[str, ...] | None
+    ctx: Context,
+    *,
+    query: PostQuery,
+    page: PageRequest,
+    columns: tuple[str, ...] | None,
+    check_slugs: bool = False,
 ) -> Page[Any]:
     whole_rows = columns is not None
     params: dict[str, Any] = {}
     if query.statuses == LIVE_ONLY:
-        statement = _live_page(query, columns, PageShape.of(page))
+        statement = _live_page(query, columns, PageShape.of(page), check_slugs=check_slugs)
         params["now"] = ctx.now
     else:
         selected = select(*post_columns(columns)) if columns else select(Post)
+        where = query.where(ctx)
+        if check_slugs and query.filter is not None:
+            where = and_(where, slugs_known_clause(query.filter))
         statement = page_statement(
-            selected.where(query.where(ctx)), ordering=query.ordering, shape=PageShape.of(page)
+            selected.where(where), ordering=query.ordering, shape=PageShape.of(page)
         )
     async with ctx.reader() as session:
         return await fetch_page(
@@ -204,12 +235,21 @@ NOW = bindparam("now", type_=Post.published_at.type)
 
 
 @lru_cache(maxsize=512)
-def _live_page(query: PostQuery, columns: tuple[str, ...] | None, shape: PageShape) -> Select[Any]:
+def _live_page(
+    query: PostQuery,
+    columns: tuple[str, ...] | None,
+    shape: PageShape,
+    *,
+    check_slugs: bool = False,
+) -> Select[Any]:
     """The statement of a page of live posts (what every reader lists), built once per query
     and shape: building it cost more than running it. `now` and the page's values are bound per
-    call. Rows of `columns`, or Post entities."""
+    call. Rows of `columns`, or Post entities; with `check_slugs`, empty unless every slug the
+    filter names exists."""
     selected = select(*post_columns(columns)) if columns else select(Post)
     statement = selected.where(post_is_visible(NOW), *query.conditions())
+    if check_slugs and query.filter is not None:
+        statement = statement.where(slugs_known_clause(query.filter))
     return page_statement(statement, ordering=query.ordering, shape=shape)
 
 

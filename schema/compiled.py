@@ -142,7 +142,9 @@ class ConnectionPlan:
         built: dict[int, list[dict[str, Any]]] = {}
         if self.needs_page:
             columns = set().union(*(plan.columns for plan in self.nodes))
-            page = await posts.list_post_rows(run.ctx, query=query, page=request, columns=columns)
+            page = await posts.list_post_rows(
+                run.ctx, query=query, page=request, columns=columns, slugs_checked=False
+            )
             for plan in self.nodes:
                 built[id(plan)] = await plan.build(page.items, run)
         total = await posts.count_posts(run.ctx, query=query) if self.needs_count else None
@@ -407,7 +409,10 @@ class Planner:
             )
             listing = {"filter": None, "order_by": None, "first": None, "after": None}
             listing |= {"last": None, "before": None, **arguments}
-            query, request = await post_listing(run.ctx, **listing)
+            # With a page to fetch, the page's statement checks the filter's slugs.
+            query, request = await post_listing(
+                run.ctx, **listing, check_slugs=not connection.needs_page
+            )
             return await connection.build(run, query, request)
 
         return run_posts

@@ -357,8 +357,10 @@ async def post_listing(
     before: str | None,
     author_id: int | None = None,
     tag_id: int | None = None,
+    check_slugs: bool = True,
 ) -> tuple[PostQuery, PageRequest]:
-    """What a `posts` field's arguments ask for, checked (cursors, sizes, filter, rights)."""
+    """What a `posts` field's arguments ask for, checked (cursors, sizes, filter, rights; the
+    filter's slugs unless `check_slugs` is off: see `posts.list_post_rows`)."""
     field, descending = post_order(order_by)
     query = PostQuery(
         filter=post_filter(filter),
@@ -369,7 +371,7 @@ async def post_listing(
     )
     request = PageRequest(first=first, after=after, last=last, before=before)
     check_cursors(request, ordering=query.ordering, codec=query.codec(ctx))
-    await posts.validate_post_query(ctx, query)
+    await posts.validate_post_query(ctx, query, slugs=check_slugs)
     return query, request
 
 

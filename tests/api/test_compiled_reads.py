@@ -134,6 +134,12 @@ PLANNED: list[tuple[str, dict[str, Any]]] = [
     ),
     ("{ posts { totalCount } }", {}),
     ('{ posts(filter: { text: "no such words anywhere" }) { nodes { id } totalCount } }', {}),
+    # Known slugs and no post to show: an empty page, no error.
+    (
+        """{ posts(filter: { tags: { anyOf: ["infrastructure"] }, text: "no such words" })
+        { nodes { id } pageInfo { hasNextPage } } }""",
+        {},
+    ),
     # Lookups: by id, by slug, missing ones.
     ('{ post(id: "__post_id__") { id slug } }', {}),
     ('{ a: post(slug: "no-such-post") { id } b: post(slug: "__translated_slug__") { id } }', {}),
@@ -157,6 +163,18 @@ ERRORS: list[tuple[str, dict[str, Any]]] = [
     ("{ posts(first: 2, last: 2) { nodes { id } } }", {}),
     ('{ posts(after: "forged") { nodes { id } } }', {}),
     ('{ posts(filter: { tags: { anyOf: ["no-such-tag"] } }) { nodes { id } } }', {}),
+    # A known slug next to an unknown one: the page must not show the known one's posts.
+    (
+        '{ posts(filter: { tags: { anyOf: ["infrastructure", "no-such-tag"] } }) '
+        "{ nodes { id } } }",
+        {},
+    ),
+    (
+        '{ posts(filter: { or: [{ authors: { anyOf: ["__first_author__"] } }, '
+        '{ authors: { allOf: ["nobody-at-all"] } }] }) { nodes { id } pageInfo { endCursor } } }',
+        {},
+    ),
+    ('{ posts(filter: { tags: { anyOf: ["no-such-tag"] } }) { totalCount } }', {}),
     ("query($n: Int!) { posts(first: $n) { nodes { id } } }", {"n": "twenty"}),
     ("query($n: Int!) { posts(first: $n) { nodes { id } } }", {}),
     ('{ post(id: "not-an-id") { id } }', {}),

@@ -92,7 +92,9 @@ async def test_post_page_with_translations_is_three_statements(
     assert counter.count == 3, counter.statements
 
 
-async def test_tag_page_is_three_statements(client: GraphQLClient, count_statements) -> None:  # type: ignore[no-untyped-def]
+async def test_tag_page_is_at_most_three_statements(
+    client: GraphQLClient, count_statements
+) -> None:  # type: ignore[no-untyped-def]
     tag = (await client.data("{ tags(first: 1) { nodes { slug } } }"))["tags"]["nodes"][0]["slug"]
     counter = count_statements(client)
     data = await client.data(
@@ -102,8 +104,12 @@ async def test_tag_page_is_three_statements(client: GraphQLClient, count_stateme
     )
     assert data["posts"]["nodes"]
     assert all(tag in [t["slug"] for t in node["tags"]] for node in data["posts"]["nodes"])
-    # The slug check, the page, the bylines and tags.
-    assert counter.count == 3, counter.statements
+    if client.app.state.compiled_reads is not None:
+        # The page (which checks the slug), the bylines and tags.
+        assert counter.count == 2, counter.statements
+    else:
+        # The slug check, the page, the bylines and tags.
+        assert counter.count == 3, counter.statements
 
 
 async def test_nodes_batches_all_ids_into_one_statement_per_type(
