@@ -27,7 +27,7 @@ from schema.limits import Analysis, Limits, analyze
 
 MAX_CACHED_QUERY = 8_000  # characters; real queries are far smaller, padded ones aren't kept
 MAX_CACHED_VARIABLES = 2_000  # bytes of JSON
-MAX_CACHED_ANALYSES = 4_096
+MAX_CACHED_ANALYSES = 1_024  # keys hold the query text: at most ~10 MB
 
 
 @lru_cache(maxsize=1024)
