@@ -132,16 +132,19 @@ class PostQuery:
         if self.filter is not None:
             clauses.append(post_filter_clause(self.filter))
         # EXISTS for the same reason as in filters._slug_match: SQLite walks the ordering index.
+        # Correlated to Post only: a facet joins the link tables too (Tag.posts { facets }).
         if self.author_id is not None:
             clauses.append(
                 select(PostAuthor.post_id)
                 .where(PostAuthor.post_id == Post.id, PostAuthor.author_id == self.author_id)
+                .correlate(Post)
                 .exists()
             )
         if self.tag_id is not None:
             clauses.append(
                 select(PostTag.post_id)
                 .where(PostTag.post_id == Post.id, PostTag.tag_id == self.tag_id)
+                .correlate(Post)
                 .exists()
             )
         return clauses

@@ -61,6 +61,7 @@ from resolvers.pagination import Page
 from resolvers.visibility import effective_status
 from schema import QuireSchema
 from schema.enums import PostLevel, PostStatus
+from schema.errors import error_code, is_database_error, masked
 from schema.extensions import MAX_CACHED_QUERY, _parse, _unsafe_literals, _unsafe_value
 from schema.node import parse_id
 from schema.post import post_listing
@@ -73,6 +74,9 @@ MAX_PLANNED_SELECTIONS = 2_000
 """Selections visited while planning one document; beyond it the document is left to
 Strawberry (real documents visit a few dozen; a fragment bomb would visit billions)."""
 MAX_PLANS = 1_024
+MAX_PLANNED_DEPTH = 16
+"""Translations of translations...: a fragment spread within itself would recurse forever (it
+is refused by validation, which runs after planning)."""
 
 Field = tuple[str, Callable[..., Any], Callable[[Any], Any] | None, bool]
 """(response key, get, serialize, get takes the run too): `get(obj)` or `get(obj, run)` is
@@ -211,10 +215,18 @@ RootField = Callable[[Run], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
+class Root:
+    key: str
+    run: RootField
+    node: FieldNode
+    non_null: bool
+
+
+@dataclass(frozen=True)
 class OperationPlan:
     operation: OperationDefinitionNode
     document: DocumentNode
-    roots: list[tuple[str, RootField]]
+    roots: list[Root]
     link_columns: frozenset[str]
     """The columns of authors and tags any of its fields read."""
 
@@ -323,6 +335,7 @@ class Planner:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.budget = MAX_PLANNED_SELECTIONS
+        self.depth = 0
         self.link_columns: set[str] = set()
 
     def _type(self, name: str) -> GraphQLObjectType:
@@ -375,20 +388,21 @@ class Planner:
             raise Unsupported
         return found
 
-    def operation(self, operation: OperationDefinitionNode) -> list[tuple[str, RootField]]:
+    def operation(self, operation: OperationDefinitionNode) -> list[Root]:
         query = self.schema.query_type
         assert query is not None
-        roots: list[tuple[str, RootField]] = []
+        roots: list[Root] = []
         for key, nodes in self.collect([operation], query).items():
             name = nodes[0].name.value
             if name == "__typename":
-                roots.append((key, _root_constant("Query")))
+                run, non_null = _root_constant("Query"), True
             elif name == "posts":
-                roots.append((key, self._posts_root(query, nodes)))
+                run, non_null = self._posts_root(query, nodes), True
             elif name == "post":
-                roots.append((key, self._post_root(query, nodes)))
+                run, non_null = self._post_root(query, nodes), False
             else:
                 raise Unsupported
+            roots.append(Root(key=key, run=run, node=nodes[0], non_null=non_null))
         return roots
 
     def _posts_root(self, query: GraphQLObjectType, nodes: list[FieldNode]) -> RootField:
@@ -509,7 +523,11 @@ class Planner:
                 plan.links = True
                 plan.fields.append((key, self._links(name, selected), None, True))
             elif name == "translations":
+                self.depth += 1
+                if self.depth > MAX_PLANNED_DEPTH:
+                    raise Unsupported  # far deeper than the query limits let run anyway
                 translated = self.post(selected)
+                self.depth -= 1
                 plan.translations.append(translated)
                 plan.fields.append((key, _translations(translated), None, True))
             else:
@@ -605,7 +623,7 @@ class CompiledReads:
         planner = Planner(self.schema, document)
         try:
             roots = planner.operation(operations[0])
-        except Unsupported:
+        except (Unsupported, RecursionError):  # a fragment spread within itself recurses
             return None
         return OperationPlan(
             operation=operations[0],
@@ -645,12 +663,27 @@ class CompiledReads:
             return None
         run = Run(ctx=ctx, variables=coerced, link_columns=plan.link_columns)
         data: dict[str, Any] = {}
-        try:
-            for key, root in plan.roots:
-                data[key] = await root(run)
-        except (QuireError, GraphQLError, Fallback):
-            return None
-        except Exception:
-            logger.warning("A compiled read failed; running it through Strawberry", exc_info=True)
-            return None
+        for root in plan.roots:
+            try:
+                data[root.key] = await root.run(run)
+            except (QuireError, GraphQLError, Fallback):
+                return None
+            except Exception as error:
+                if is_database_error(error) and len(plan.roots) == 1:
+                    # Not run again by Strawberry: a timeout or an outage would last twice as
+                    # long. Reported as Strawberry reports it (masked, with the request id).
+                    return self._failed(ctx, root, error)
+                logger.warning(
+                    "A compiled read failed; running it through Strawberry", exc_info=True
+                )
+                return None
         return ExecutionResult(data=data, errors=None, extensions=guard.results(ctx.request))
+
+    def _failed(self, ctx: Context, root: Root, error: Exception) -> ExecutionResult:
+        located = GraphQLError(str(error), nodes=[root.node], path=[root.key], original_error=error)
+        code = error_code(located) or "INTERNAL_SERVER_ERROR"
+        return ExecutionResult(
+            data=None if root.non_null else {root.key: None},
+            errors=[masked(located, code, ctx.request.request_id)],
+            extensions=self.schema.guard.results(ctx.request),
+        )

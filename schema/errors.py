@@ -72,21 +72,30 @@ class ErrorCodes(MaskErrors):
         return processed
 
     def _masked(self, error: GraphQLError, code: str) -> GraphQLError:
-        """A generic error carrying the request id; the log gets the trace under that id."""
         state = getattr(self.execution_context.context, "request", None)
-        request_id = getattr(state, "request_id", "-")
-        logger.error(
-            "%s at %s (request %s)",
-            code.lower(),
-            error.path,
-            request_id,
-            exc_info=error.original_error,
-            extra={"fields": {"request_id": request_id, "code": code}},
-        )
-        message = UNAVAILABLE_MESSAGE if code == "SERVICE_UNAVAILABLE" else INTERNAL_MESSAGE
-        return GraphQLError(
-            message,
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": code, "requestId": request_id},
-        )
+        return masked(error, code, getattr(state, "request_id", "-"))
+
+
+def masked(error: GraphQLError, code: str, request_id: str) -> GraphQLError:
+    """A generic error carrying the request id, in place of `error` (which must not reach the
+    client); the log gets the trace under that id."""
+    logger.error(
+        "%s at %s (request %s)",
+        code.lower(),
+        error.path,
+        request_id,
+        exc_info=error.original_error,
+        extra={"fields": {"request_id": request_id, "code": code}},
+    )
+    message = UNAVAILABLE_MESSAGE if code == "SERVICE_UNAVAILABLE" else INTERNAL_MESSAGE
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": code, "requestId": request_id},
+    )
+
+
+def is_database_error(error: BaseException) -> bool:
+    """An error of the database or of reaching it (as opposed to a bug or a client's mistake)."""
+    return isinstance(error, DBAPIError) or _is_unavailable(error)

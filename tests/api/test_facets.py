@@ -60,3 +60,23 @@ async def _matching(
 
 def _as_counter(rows: list[dict[str, Any]], key: str) -> Counter[Any]:
     return Counter({row[key]: row["count"] for row in rows})
+
+
+async def test_facets_of_a_tags_and_an_authors_posts(client: GraphQLClient) -> None:
+    """Nested connections filter by their parent with EXISTS, which must stay tied to the post
+    when the facets join the link tables themselves."""
+    data = await client.data(
+        """{ tags(first: 1) { nodes { slug posts { totalCount
+               facets { tags { tag { slug } count } authors { count } } } } }
+             authors(first: 1) { nodes { slug posts { totalCount
+               facets { authors { author { slug } count } levels { count } } } } } }"""
+    )
+    tag = data["tags"]["nodes"][0]
+    counts = {f["tag"]["slug"]: f["count"] for f in tag["posts"]["facets"]["tags"]}
+    assert tag["posts"]["totalCount"] > 0
+    assert counts[tag["slug"]] == tag["posts"]["totalCount"]  # every one of them has the tag
+    author = data["authors"]["nodes"][0]
+    by_author = {f["author"]["slug"]: f["count"] for f in author["posts"]["facets"]["authors"]}
+    assert by_author[author["slug"]] == author["posts"]["totalCount"]
+    levels = author["posts"]["facets"]["levels"]
+    assert sum(f["count"] for f in levels) == author["posts"]["totalCount"]
