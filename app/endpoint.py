@@ -310,6 +310,7 @@ class GraphQLEndpoint:
         """The answer of a compiled read plan, or None when Strawberry must run the operation
         (with a context of its own: this one's read session is closed either way)."""
         if self.compiled is None:
+            context.request.executor = "strawberry"
             return None
         try:
             return await self.compiled.execute(
@@ -439,7 +440,12 @@ class GraphQLEndpoint:
         label = self.metrics.operation_label(operation_name)
         real_codes = [code for code in codes if code]
         self.metrics.observe(
-            operation=label, status=response.status_code, seconds=seconds, sql=sql, codes=real_codes
+            operation=label,
+            status=response.status_code,
+            seconds=seconds,
+            sql=sql,
+            codes=real_codes,
+            executor=state.executor,
         )
         logger.info(
             "%s %s %s",
@@ -454,6 +460,7 @@ class GraphQLEndpoint:
                     "duration_ms": round(seconds * 1000, 2),
                     "sql_statements": sql,
                     "cost": state.cost,
+                    "executor": state.executor,
                     "errors": real_codes or None,
                 }
             },

@@ -67,6 +67,14 @@ class Metrics:
             "Requests refused by the rate limit.",
             registry=self.registry,
         )
+        self.executors = Counter(
+            "quire_executed_operations",
+            "Operations run, by executor: a compiled read plan ('compiled'), Strawberry after "
+            "a plan handed the request over ('fallback': an invalid request, mostly), or "
+            "Strawberry for a document no plan covers ('strawberry').",
+            ["executor"],
+            registry=self.registry,
+        )
         self._operations: set[str] = set()
         self._max_operations = max_operations
 
@@ -81,9 +89,18 @@ class Metrics:
         return name
 
     def observe(
-        self, *, operation: str, status: int, seconds: float, sql: int, codes: list[str]
+        self,
+        *,
+        operation: str,
+        status: int,
+        seconds: float,
+        sql: int,
+        codes: list[str],
+        executor: str | None = None,
     ) -> None:
         self.requests.labels(operation, str(status)).inc()
+        if executor is not None:
+            self.executors.labels(executor).inc()
         self.latency.labels(operation).observe(seconds)
         self.sql.observe(sql)
         for code in codes:

@@ -42,6 +42,7 @@ class RequestState:
     rate: Any = None  # the rate limiter's decision, for the response headers
     throttled: bool = False
     charged: bool = False  # the rate limit has taken this request's cost (once per request)
+    executor: str | None = None  # compiled | fallback | strawberry, once an operation ran
 
 
 @dataclass

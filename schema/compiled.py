@@ -640,8 +640,10 @@ class CompiledReads:
         operation_name: str | None,
         variables: dict[str, Any] | None,
     ) -> ExecutionResult | None:
-        """The result, or None when Strawberry must run the request instead."""
+        """The result, or None when Strawberry must run the request instead. Records which
+        executor answers in `ctx.request.executor` (for the metrics and the access log)."""
         plan = self.plan(query, operation_name)
+        ctx.request.executor = "strawberry" if plan is None else "fallback"
         if plan is None or (variables is not None and _unsafe_value(variables)):
             return None
         schema = self.schema._schema
@@ -677,11 +679,13 @@ class CompiledReads:
                     "A compiled read failed; running it through Strawberry", exc_info=True
                 )
                 return None
+        ctx.request.executor = "compiled"
         return ExecutionResult(data=data, errors=None, extensions=guard.results(ctx.request))
 
     def _failed(self, ctx: Context, root: Root, error: Exception) -> ExecutionResult:
         located = GraphQLError(str(error), nodes=[root.node], path=[root.key], original_error=error)
         code = error_code(located) or "INTERNAL_SERVER_ERROR"
+        ctx.request.executor = "compiled"
         return ExecutionResult(
             data=None if root.non_null else {root.key: None},
             errors=[masked(located, code, ctx.request.request_id)],

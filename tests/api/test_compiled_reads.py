@@ -387,3 +387,30 @@ async def test_the_rate_limit_charges_a_request_once_whichever_path_runs_it(
         assert planned_cost and remaining[0] == 1000 - planned_cost
         assert remaining[1] == remaining[0] - planned_cost  # the same query's cost, once
         assert costs[2] and remaining[2] == remaining[1] - costs[2]
+
+
+async def test_metrics_and_the_access_log_tell_which_executor_answered(
+    demo_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    access = logging.getLogger("quire.access")  # "quire" does not propagate to pytest's handler
+    async for client in serve(demo_db, response_cache=False):
+        access.addHandler(caplog.handler)
+        try:
+            with caplog.at_level(logging.INFO, logger="quire.access"):
+                for query in (
+                    "{ posts(first: 2) { nodes { title } } }",  # planned and answered
+                    "{ posts(first: 3) { nodes { title } } }",
+                    '{ posts(after: "forged") { nodes { title } } }',  # planned, handed over
+                    "{ tags { nodes { name } } }",  # no plan covers it
+                ):
+                    await client.http.post("/graphql", json={"query": query})
+        finally:
+            access.removeHandler(caplog.handler)
+        text = (await client.http.get("/metrics")).text
+        assert 'quire_executed_operations_total{executor="compiled"} 2.0' in text
+        assert 'quire_executed_operations_total{executor="fallback"} 1.0' in text
+        assert 'quire_executed_operations_total{executor="strawberry"} 1.0' in text
+        logged = [r.fields["executor"] for r in caplog.records if r.name == "quire.access"]  # type: ignore[attr-defined]
+        assert logged == ["compiled", "compiled", "fallback", "strawberry"]
