@@ -11,7 +11,6 @@ from sqlalchemy import (
     Select,
     String,
     Text,
-    bindparam,
     func,
     literal_column,
     null,
@@ -23,7 +22,7 @@ from strawberry.dataloader import DataLoader
 
 from models import Author, Post, PostAuthor, PostTag, Tag
 from resolvers.bound_lists import among
-from resolvers.visibility import post_is_visible, readable_posts, tag_is_visible
+from resolvers.visibility import NOW, post_is_visible, readable_posts, tag_is_visible
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -122,7 +121,7 @@ def _translations_statement(dialect: str) -> Select[int, Post]:
         .where(
             among(original.id, "post_ids", dialect),
             Post.id != original.id,
-            post_is_visible(bindparam("now", type_=Post.published_at.type)),
+            post_is_visible(NOW),
         )
         .order_by(original.id, Post.language, Post.id)
     )

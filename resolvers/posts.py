@@ -46,13 +46,13 @@ from resolvers.pagination import (
     Page,
     PageRequest,
     PageShape,
-    count_rows,
     fetch_page,
     fingerprint,
     page_statement,
 )
 from resolvers.visibility import (
     LIVE_ONLY,
+    NOW,
     may_read_unpublished,
     post_has_status,
     post_is_visible,
@@ -226,15 +226,11 @@ async def _list(
             ordering=query.ordering,
             request=page,
             codec=query.codec(ctx),
-            row_id=(lambda row: row.id) if whole_rows else (lambda post: post.id),
+            row_id=lambda item: item.id,
             whole_rows=whole_rows,
             prepared=True,
             params=params,
         )
-
-
-NOW = bindparam("now", type_=Post.published_at.type)
-"""The request's clock in statements built once for every request."""
 
 
 @lru_cache(maxsize=512)
@@ -258,11 +254,6 @@ def _live_page(
 
 def post_columns(names: Iterable[str]) -> list[Any]:
     return [getattr(Post, name) for name in sorted({"id", *names})]
-
-
-async def count_posts(ctx: Context, *, query: PostQuery) -> int:
-    async with ctx.reader() as session:
-        return await count_rows(session, select(Post.id).where(query.where(ctx)))
 
 
 SUMMARY_TOTAL = "totalCount"

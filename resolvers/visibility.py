@@ -9,7 +9,7 @@ admins read every post.
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, and_, bindparam, or_, true
 
 from models import Post, PostStatus, Tag, TagVisibility
 from resolvers.accounts import Viewer
@@ -17,6 +17,8 @@ from resolvers.permissions import is_manager
 
 LIVE_STATUSES = (PostStatus.PUBLISHED, PostStatus.SCHEDULED)
 LIVE_ONLY = frozenset({PostStatus.PUBLISHED})
+NOW = bindparam("now", type_=Post.published_at.type)
+"""The request's clock in statements built once for every request (bound as `now`)."""
 
 
 def post_is_visible(

@@ -62,7 +62,12 @@ from resolvers.visibility import effective_status
 from schema import QuireSchema
 from schema.enums import PostLevel, PostStatus
 from schema.errors import error_code, is_database_error, masked
-from schema.extensions import MAX_CACHED_QUERY, _parse, _unsafe_literals, _unsafe_value
+from schema.extensions import (
+    MAX_CACHED_QUERY,
+    has_unsafe_literals,
+    has_unsafe_value,
+    parse_document,
+)
 from schema.node import parse_id
 from schema.post import post_listing
 from schema.query import _one_of
@@ -151,7 +156,10 @@ class ConnectionPlan:
             )
             for plan in self.nodes:
                 built[id(plan)] = await plan.build(page.items, run)
-        total = await posts.count_posts(run.ctx, query=query) if self.needs_count else None
+        total = None
+        if self.needs_count:
+            parts = frozenset({posts.SUMMARY_TOTAL})
+            total = (await posts.summarize(run.ctx, query=query, parts=parts))[posts.SUMMARY_TOTAL]
         result: dict[str, Any] = {}
         for key, what, sub in self.fields:
             if what == "nodes":
@@ -610,7 +618,7 @@ class CompiledReads:
 
     def _make_plan(self, query: str, operation_name: str | None) -> OperationPlan | None:
         try:
-            document = _parse(query, self.max_tokens)
+            document = parse_document(query, self.max_tokens)
         except GraphQLError:
             return None
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -618,7 +626,7 @@ class CompiledReads:
             operations = [op for op in operations if op.name and op.name.value == operation_name]
         if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
             return None
-        if _unsafe_literals(query, document):
+        if has_unsafe_literals(query, document):
             return None
         planner = Planner(self.schema, document)
         try:
@@ -644,7 +652,7 @@ class CompiledReads:
         executor answers in `ctx.request.executor` (for the metrics and the access log)."""
         plan = self.plan(query, operation_name)
         ctx.request.executor = "strawberry" if plan is None else "fallback"
-        if plan is None or (variables is not None and _unsafe_value(variables)):
+        if plan is None or (variables is not None and has_unsafe_value(variables)):
             return None
         schema = self.schema._schema
         guard = self.schema.guard

@@ -35,7 +35,7 @@ def _cached_parse(query: str, max_tokens: int) -> DocumentNode:
     return parse(query, max_tokens=max_tokens)
 
 
-def _parse(query: str, max_tokens: int) -> DocumentNode:
+def parse_document(query: str, max_tokens: int) -> DocumentNode:
     if len(query) > MAX_CACHED_QUERY:
         return parse(query, max_tokens=max_tokens)
     return _cached_parse(query, max_tokens)
@@ -56,7 +56,7 @@ class CachedParse(SchemaExtension):
         context.parse_options["max_tokens"] = self.max_tokens
         if context.query:
             with suppress(GraphQLError):
-                context.graphql_document = _parse(context.query, self.max_tokens)
+                context.graphql_document = parse_document(context.query, self.max_tokens)
         yield
 
 
@@ -70,8 +70,8 @@ class RejectUnsafeStrings(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and (
-            _unsafe_literals(context.query, context.graphql_document)
-            or _unsafe_value(context.variables)
+            has_unsafe_literals(context.query, context.graphql_document)
+            or has_unsafe_value(context.variables)
         ):
             context.pre_execution_errors = [
                 GraphQLError(
@@ -96,7 +96,7 @@ def is_unsafe_text(text: str) -> bool:
 MAX_VARIABLE_NESTING = 32
 
 
-def _unsafe_value(value: Any) -> bool:
+def has_unsafe_value(value: Any) -> bool:
     """True for unsafe text anywhere in `value`, or nesting deeper than any input type allows.
     Iterative, so a variable nested thousands deep cannot exhaust the stack."""
     pending = [(value, 0)]
@@ -115,7 +115,7 @@ def _unsafe_value(value: Any) -> bool:
     return False
 
 
-def _unsafe_literals(query: str | None, document: DocumentNode) -> bool:
+def has_unsafe_literals(query: str | None, document: DocumentNode) -> bool:
     """Whether a string literal of the document is unsafe: once per distinct query text (the
     walk over the document costs more than the rest of a cached request's checks)."""
     if query is None or len(query) > MAX_CACHED_QUERY:
