@@ -33,9 +33,8 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     connect_args: dict[str, Any] = {"timeout": connect_timeout}
-    if statement_timeout_ms and url.get_driver_name() == "asyncpg":
-        # One slow query cannot hold a worker's connection for longer than this.
-        connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
+    if url.get_driver_name() == "asyncpg":
+        connect_args["server_settings"] = session_settings(statement_timeout_ms)
     # pre_ping replaces connections a database restart killed; pool_timeout makes requests
     # fail fast instead of queueing when no connection can be had.
     return create_async_engine(
@@ -47,6 +46,12 @@ def create_engine(
         connect_args=connect_args,
         **({"isolation_level": "AUTOCOMMIT"} if read_only else {}),
     )
+
+
+def session_settings(statement_timeout_ms: int) -> dict[str, str]:
+    """PostgreSQL settings of every connection: one slow query cannot hold a worker's
+    connection for longer than the statement timeout."""
+    return {"statement_timeout": str(statement_timeout_ms)} if statement_timeout_ms else {}
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

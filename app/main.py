@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from app.database import create_engine, create_session_factory
+from app.database import create_engine, create_session_factory, session_settings
 from app.endpoint import GraphQLEndpoint
 from app.graphiql import graphiql_assets, graphiql_page
 from app.health import healthz, readyz
@@ -26,6 +26,7 @@ from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
 from resolvers.accounts import Viewer
 from resolvers.context import Context, LoginPolicy, RequestState
+from resolvers.direct_reads import DirectReads
 from schema import build_schema
 from schema.compiled import CompiledReads
 from schema.limits import Limits
@@ -98,10 +99,19 @@ def create_app(
             )
 
         engine = read_engine = engine_for(read_only=False)
+        direct: DirectReads | None = None
         if engine.dialect.name == "postgresql":
             read_engine = engine_for(read_only=True)
             count_statements(read_engine)
+            if settings.direct_reads:
+                direct = DirectReads(
+                    read_engine,
+                    pool_size=settings.db_pool_size,
+                    connect_timeout=settings.db_connect_timeout_seconds,
+                )
+                await direct.start(session_settings(settings.db_statement_timeout_ms))
         count_statements(engine)
+        app.state.direct_reads = direct
         app.state.engine = engine
         app.state.read_engine = read_engine
         app.state.session_factory = create_session_factory(engine)
@@ -115,6 +125,8 @@ def create_app(
             await persisted.close()
             if response_cache is not None:
                 await response_cache.close()
+            if direct is not None:
+                await direct.close()
             await engine.dispose()
             if read_engine is not engine:
                 await read_engine.dispose()
@@ -123,6 +135,7 @@ def create_app(
         return Context(
             session_factory=request.app.state.session_factory,
             read_session_factory=request.app.state.read_session_factory,
+            direct=request.app.state.direct_reads,
             secret_key=settings.secret_key,
             now=now(),
             request=state,

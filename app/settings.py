@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Plan the hot read queries once and answer them without graphql-core's per-field
     # execution (see schema.compiled); off: every operation runs through Strawberry.
     compiled_reads: bool = True
+    # PostgreSQL: run the read statements built once on asyncpg's own pool, without
+    # SQLAlchemy's execution layer (see resolvers.direct_reads); off: through SQLAlchemy.
+    direct_reads: bool = True
     # Caching of anonymous reads (see app.response_cache) and persisted queries.
     response_cache: bool = True
     response_cache_ttl_seconds: float = Field(default=300, gt=0)

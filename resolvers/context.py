@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from resolvers.accounts import Viewer
+from resolvers.direct_reads import DirectReads, is_broken
 from resolvers.loaders import Loaders
 
 logger = logging.getLogger("quire.context")
@@ -56,12 +57,15 @@ class Context:
     preview_ttl: timedelta = timedelta(days=1)  # how long a preview link works
     # Sessions for `reader` (app.database: autocommit); the write sessions' factory if None.
     read_session_factory: async_sessionmaker[AsyncSession] | None = None
+    # Where `rows` runs the statements built once (PostgreSQL); None: on the read session.
+    direct: DirectReads | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
 
     _reader: AsyncSession | None = field(default=None, init=False, repr=False)
+    _connection: Any = field(default=None, init=False, repr=False)  # the direct reads' one
     _reader_turn: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _finished: bool = field(default=False, init=False, repr=False)
 
@@ -90,6 +94,37 @@ class Context:
                 self._reader = (self.read_session_factory or self.session_factory)()
             yield self._reader
 
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name: "postgresql" or "sqlite"."""
+        return str(self.session_factory.kw["bind"].dialect.name)
+
+    async def rows(self, statement: Any, params: dict[str, Any]) -> Sequence[Any]:
+        """The rows of a statement of columns (no ORM entities) that is built once, with
+        `params` bound: on the driver directly where the app has direct reads and the
+        statement can run there, else on the read session. Takes turns like `reader`."""
+        prepared = self.direct.prepared(statement) if self.direct is not None else None
+        if prepared is None:
+            async with self.reader() as session:
+                return (await (await session.connection()).execute(statement, params)).all()
+        assert self.direct is not None
+        async with self._reader_turn:
+            if self._finished:
+                raise RuntimeError("The request has finished.")
+            fresh = self._connection is None
+            if fresh:
+                self._connection = await self.direct.acquire()
+            try:
+                return await self.direct.fetch(self._connection, prepared, params)
+            except Exception:
+                if not fresh or not is_broken(self._connection):
+                    raise
+            # A connection the pool held broke while idle (a database restart): once more on
+            # a new one, as the sessions' pool pre-ping would have. A read is safe to repeat.
+            await self._release_connection()
+            self._connection = await self.direct.acquire()
+            return await self.direct.fetch(self._connection, prepared, params)
+
     async def finish(self) -> None:
         """End of the request: wait for the read session's turn, then give its connection back
         to the pool. Never raises; a connection that fails to close is the pool's problem."""
@@ -99,8 +134,18 @@ class Context:
                 await self._release_reader()
             except Exception:
                 logger.warning("Closing the read session failed", exc_info=True)
+            try:
+                await self._release_connection()
+            except Exception:
+                logger.warning("Releasing the read connection failed", exc_info=True)
 
     async def _release_reader(self) -> None:
         if self._reader is not None:
             reader, self._reader = self._reader, None
             await reader.close()
+
+    async def _release_connection(self) -> None:
+        if self._connection is not None:
+            assert self.direct is not None
+            connection, self._connection = self._connection, None
+            await self.direct.release(connection)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Author, Post, PostAuthor, PostLevel, PostStatus, PostTag, Tag
-from resolvers.bound_lists import among
+from resolvers.bound_lists import among, one_of
 from resolvers.errors import BadUserInput
 from resolvers.visibility import post_is_visible, tag_is_visible
 
@@ -86,9 +86,9 @@ def post_filter_clause(spec: PostFilter) -> ColumnElement[bool]:
         clauses.append(_slug_match(spec.authors, PostAuthor.author_id, PostAuthor.post_id, Author))
     if spec.levels is not None:
         # Spelled out so a NULL level is false rather than unknown, which `not` would keep dropping.
-        clauses.append(and_(Post.level.is_not(None), Post.level.in_(spec.levels)))
+        clauses.append(and_(Post.level.is_not(None), one_of(Post.level, spec.levels)))
     if spec.languages is not None:
-        clauses.append(Post.language.in_(spec.languages))
+        clauses.append(one_of(Post.language, spec.languages))
     if spec.featured is not None:
         clauses.append(Post.featured.is_(spec.featured))
     if spec.includes_code is not None:
@@ -155,7 +155,7 @@ def slugs_known_clause(spec: PostFilter) -> ColumnElement[bool]:
         (slugs.authors, Author, true()),
     ):
         if wanted:
-            found = select(func.count()).where(entity.slug.in_(sorted(wanted)), visible)
+            found = select(func.count()).where(one_of(entity.slug, sorted(wanted)), visible)
             clauses.append(found.scalar_subquery() == len(wanted))
     return and_(true(), *clauses)
 
@@ -213,7 +213,7 @@ def _slug_match(
         return (
             select(link_post)
             .join(entity, entity.id == link_owner)
-            .where(link_post == Post.id, entity.slug.in_(list(slugs)))
+            .where(link_post == Post.id, one_of(entity.slug, slugs))
             .exists()
         )
 

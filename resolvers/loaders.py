@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
@@ -111,12 +111,12 @@ def _links_statement(dialect: str, columns: frozenset[str]) -> CompoundSelect[*t
 
 
 @cache
-def _translations_statement(dialect: str) -> Select[int, Post]:
+def _translations_statement(dialect: str) -> Select[*tuple[Any, ...]]:
     """The live posts sharing a translation group with each of the bound `post_ids`, built once
-    per dialect; `now` is bound per call."""
+    per dialect; `now` is bound per call. Rows of `original_id` and every column of Post."""
     original = aliased(Post)
     return (
-        select(original.id, Post)
+        select(original.id.label("original_id"), *Post.__table__.columns)
         .join(Post, Post.translation_group == original.translation_group)
         .where(
             among(original.id, "post_ids", dialect),
@@ -132,13 +132,35 @@ class Loaders:
 
     def __init__(self, ctx: "Context") -> None:
         self._ctx = ctx
-        self.links_by_post = DataLoader[int, PostLinks](self.links_for)
-        self.translations_by_post = DataLoader[int, list[Post]](self._translations_by_post)
-        self.post_count_by_author = DataLoader[int, int](self._post_count_by_author)
-        self.post_count_by_tag = DataLoader[int, int](self._post_count_by_tag)
-        self.post_by_id = DataLoader[int, Post | None](self._post_by_id)
-        self.author_by_id = DataLoader[int, Author | None](self._author_by_id)
-        self.tag_by_id = DataLoader[int, Tag | None](self._tag_by_id)
+
+    # Made when first used: most requests use one or two of them.
+    @cached_property
+    def links_by_post(self) -> DataLoader[int, PostLinks]:
+        return DataLoader(self.links_for)
+
+    @cached_property
+    def translations_by_post(self) -> DataLoader[int, list[Any]]:
+        return DataLoader(self._translations_by_post)
+
+    @cached_property
+    def post_count_by_author(self) -> DataLoader[int, int]:
+        return DataLoader(self._post_count_by_author)
+
+    @cached_property
+    def post_count_by_tag(self) -> DataLoader[int, int]:
+        return DataLoader(self._post_count_by_tag)
+
+    @cached_property
+    def post_by_id(self) -> DataLoader[int, Post | None]:
+        return DataLoader(self._post_by_id)
+
+    @cached_property
+    def author_by_id(self) -> DataLoader[int, Author | None]:
+        return DataLoader(self._author_by_id)
+
+    @cached_property
+    def tag_by_id(self) -> DataLoader[int, Tag | None]:
+        return DataLoader(self._tag_by_id)
 
     async def _rows(self, statement: Any) -> Sequence[Any]:
         async with self._ctx.reader() as session:
@@ -150,20 +172,17 @@ class Loaders:
         """Bylines and public tags of the posts, in one statement (a UNION of both links), as
         rows of the ids and `columns` (by default all the types are built from)."""
         links: dict[int, PostLinks] = {post_id: PostLinks([], []) for post_id in post_ids}
-        async with self._ctx.reader() as session:
-            statement = _links_statement(session.get_bind().dialect.name, columns)
-            rows = await (await session.connection()).execute(statement, {"post_ids": post_ids})
-        for row in rows:
+        statement = _links_statement(self._ctx.dialect, columns)
+        for row in await self._ctx.rows(statement, {"post_ids": post_ids}):
             found = links[row.post_id]
             (found.tags if row.is_tag else found.authors).append(row)
         return [links[post_id] for post_id in post_ids]
 
-    async def _translations_by_post(self, post_ids: list[int]) -> list[list[Post]]:
-        async with self._ctx.reader() as session:
-            statement = _translations_statement(session.get_bind().dialect.name)
-            params = {"post_ids": post_ids, "now": self._ctx.now}
-            rows = (await session.execute(statement, params)).all()
-        return _grouped(post_ids, rows)
+    async def _translations_by_post(self, post_ids: list[int]) -> list[list[Any]]:
+        """Rows of every column of Post (what `schema.post.Post.from_model` reads)."""
+        statement = _translations_statement(self._ctx.dialect)
+        rows = await self._ctx.rows(statement, {"post_ids": post_ids, "now": self._ctx.now})
+        return _grouped(post_ids, ((row.original_id, row) for row in rows))
 
     async def _post_count_by_author(self, author_ids: list[int]) -> list[int]:
         rows = await self._rows(

@@ -202,7 +202,24 @@ async def fetch_page(
     values = {**(params or {}), **page_params(ordering=ordering, request=request, codec=codec)}
     # Rows of columns need no ORM loading: run them on the session's connection directly.
     runner = await session.connection() if whole_rows else session
-    rows = list((await runner.execute(statement, values)).all())
+    rows = (await runner.execute(statement, values)).all()
+    return page_of_rows(
+        rows, ordering=ordering, request=request, codec=codec, row_id=row_id, whole_rows=whole_rows
+    )
+
+
+def page_of_rows(
+    fetched: Sequence[Any],
+    *,
+    ordering: Ordering,
+    request: PageRequest,
+    codec: CursorCodec,
+    row_id: Callable[[Any], int],
+    whole_rows: bool = False,
+) -> Page[Any]:
+    """The page of the rows a page statement returned for `request` (one more than the page
+    holds when there are more)."""
+    rows = list(fetched)
     has_more = len(rows) > request.size
     rows = rows[: request.size]
     if request.backward:

@@ -48,6 +48,8 @@ from resolvers.pagination import (
     PageShape,
     fetch_page,
     fingerprint,
+    page_of_rows,
+    page_params,
     page_statement,
 )
 from resolvers.visibility import (
@@ -102,7 +104,7 @@ class PostQuery:
             return LIVE_ONLY
         return frozenset(self.filter.statuses)
 
-    @property
+    @cached_property
     def ordering(self) -> Ordering:
         key = getattr(Post, self.order_by.value)
         if self.order_by is PostOrderField.PUBLISHED_AT and self.statuses != LIVE_ONLY:
@@ -208,9 +210,20 @@ async def _list(
 ) -> Page[Any]:
     whole_rows = columns is not None
     params: dict[str, Any] = {}
+    codec = query.codec(ctx)
     if query.statuses == LIVE_ONLY:
         statement = _live_page(query, columns, PageShape.of(page), check_slugs=check_slugs)
         params["now"] = ctx.now
+        if whole_rows:  # what frontends list on every page view: built once, run directly
+            params |= page_params(ordering=query.ordering, request=page, codec=codec)
+            return page_of_rows(
+                await ctx.rows(statement, params),
+                ordering=query.ordering,
+                request=page,
+                codec=codec,
+                row_id=_row_id,
+                whole_rows=True,
+            )
     else:
         selected = select(*post_columns(columns)) if columns else select(Post)
         where = query.where(ctx)
@@ -225,12 +238,16 @@ async def _list(
             statement,
             ordering=query.ordering,
             request=page,
-            codec=query.codec(ctx),
-            row_id=lambda item: item.id,
+            codec=codec,
+            row_id=_row_id,
             whole_rows=whole_rows,
             prepared=True,
             params=params,
         )
+
+
+def _row_id(item: Any) -> int:
+    return int(item.id)
 
 
 @lru_cache(maxsize=512)
@@ -352,9 +369,10 @@ async def get_post(
         )
     else:  # what readers see: live posts, with a statement built once
         statement, params["now"] = _live_lookup(selected, by_id=post_id is not None), ctx.now
+    if selected is not None:
+        rows = await ctx.rows(statement, params)
+        return rows[0] if rows else None
     async with ctx.reader() as session:
-        if selected is not None:
-            return (await (await session.connection()).execute(statement, params)).first()
         return await session.scalar(statement, params)
 
 

@@ -87,6 +87,22 @@ async def create_database(backend: str, tmp_path: Path) -> tuple[Database, Any]:
     return Database(backend=backend, url=url, engine=engine), cleanup
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgresql_only` are deselected on the SQLite backend (not skipped: there
+    is nothing missing to report)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        if on_sqlite and item.get_closest_marker("postgresql_only"):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(
     scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 )

@@ -1,0 +1,185 @@
+"""Reads run straight on asyncpg (PostgreSQL): statements built once, compiled once, executed on
+the driver's own pool.
+
+Through SQLAlchemy's async session, one statement of a page view cost about 0.45 ms of CPU
+(pool checkout and ping, execution context, greenlet switches, result wrapping) where the
+driver itself needs a few hundredths of that; it was most of what a compiled read still spent
+(see bench/README.md). The statements that every page view runs (a page of live posts, a post
+by id or slug, the bylines and tags of a page) are built once already; here each is compiled
+once by SQLAlchemy's own asyncpg dialect (same SQL text, same bind casts, same type
+processing) and then run with `Connection.fetch`, which prepares it once per connection.
+
+Rows are `asyncpg.Record`s of a class made per statement, whose attributes are the selected
+columns' names (processed by the column's type where it has a result processor, as SQLAlchemy
+would), so the code reading them does not know which way they came.
+
+Errors become SQLAlchemy's (`OperationalError` when the database is unreachable or a statement
+was cancelled, `DBAPIError` otherwise), so they are reported as every other database error is.
+Each statement fires the read engine's `before_cursor_execute` event, so the statement counters
+(metrics, access log, tests) count these too.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]  # ships no type information
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+MAX_PREPARED = 1_024
+APPLICATION_NAME = "quire-direct-reads"  # in pg_stat_activity, to tell this pool's connections
+
+# The database could not be reached, or gave up on the statement (statement timeout, shutdown).
+UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,
+    ConnectionError,
+    OSError,
+    asyncpg.OperatorInterventionError,
+    TimeoutError,
+)
+
+
+class PreparedRead:
+    """One statement compiled for asyncpg: its SQL, how to order and convert its parameters,
+    and the class of its rows."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        if compiled.positiontup is None or getattr(compiled, "post_compile_params", None):
+            raise ValueError("only positional statements with no expanding parameters")
+        self.sql = compiled.string
+        self._compiled = compiled
+        self._order = list(compiled.positiontup)
+        self._bind = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, bind in compiled.binds.items()
+        }
+        columns = list(statement.selected_columns)  # type: ignore[attr-defined]
+        names = [column.key for column in columns]
+        if len(set(names)) != len(names):
+            raise ValueError("selected column names must be unique")
+        attributes: dict[str, Any] = {"__slots__": ()}
+        for index, column in enumerate(columns):
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            attributes[column.key] = property(_processed(index, process))
+        self.row_class = type("Row", (asyncpg.Record,), attributes)
+
+    def arguments(self, params: dict[str, Any]) -> list[Any]:
+        values = self._compiled.construct_params(params)
+        assert values is not None
+        arguments = []
+        for name in self._order:
+            value, process = values[name], self._bind.get(name)
+            arguments.append(value if process is None else process(value))
+        return arguments
+
+
+def _processed(index: int, process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if process is None:
+        return itemgetter(index)
+    return lambda row: process(row[index])
+
+
+class DirectReads:
+    """A worker's pool of asyncpg connections for reads, in autocommit (no transaction around a
+    read), with the statement timeout of the app's engines."""
+
+    def __init__(self, engine: AsyncEngine, *, pool_size: int, connect_timeout: float) -> None:
+        self.engine = engine  # whose event listeners count statements; same URL and settings
+        self.dialect = engine.dialect
+        self.connect_timeout = connect_timeout
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self.executed = 0  # statements run here, for tests and curious operators
+        self._prepared: OrderedDict[int, tuple[ClauseElement, PreparedRead | None]] = OrderedDict()
+
+    async def start(self, server_settings: dict[str, str]) -> None:
+        _args, url_args = self.dialect.create_connect_args(self.engine.url)
+        self._pool = asyncpg.create_pool(
+            **url_args,
+            min_size=0,
+            max_size=self._pool_size,
+            timeout=self.connect_timeout,
+            server_settings={**server_settings, "application_name": APPLICATION_NAME},
+            reset=_nothing_to_reset,
+        )
+        await self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+    def prepared(self, statement: ClauseElement) -> PreparedRead | None:
+        """The statement compiled for the driver, or None when it cannot run here (it must
+        then run through SQLAlchemy). Kept by identity: pass statements that are built once."""
+        key = id(statement)
+        found = self._prepared.get(key)
+        if found is not None and found[0] is statement:
+            self._prepared.move_to_end(key)
+            return found[1]
+        try:
+            prepared: PreparedRead | None = PreparedRead(statement, self.dialect)
+        except (ValueError, AttributeError):
+            prepared = None
+        self._prepared[key] = (statement, prepared)  # holding it keeps its id unique
+        if len(self._prepared) > MAX_PREPARED:
+            self._prepared.popitem(last=False)
+        return prepared
+
+    async def acquire(self) -> Any:
+        assert self._pool is not None, "DirectReads.start() was not awaited"
+        try:
+            return await self._pool.acquire(timeout=self.connect_timeout)
+        except Exception as error:
+            raise _translated(error, "") from error
+
+    async def release(self, connection: Any) -> None:
+        assert self._pool is not None
+        await self._pool.release(connection)
+
+    async def fetch(
+        self, connection: Any, prepared: PreparedRead, params: dict[str, Any]
+    ) -> Sequence[Any]:
+        arguments = prepared.arguments(params)
+        dispatch = self.engine.sync_engine.dispatch
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(None, None, prepared.sql, arguments, None, False)
+        self.executed += 1
+        try:
+            rows: Sequence[Any] = await connection.fetch(
+                prepared.sql, *arguments, record_class=prepared.row_class
+            )
+        except Exception as error:
+            raise _translated(error, prepared.sql, broken=is_broken(connection)) from error
+        return rows
+
+
+async def _nothing_to_reset(_connection: Any) -> None:
+    """These connections only run SELECTs in autocommit and never change session state, so
+    they need no reset when a request gives them back. The default (`RESET ALL`, `UNLISTEN *`,
+    `CLOSE ALL`, unlocking advisory locks) is one more round trip per request; asyncpg still
+    rolls back a transaction left open, before calling this."""
+
+
+def is_broken(connection: Any) -> bool:
+    """The connection closed under its holder (a dead socket, a terminated backend)."""
+    try:
+        return bool(connection.is_closed())
+    except asyncpg.InterfaceError:  # closing detached it from its pool proxy already
+        return True
+
+
+def _translated(error: Exception, sql: str, *, broken: bool = False) -> Exception:
+    """SQLAlchemy's exception for a driver error, as SQLAlchemy would have raised it; a
+    `broken` connection (it closed, whatever the error said) makes the database unavailable."""
+    if broken or isinstance(error, UNAVAILABLE):
+        return OperationalError(sql, None, error)
+    if isinstance(error, asyncpg.PostgresError):
+        return DBAPIError(sql, None, error)
+    return error
