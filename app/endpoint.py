@@ -300,10 +300,12 @@ class GraphQLEndpoint:
         if not anonymous or status != 200 or errors or result.data is None:
             return _respond(body, status, media_type, headers), codes
         payload = orjson.dumps(body)
+        public = document is not None and document.cacheable
+        if lookup is None and (request.method == "POST" or not public):
+            return _respond(payload, 200, media_type, headers), codes  # nothing needs an ETag
         etag = etag_for(payload)
         if lookup is not None:
             await self._keep(request, lookup, payload, etag, state, context.now)
-        public = document is not None and document.cacheable
         return self._complete(request, payload, etag, media_type, headers, public=public), codes
 
     async def _compiled(self, context: Context, operation: Operation) -> ExecutionResult | None:

@@ -29,6 +29,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
@@ -79,6 +80,8 @@ MAX_PLANNED_SELECTIONS = 2_000
 """Selections visited while planning one document; beyond it the document is left to
 Strawberry (real documents visit a few dozen; a fragment bomb would visit billions)."""
 MAX_PLANS = 1_024
+MAX_CONVERTED_ARGUMENTS = 256
+"""Converted arguments kept per `posts` field of a plan (per distinct variables' values)."""
 MAX_PLANNED_DEPTH = 16
 """Translations of translations...: a fragment spread within itself would recurse forever (it
 is refused by validation, which runs after planning)."""
@@ -87,6 +90,7 @@ Field = tuple[str, Callable[..., Any], Callable[[Any], Any] | None, bool]
 """(response key, get, serialize, get takes the run too): `get(obj)` or `get(obj, run)` is
 the value before the schema's type serialises it; None for `serialize` where that is the value
 itself."""
+Builder = Callable[[Any, "Run | None"], dict[str, Any]]
 
 
 class Unsupported(Exception):
@@ -132,8 +136,12 @@ class PostPlan:
             built = iter(await plan.build([post for group in found for post in group], run))
             for post_id, group in zip(ids, found, strict=True):
                 run.translations[(id(plan), post_id)] = [next(built) for _ in group]
-        fields = self.fields
-        return [_build(fields, item, run) for item in items]
+        build = self.builder
+        return [build(item, run) for item in items]
+
+    @cached_property
+    def builder(self) -> Builder:
+        return _builder(self.fields)  # made at first use, when planning has ended
 
 
 @dataclass
@@ -243,12 +251,24 @@ IDENTITY_SCALARS = {"String", "Int", "Boolean", "ID"}
 """Scalars whose serialisation returns values of their own Python type unchanged."""
 
 
-def _build(fields: list[Field], obj: Any, run: "Run | None") -> dict[str, Any]:
-    result = {}
-    for key, get, serialize, with_run in fields:
-        value = get(obj, run) if with_run else get(obj)
-        result[key] = value if serialize is None or value is None else serialize(value)
-    return result
+def _builder(fields: list[Field]) -> Builder:
+    """A function building one object's response dictionary from `fields`, generated once per
+    plan as a single dictionary display (a loop over the fields, per object and per request,
+    cost twice as much). Keys and functions are passed as names; no text from the document
+    enters the generated source."""
+    namespace: dict[str, Any] = {}
+    entries = []
+    for index, (key, get, serialize, with_run) in enumerate(fields):
+        namespace[f"k{index}"], namespace[f"g{index}"] = key, get
+        value = f"g{index}(obj, run)" if with_run else f"g{index}(obj)"
+        if serialize is not None:
+            namespace[f"s{index}"] = serialize
+            value = f"(None if (v := {value}) is None else s{index}(v))"
+        entries.append(f"k{index}: {value}")
+    source = f"def build(obj, run):\n    return {{{', '.join(entries)}}}\n"
+    exec(compile(source, "<compiled read plan>", "exec"), namespace)
+    build: Builder = namespace["build"]
+    return build
 
 
 def _serializer(type_: Any) -> Callable[[Any], Any] | None:
@@ -421,14 +441,30 @@ class Planner:
         config = self.quire.config
         node = nodes[0]
 
-        async def run_posts(run: Run) -> Any:
+        converted: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+
+        def arguments_of(run: Run) -> dict[str, Any]:
+            """The field's arguments as its resolver gets them; kept per variables' values
+            (when they are plain scalars), as a document's are the same every time."""
+            key = _scalars_key(run.variables)
+            if key is not None and key in converted:
+                converted.move_to_end(key)
+                return converted[key]
             raw = get_argument_values(definition, node, run.variables)
-            arguments = convert_arguments(
+            arguments: dict[str, Any] = convert_arguments(
                 raw,
                 strawberry_field.arguments,
                 scalar_registry=converter.scalar_registry,
                 config=config,
             )
+            if key is not None:
+                converted[key] = arguments
+                if len(converted) > MAX_CONVERTED_ARGUMENTS:
+                    converted.popitem(last=False)
+            return arguments
+
+        async def run_posts(run: Run) -> Any:
+            arguments = arguments_of(run)
             listing = {"filter": None, "order_by": None, "first": None, "after": None}
             listing |= {"last": None, "before": None, **arguments}
             # With a page to fetch, the page's statement checks the filter's slugs.
@@ -574,7 +610,8 @@ class Planner:
                     self.link_columns.add(LINK_COLUMN_OF[name])
             else:
                 raise Unsupported
-        return lambda row: _build(fields, row, None)
+        build = _builder(fields)
+        return lambda row: build(row, None)
 
 
 PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
@@ -586,6 +623,15 @@ def _first(build: Callable[[Any], dict[str, Any]], rows: list[Any]) -> dict[str,
 
 def _translations(plan: PostPlan) -> Callable[[Any, Run], Any]:
     return lambda post, run: run.translations[(id(plan), post.id)]
+
+
+def _scalars_key(variables: VariableValues) -> tuple[Any, ...] | None:
+    """The variables' values as a key, when every one is a plain scalar (None otherwise)."""
+    items = tuple(sorted(variables.coerced.items()))
+    for _name, value in items:
+        if value is not None and type(value) not in (str, int, float, bool):
+            return None
+    return items
 
 
 def _root_constant(result: Any) -> RootField:
