@@ -33,6 +33,15 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 MAX_PREPARED = 1_024
 APPLICATION_NAME = "quire-direct-reads"  # in pg_stat_activity, to tell this pool's connections
+DIRECT_SETTINGS = {
+    "application_name": APPLICATION_NAME,
+    # Plan each prepared statement once. Left to choose, PostgreSQL kept planning the tag page
+    # anew on every execution (its generic plan's estimate looked worse): 0.48 ms per
+    # execution against 0.28 ms with the generic plan, which is the same walk down the date
+    # index. These connections only run the statements built once, whose values are dates,
+    # ids, cursor bounds and a filter's slugs: nothing a custom plan would choose better for.
+    "plan_cache_mode": "force_generic_plan",
+}
 
 # The database could not be reached, or gave up on the statement (statement timeout, shutdown).
 UNAVAILABLE = (
@@ -106,7 +115,7 @@ class DirectReads:
             min_size=0,
             max_size=self._pool_size,
             timeout=self.connect_timeout,
-            server_settings={**server_settings, "application_name": APPLICATION_NAME},
+            server_settings={**server_settings, **DIRECT_SETTINGS},
             reset=_nothing_to_reset,
         )
         await self._pool

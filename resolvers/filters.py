@@ -1,6 +1,6 @@
 """Filters for posts, authors and tags, compiled to SQL, combinable with and / or / not."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -206,18 +206,17 @@ def _slug_match(
     link_post: SQLColumnExpression[int],
     entity: type[Author] | type[Tag],
 ) -> ColumnElement[bool]:
-    def linked(slugs: Iterable[str]) -> ColumnElement[bool]:
+    def linked(slugs: list[str]) -> ColumnElement[bool]:
         # EXISTS rather than `id IN (subquery)`: SQLite then walks the ordering index and stops
         # after a page, where IN made it sort every post of a popular tag (0.18 s vs 1 ms at
-        # 100k posts). PostgreSQL plans both as the same semi-join.
-        return (
-            select(link_post)
-            .join(entity, entity.id == link_owner)
-            .where(link_post == Post.id, one_of(entity.slug, slugs))
-            .exists()
-        )
+        # 100k posts). The slugs' ids are looked up once (an uncorrelated subquery), so each
+        # post the walk meets costs one probe of the link table's primary key, not a join:
+        # a third of the tag page's time on PostgreSQL.
+        ids = select(entity.id).where(one_of(entity.slug, slugs))
+        owned = link_owner == ids.scalar_subquery() if len(slugs) == 1 else link_owner.in_(ids)
+        return select(link_post).where(link_post == Post.id, owned).exists()
 
-    clauses = [linked(match.any_of)] if match.any_of else []
+    clauses = [linked(list(match.any_of))] if match.any_of else []
     clauses.extend(linked([slug]) for slug in match.all_of)
     return and_(true(), *clauses)
 
