@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from app.database import create_engine, create_session_factory, session_settings
+from app.database import create_direct_reads, create_engine, create_session_factory
 from app.endpoint import GraphQLEndpoint
 from app.graphiql import graphiql_assets, graphiql_page
 from app.health import healthz, readyz
@@ -103,13 +103,15 @@ def create_app(
         if engine.dialect.name == "postgresql":
             read_engine = engine_for(read_only=True)
             count_statements(read_engine)
-            if settings.direct_reads:
-                direct = DirectReads(
-                    read_engine,
-                    pool_size=settings.db_pool_size,
-                    connect_timeout=settings.db_connect_timeout_seconds,
-                )
-                await direct.start(session_settings(settings.db_statement_timeout_ms))
+        if settings.direct_reads:
+            direct = create_direct_reads(
+                read_engine,
+                pool_size=settings.db_pool_size,
+                connect_timeout=settings.db_connect_timeout_seconds,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+            )
+            if direct is not None:
+                await direct.start()
         count_statements(engine)
         app.state.direct_reads = direct
         app.state.engine = engine

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from resolvers.accounts import Viewer
-from resolvers.direct_reads import DirectReads, is_broken
+from resolvers.direct_reads import DirectReads
 from resolvers.loaders import Loaders
 
 logger = logging.getLogger("quire.context")
@@ -57,7 +57,7 @@ class Context:
     preview_ttl: timedelta = timedelta(days=1)  # how long a preview link works
     # Sessions for `reader` (app.database: autocommit); the write sessions' factory if None.
     read_session_factory: async_sessionmaker[AsyncSession] | None = None
-    # Where `rows` runs the statements built once (PostgreSQL); None: on the read session.
+    # Where `rows` runs the statements built once; None: on the read session.
     direct: DirectReads | None = None
     loaders: Loaders = field(init=False)
 
@@ -117,7 +117,7 @@ class Context:
             try:
                 return await self.direct.fetch(self._connection, prepared, params)
             except Exception:
-                if not fresh or not is_broken(self._connection):
+                if not fresh or not self.direct.is_broken(self._connection):
                     raise
             # A connection the pool held broke while idle (a database restart): once more on
             # a new one, as the sessions' pool pre-ping would have. A read is safe to repeat.

@@ -1,26 +1,32 @@
-"""Reads run straight on asyncpg (PostgreSQL): statements built once, compiled once, executed on
-the driver's own pool.
+"""Reads run straight on the driver: statements built once, compiled once, executed on the
+driver's own connections.
 
-Through SQLAlchemy's async session, one statement of a page view cost about 0.45 ms of CPU
-(pool checkout and ping, execution context, greenlet switches, result wrapping) where the
-driver itself needs a few hundredths of that; it was most of what a compiled read still spent
-(see bench/README.md). The statements that every page view runs (a page of live posts, a post
-by id or slug, the bylines and tags of a page) are built once already; here each is compiled
-once by SQLAlchemy's own asyncpg dialect (same SQL text, same bind casts, same type
-processing) and then run with `Connection.fetch`, which prepares it once per connection.
+Through SQLAlchemy's async session, one statement of a page view cost about 0.45 ms of CPU on
+PostgreSQL (pool checkout and ping, execution context, greenlet switches, result wrapping),
+more on SQLite, where the driver itself needs a fraction of that; it was most of what a
+compiled read still spent (see bench/README.md). The statements that every page view runs (a
+page of live posts, a post by id or slug, the bylines and tags of a page, translations) are
+built once already; here each is compiled once by SQLAlchemy's own dialect (same SQL text, same
+bind casts, same type processing) and then run on:
+- PostgreSQL: asyncpg's pool, with `Connection.fetch`, which prepares it once per connection;
+- SQLite: a few aiosqlite connections set up as the engine's (`app.database`), with
+  `execute_fetchall`, one trip to the connection's thread per statement.
 
-Rows are `asyncpg.Record`s of a class made per statement, whose attributes are the selected
-columns' names (processed by the column's type where it has a result processor, as SQLAlchemy
-would), so the code reading them does not know which way they came.
+Rows are of a class made per statement (an `asyncpg.Record`, or a tuple on SQLite) whose
+attributes are the selected columns' names, processed by the column's type where it has a
+result processor, as SQLAlchemy would: the code reading them does not know which way they came.
 
 Errors become SQLAlchemy's (`OperationalError` when the database is unreachable or a statement
 was cancelled, `DBAPIError` otherwise), so they are reported as every other database error is.
-Each statement fires the read engine's `before_cursor_execute` event, so the statement counters
+Each statement fires the engine's `before_cursor_execute` event, so the statement counters
 (metrics, access log, tests) count these too.
 """
 
+import asyncio
+import sqlite3
+from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -45,6 +51,7 @@ DIRECT_SETTINGS = {
 
 # The database could not be reached, or gave up on the statement (statement timeout, shutdown).
 UNAVAILABLE = (
+    sqlite3.OperationalError,  # "database is locked", as SQLAlchemy classes it
     asyncpg.PostgresConnectionError,
     ConnectionError,
     OSError,
@@ -54,10 +61,12 @@ UNAVAILABLE = (
 
 
 class PreparedRead:
-    """One statement compiled for asyncpg: its SQL, how to order and convert its parameters,
-    and the class of its rows."""
+    """One statement compiled for a driver: its SQL, how to order and convert its parameters,
+    and the class of its rows (built on `row_base`)."""
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+    def __init__(
+        self, statement: ClauseElement, dialect: Dialect, row_base: type = asyncpg.Record
+    ) -> None:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         if compiled.positiontup is None or getattr(compiled, "post_compile_params", None):
@@ -77,7 +86,7 @@ class PreparedRead:
         for index, column in enumerate(columns):
             process = column.type.dialect_impl(dialect).result_processor(dialect, None)
             attributes[column.key] = property(_processed(index, process))
-        self.row_class = type("Row", (asyncpg.Record,), attributes)
+        self.row_class: type = type("Row", (row_base,), attributes)
 
     def arguments(self, params: dict[str, Any]) -> list[Any]:
         values = self._compiled.construct_params(params)
@@ -95,34 +104,16 @@ def _processed(index: int, process: Callable[[Any], Any] | None) -> Callable[[An
     return lambda row: process(row[index])
 
 
-class DirectReads:
-    """A worker's pool of asyncpg connections for reads, in autocommit (no transaction around a
-    read), with the statement timeout of the app's engines."""
+class DirectReads(ABC):
+    """A worker's connections for direct reads, and the statements compiled for them."""
 
-    def __init__(self, engine: AsyncEngine, *, pool_size: int, connect_timeout: float) -> None:
+    row_base: type
+
+    def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine  # whose event listeners count statements; same URL and settings
         self.dialect = engine.dialect
-        self.connect_timeout = connect_timeout
-        self._pool_size = pool_size
-        self._pool: asyncpg.Pool | None = None
         self.executed = 0  # statements run here, for tests and curious operators
         self._prepared: OrderedDict[int, tuple[ClauseElement, PreparedRead | None]] = OrderedDict()
-
-    async def start(self, server_settings: dict[str, str]) -> None:
-        _args, url_args = self.dialect.create_connect_args(self.engine.url)
-        self._pool = asyncpg.create_pool(
-            **url_args,
-            min_size=0,
-            max_size=self._pool_size,
-            timeout=self.connect_timeout,
-            server_settings={**server_settings, **DIRECT_SETTINGS},
-            reset=_nothing_to_reset,
-        )
-        await self._pool
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
 
     def prepared(self, statement: ClauseElement) -> PreparedRead | None:
         """The statement compiled for the driver, or None when it cannot run here (it must
@@ -133,24 +124,13 @@ class DirectReads:
             self._prepared.move_to_end(key)
             return found[1]
         try:
-            prepared: PreparedRead | None = PreparedRead(statement, self.dialect)
+            prepared: PreparedRead | None = PreparedRead(statement, self.dialect, self.row_base)
         except (ValueError, AttributeError):
             prepared = None
         self._prepared[key] = (statement, prepared)  # holding it keeps its id unique
         if len(self._prepared) > MAX_PREPARED:
             self._prepared.popitem(last=False)
         return prepared
-
-    async def acquire(self) -> Any:
-        assert self._pool is not None, "DirectReads.start() was not awaited"
-        try:
-            return await self._pool.acquire(timeout=self.connect_timeout)
-        except Exception as error:
-            raise _translated(error, "") from error
-
-    async def release(self, connection: Any) -> None:
-        assert self._pool is not None
-        await self._pool.release(connection)
 
     async def fetch(
         self, connection: Any, prepared: PreparedRead, params: dict[str, Any]
@@ -161,12 +141,151 @@ class DirectReads:
             dispatch.before_cursor_execute(None, None, prepared.sql, arguments, None, False)
         self.executed += 1
         try:
-            rows: Sequence[Any] = await connection.fetch(
-                prepared.sql, *arguments, record_class=prepared.row_class
-            )
+            return await self._fetch(connection, prepared, arguments)
         except Exception as error:
-            raise _translated(error, prepared.sql, broken=is_broken(connection)) from error
+            raise _translated(error, prepared.sql, broken=self.is_broken(connection)) from error
+
+    async def acquire(self) -> Any:
+        try:
+            return await self._acquire()
+        except Exception as error:
+            raise _translated(error, "") from error
+
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def _acquire(self) -> Any: ...
+
+    @abstractmethod
+    async def release(self, connection: Any) -> None: ...
+
+    @abstractmethod
+    async def _fetch(
+        self, connection: Any, prepared: PreparedRead, arguments: list[Any]
+    ) -> Sequence[Any]: ...
+
+    @abstractmethod
+    def is_broken(self, connection: Any) -> bool:
+        """The connection closed under its holder (a dead socket, a terminated backend)."""
+
+
+class PostgresReads(DirectReads):
+    """asyncpg's pool, in autocommit (no transaction around a read), with the statement
+    timeout of the app's engines."""
+
+    row_base = asyncpg.Record
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        pool_size: int,
+        connect_timeout: float,
+        server_settings: dict[str, str],
+    ) -> None:
+        super().__init__(engine)
+        self.connect_timeout = connect_timeout
+        self._pool_size = pool_size
+        self._server_settings = server_settings
+        self._pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        _args, url_args = self.dialect.create_connect_args(self.engine.url)
+        self._pool = asyncpg.create_pool(
+            **url_args,
+            min_size=0,
+            max_size=self._pool_size,
+            timeout=self.connect_timeout,
+            server_settings={**self._server_settings, **DIRECT_SETTINGS},
+            reset=_nothing_to_reset,
+        )
+        await self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def _acquire(self) -> Any:
+        assert self._pool is not None, "start() was not awaited"
+        return await self._pool.acquire(timeout=self.connect_timeout)
+
+    async def release(self, connection: Any) -> None:
+        assert self._pool is not None
+        await self._pool.release(connection)
+
+    async def _fetch(
+        self, connection: Any, prepared: PreparedRead, arguments: list[Any]
+    ) -> Sequence[Any]:
+        rows: Sequence[Any] = await connection.fetch(
+            prepared.sql, *arguments, record_class=prepared.row_class
+        )
         return rows
+
+    def is_broken(self, connection: Any) -> bool:
+        try:
+            return bool(connection.is_closed())
+        except asyncpg.InterfaceError:  # closing detached it from its pool proxy already
+            return True
+
+
+class SQLiteReads(DirectReads):
+    """Up to `pool_size` aiosqlite connections (a thread each), opened as needed and set up by
+    `setup` as the engine's are (pragmas, the Unicode `lower`). SQLite in WAL mode lets them
+    read while another connection writes."""
+
+    row_base = tuple
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        pool_size: int,
+        connect: Callable[[], Awaitable[Any]],
+    ) -> None:
+        super().__init__(engine)
+        self._connect = connect
+        self._idle: asyncio.Queue[Any] = asyncio.Queue()
+        self._opened: list[Any] = []
+        self._free_slots = asyncio.Semaphore(pool_size)
+
+    async def start(self) -> None:
+        pass  # connections open on first use
+
+    async def close(self) -> None:
+        for connection in self._opened:
+            await connection.close()
+        self._opened.clear()
+
+    async def _acquire(self) -> Any:
+        await self._free_slots.acquire()
+        try:
+            if not self._idle.empty():
+                return self._idle.get_nowait()
+            connection = await self._connect()
+            self._opened.append(connection)
+            return connection
+        except BaseException:
+            self._free_slots.release()
+            raise
+
+    async def release(self, connection: Any) -> None:
+        self._idle.put_nowait(connection)
+        self._free_slots.release()
+
+    async def _fetch(
+        self, connection: Any, prepared: PreparedRead, arguments: list[Any]
+    ) -> Sequence[Any]:
+        row_class = prepared.row_class
+        return [
+            row_class(row) for row in await connection.execute_fetchall(prepared.sql, arguments)
+        ]
+
+    def is_broken(self, connection: Any) -> bool:
+        return False  # a file: a failed statement leaves the connection usable
 
 
 async def _nothing_to_reset(_connection: Any) -> None:
@@ -176,19 +295,11 @@ async def _nothing_to_reset(_connection: Any) -> None:
     rolls back a transaction left open, before calling this."""
 
 
-def is_broken(connection: Any) -> bool:
-    """The connection closed under its holder (a dead socket, a terminated backend)."""
-    try:
-        return bool(connection.is_closed())
-    except asyncpg.InterfaceError:  # closing detached it from its pool proxy already
-        return True
-
-
 def _translated(error: Exception, sql: str, *, broken: bool = False) -> Exception:
     """SQLAlchemy's exception for a driver error, as SQLAlchemy would have raised it; a
     `broken` connection (it closed, whatever the error said) makes the database unavailable."""
     if broken or isinstance(error, UNAVAILABLE):
         return OperationalError(sql, None, error)
-    if isinstance(error, asyncpg.PostgresError):
+    if isinstance(error, asyncpg.PostgresError | sqlite3.Error):
         return DBAPIError(sql, None, error)
     return error
