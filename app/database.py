@@ -1,4 +1,5 @@
-"""Async engine and session factory, with the per-connection settings each backend needs."""
+"""Async engines, session factories and the direct reads' connections, with the per-connection
+settings each backend needs."""
 
 import os
 from typing import Any

@@ -626,12 +626,14 @@ def _translations(plan: PostPlan) -> Callable[[Any, Run], Any]:
 
 
 def _scalars_key(variables: VariableValues) -> tuple[Any, ...] | None:
-    """The variables' values as a key, when every one is a plain scalar (None otherwise)."""
-    items = tuple(sorted(variables.coerced.items()))
-    for _name, value in items:
+    """The variables' values as a key, when every one is a plain scalar (None otherwise).
+    With their types: 1, 1.0 and True are equal keys otherwise."""
+    key = []
+    for name, value in sorted(variables.coerced.items()):
         if value is not None and type(value) not in (str, int, float, bool):
             return None
-    return items
+        key.append((name, type(value), value))
+    return tuple(key)
 
 
 def _root_constant(result: Any) -> RootField:
