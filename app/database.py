@@ -102,7 +102,12 @@ def create_direct_reads(
     # SQLite reads are CPU work in each connection's thread: more threads than cores only add
     # contention (at 100k posts, 10 connections served the home page at 717 req/s on 2 cores,
     # 2 connections at 1,080).
-    return SQLiteReads(engine, pool_size=min(pool_size, os.cpu_count() or 2), connect=connect)
+    return SQLiteReads(
+        engine,
+        pool_size=min(pool_size, os.cpu_count() or 2),
+        connect_timeout=connect_timeout,
+        connect=connect,
+    )
 
 
 def _lower(value: object) -> object:

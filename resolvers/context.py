@@ -76,6 +76,7 @@ class Context:
         request) reads what was written, not an earlier snapshot or a loader's cache."""
         async with self._reader_turn:
             await self._release_reader()
+            await self._release_connection()
         self.loaders = Loaders(self)
         async with self.session_factory() as session:
             yield session
@@ -91,6 +92,8 @@ class Context:
                 # field that failed): its answer would be thrown away anyway.
                 raise RuntimeError("The request has finished.")
             if self._reader is None:
+                # One connection at a time per request: the direct one holds no state.
+                await self._release_connection()
                 self._reader = (self.read_session_factory or self.session_factory)()
             yield self._reader
 
@@ -102,9 +105,11 @@ class Context:
     async def rows(self, statement: Any, params: dict[str, Any]) -> Sequence[Any]:
         """The rows of a statement of columns (no ORM entities) that is built once, with
         `params` bound: on the driver directly where the app has direct reads and the
-        statement can run there, else on the read session. Takes turns like `reader`."""
+        statement can run there, else on the read session (also when the request has one open
+        already: a request holds one connection at a time, so two pools cannot wait on each
+        other). Takes turns like `reader`."""
         prepared = self.direct.prepared(statement) if self.direct is not None else None
-        if prepared is None:
+        if prepared is None or self._reader is not None:
             async with self.reader() as session:
                 return (await (await session.connection()).execute(statement, params)).all()
         assert self.direct is not None
@@ -117,11 +122,13 @@ class Context:
             try:
                 return await self.direct.fetch(self._connection, prepared, params)
             except Exception:
-                if not fresh or not self.direct.is_broken(self._connection):
+                if not self.direct.is_broken(self._connection):
+                    raise
+                await self._release_connection()  # the next read takes a new one
+                if not fresh:
                     raise
             # A connection the pool held broke while idle (a database restart): once more on
             # a new one, as the sessions' pool pre-ping would have. A read is safe to repeat.
-            await self._release_connection()
             self._connection = await self.direct.acquire()
             return await self.direct.fetch(self._connection, prepared, params)
 

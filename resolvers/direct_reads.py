@@ -49,6 +49,8 @@ DIRECT_SETTINGS = {
     "plan_cache_mode": "force_generic_plan",
 }
 
+SQLALCHEMY_ONLY_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func")
+
 # The database could not be reached, or gave up on the statement (statement timeout, shutdown).
 UNAVAILABLE = (
     sqlite3.OperationalError,  # "database is locked", as SQLAlchemy classes it
@@ -69,8 +71,13 @@ class PreparedRead:
     ) -> None:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
-        if compiled.positiontup is None or getattr(compiled, "post_compile_params", None):
-            raise ValueError("only positional statements with no expanding parameters")
+        if (
+            compiled.positiontup is None
+            or compiled.post_compile_params
+            or compiled.literal_execute_params
+            or compiled.escaped_bind_names
+        ):
+            raise ValueError("only positional statements whose SQL is final once compiled")
         self.sql = compiled.string
         self._compiled = compiled
         self._order = list(compiled.positiontup)
@@ -125,7 +132,7 @@ class DirectReads(ABC):
             return found[1]
         try:
             prepared: PreparedRead | None = PreparedRead(statement, self.dialect, self.row_base)
-        except (ValueError, AttributeError):
+        except Exception:  # SQLAlchemy runs it instead, and raises whatever is wrong with it
             prepared = None
         self._prepared[key] = (statement, prepared)  # holding it keeps its id unique
         if len(self._prepared) > MAX_PREPARED:
@@ -195,6 +202,8 @@ class PostgresReads(DirectReads):
 
     async def start(self) -> None:
         _args, url_args = self.dialect.create_connect_args(self.engine.url)
+        for option in SQLALCHEMY_ONLY_OPTIONS:  # what SQLAlchemy's adapter takes for itself
+            url_args.pop(option, None)
         self._pool = asyncpg.create_pool(
             **url_args,
             min_size=0,
@@ -244,10 +253,12 @@ class SQLiteReads(DirectReads):
         engine: AsyncEngine,
         *,
         pool_size: int,
+        connect_timeout: float,
         connect: Callable[[], Awaitable[Any]],
     ) -> None:
         super().__init__(engine)
         self._connect = connect
+        self._timeout = connect_timeout
         self._idle: asyncio.Queue[Any] = asyncio.Queue()
         self._opened: list[Any] = []
         self._free_slots = asyncio.Semaphore(pool_size)
@@ -261,7 +272,8 @@ class SQLiteReads(DirectReads):
         self._opened.clear()
 
     async def _acquire(self) -> Any:
-        await self._free_slots.acquire()
+        async with asyncio.timeout(self._timeout):  # all busy: fail fast, as a pool would
+            await self._free_slots.acquire()
         try:
             if not self._idle.empty():
                 return self._idle.get_nowait()
@@ -300,6 +312,6 @@ def _translated(error: Exception, sql: str, *, broken: bool = False) -> Exceptio
     `broken` connection (it closed, whatever the error said) makes the database unavailable."""
     if broken or isinstance(error, UNAVAILABLE):
         return OperationalError(sql, None, error)
-    if isinstance(error, asyncpg.PostgresError | sqlite3.Error):
+    if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError | sqlite3.Error):
         return DBAPIError(sql, None, error)
     return error

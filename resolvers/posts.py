@@ -369,10 +369,12 @@ async def get_post(
         )
     else:  # what readers see: live posts, with a statement built once
         statement, params["now"] = _live_lookup(selected, by_id=post_id is not None), ctx.now
-    if selected is not None:
+    if selected is not None and not may_read_unpublished(ctx.viewer):  # built once: direct
         rows = await ctx.rows(statement, params)
         return rows[0] if rows else None
     async with ctx.reader() as session:
+        if selected is not None:
+            return (await (await session.connection()).execute(statement, params)).first()
         return await session.scalar(statement, params)
 
 

@@ -80,8 +80,10 @@ MAX_PLANNED_SELECTIONS = 2_000
 """Selections visited while planning one document; beyond it the document is left to
 Strawberry (real documents visit a few dozen; a fragment bomb would visit billions)."""
 MAX_PLANS = 1_024
-MAX_CONVERTED_ARGUMENTS = 256
-"""Converted arguments kept per `posts` field of a plan (per distinct variables' values)."""
+MAX_CONVERTED_ARGUMENTS = 1_024
+"""Converted arguments kept, for all plans together (per root field and variables' values)."""
+MAX_CONVERTED_KEY_CHARS = 512
+"""Variables whose strings are longer in all are converted every time (memory stays small)."""
 MAX_PLANNED_DEPTH = 16
 """Translations of translations...: a fragment spread within itself would recurse forever (it
 is refused by validation, which runs after planning)."""
@@ -356,7 +358,13 @@ IMAGE_VALUES: dict[str, Callable[[Any], Any]] = {
 class Planner:
     """Turns one operation of a document into a plan, or raises Unsupported."""
 
-    def __init__(self, quire: QuireSchema, document: DocumentNode) -> None:
+    def __init__(
+        self,
+        quire: QuireSchema,
+        document: DocumentNode,
+        converted: "OrderedDict[tuple[Any, ...], dict[str, Any]] | None" = None,
+    ) -> None:
+        self.converted = OrderedDict() if converted is None else converted
         self.quire = quire
         self.schema: GraphQLSchema = quire._schema
         self.fragments = {
@@ -441,12 +449,15 @@ class Planner:
         config = self.quire.config
         node = nodes[0]
 
-        converted: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        converted = self.converted
+        field_token = object()  # this field of this plan, in the shared cache's keys
 
         def arguments_of(run: Run) -> dict[str, Any]:
             """The field's arguments as its resolver gets them; kept per variables' values
-            (when they are plain scalars), as a document's are the same every time."""
-            key = _scalars_key(run.variables)
+            (when they are short plain scalars), as a document's are the same every time. The
+            resolver only reads them."""
+            variables = _scalars_key(run.variables)
+            key = None if variables is None else (field_token, variables)
             if key is not None and key in converted:
                 converted.move_to_end(key)
                 return converted[key]
@@ -628,12 +639,13 @@ def _translations(plan: PostPlan) -> Callable[[Any, Run], Any]:
 def _scalars_key(variables: VariableValues) -> tuple[Any, ...] | None:
     """The variables' values as a key, when every one is a plain scalar (None otherwise).
     With their types: 1, 1.0 and True are equal keys otherwise."""
-    key = []
+    key, chars = [], 0
     for name, value in sorted(variables.coerced.items()):
         if value is not None and type(value) not in (str, int, float, bool):
             return None
+        chars += len(value) if type(value) is str else 0
         key.append((name, type(value), value))
-    return tuple(key)
+    return tuple(key) if chars <= MAX_CONVERTED_KEY_CHARS else None
 
 
 def _root_constant(result: Any) -> RootField:
@@ -651,6 +663,8 @@ class CompiledReads:
         self.schema = schema
         self.max_tokens = max_tokens
         self._plans: OrderedDict[tuple[str, str | None], OperationPlan | None] = OrderedDict()
+        # The `posts` fields' converted arguments, for all plans (see Planner._posts_root).
+        self._converted: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 
     def plan(self, query: str, operation_name: str | None) -> OperationPlan | None:
         key = (query, operation_name)
@@ -676,7 +690,7 @@ class CompiledReads:
             return None
         if has_unsafe_literals(query, document):
             return None
-        planner = Planner(self.schema, document)
+        planner = Planner(self.schema, document, self._converted)
         try:
             roots = planner.operation(operations[0])
         except (Unsupported, RecursionError):  # a fragment spread within itself recurses

@@ -20,7 +20,8 @@ from tests.api.conftest import GraphQLClient, serve
 from tests.api.test_compiled_reads import NOW, PLANNED, _fill
 from tests.conftest import Database
 
-# Through Strawberry (no plan covers them), with statements that run directly inside.
+# Through Strawberry (no plan covers them): its ORM reads open the read session first, and the
+# statements built once then run on that session (a request holds one connection at a time).
 STRAWBERRY_PATH: list[tuple[str, dict[str, Any]]] = [
     (
         """{ posts(first: 5) { nodes { title authors { name postCount } tags { slug }
@@ -78,7 +79,8 @@ async def test_direct_reads_answer_what_sqlalchemy_answers(
         )
     assert answers[0] == answers[1], (query, variables)
     assert b'"errors"' not in answers[0][2] and b'"data":{' in answers[0][2]
-    if "totalCount" not in query or "nodes" in query:
+    planned = (query, variables) in [(_fill(q, known), _fill(v, known)) for q, v in PLANNED]
+    if planned and ("totalCount" not in query or "nodes" in query):
         assert _direct(clients[0]).executed > before, "nothing ran directly"
 
 
