@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Generic, Literal, TypeVar
 
 import orjson
@@ -97,23 +97,42 @@ class CursorCodec:
         return signing.sign(self.secret_key, payload)
 
     def decode(self, kind: KeyKind, cursor: str, argument: str) -> tuple[Any, int]:
-        payload = signing.verify(self.secret_key, cursor)
-        if payload is None:
+        if len(cursor) <= MAX_REMEMBERED_CURSOR:
+            found = _decoded(self.secret_key, self.fingerprint, kind, cursor)
+        else:
+            found = _decoded.__wrapped__(self.secret_key, self.fingerprint, kind, cursor)
+        if found == "invalid":
             raise BadUserInput(f"`{argument}` is not a valid cursor.", field=argument)
-        try:
-            data = orjson.loads(payload)
-            issued_for, (value, row_id) = data["f"], data["k"]
-            key = _load(kind, value), int(row_id)
-        except (ValueError, TypeError, KeyError):
-            # Only reachable with a forged signature (e.g. the public development key).
-            raise BadUserInput(f"`{argument}` is not a valid cursor.", field=argument) from None
-        if issued_for != self.fingerprint:
+        if found == "foreign":
             raise BadUserInput(
                 f"`{argument}` was issued for a different ordering or filter; "
                 "start again from the first page.",
                 field=argument,
             )
-        return key
+        assert isinstance(found, tuple)
+        return found
+
+
+MAX_REMEMBERED_CURSOR = 512  # characters; ours are about 120
+
+
+@lru_cache(maxsize=1_024)
+def _decoded(
+    secret_key: str, fingerprint: str, kind: KeyKind, cursor: str
+) -> tuple[Any, int] | str:
+    """A cursor's key, or why it is refused ("invalid" or "foreign"). Remembered: a page's
+    cursor comes back with every reader who turns to that page, and a request decodes it twice
+    (checked up front, then bound)."""
+    payload = signing.verify(secret_key, cursor)
+    if payload is None:
+        return "invalid"
+    try:
+        data = orjson.loads(payload)
+        issued_for, (value, row_id) = data["f"], data["k"]
+        key = _load(kind, value), int(row_id)
+    except (ValueError, TypeError, KeyError):
+        return "invalid"  # only reachable with a forged signature (e.g. the public dev key)
+    return key if issued_for == fingerprint else "foreign"
 
 
 def fingerprint(*parts: Any) -> str:

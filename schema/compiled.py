@@ -82,6 +82,8 @@ Strawberry (real documents visit a few dozen; a fragment bomb would visit billio
 MAX_PLANS = 1_024
 MAX_CONVERTED_ARGUMENTS = 1_024
 """Converted arguments kept, for all plans together (per root field and variables' values)."""
+MAX_COERCED_VARIABLES = 16
+"""Coerced variables kept per plan (per distinct values sent)."""
 MAX_CONVERTED_KEY_CHARS = 512
 """Variables whose strings are longer in all are converted every time (memory stays small)."""
 MAX_PLANNED_DEPTH = 16
@@ -247,6 +249,21 @@ class OperationPlan:
     roots: list[Root]
     link_columns: frozenset[str]
     """The columns of authors and tags any of its fields read."""
+    coerced: "OrderedDict[tuple[Any, ...], VariableValues]" = field(default_factory=OrderedDict)
+    """Its variables as coerced, by the values sent (short plain scalars only)."""
+
+    def variables(self, schema: GraphQLSchema, sent: dict[str, Any] | None) -> Any:
+        """The coerced variables, or graphql-core's errors (a list)."""
+        key = _scalars_key(sent or {})
+        if key is not None and key in self.coerced:
+            self.coerced.move_to_end(key)
+            return self.coerced[key]
+        coerced = get_variable_values(schema, self.operation.variable_definitions or (), sent or {})
+        if key is not None and not isinstance(coerced, list):
+            self.coerced[key] = coerced
+            if len(self.coerced) > MAX_COERCED_VARIABLES:
+                self.coerced.popitem(last=False)
+        return coerced
 
 
 IDENTITY_SCALARS = {"String", "Int", "Boolean", "ID"}
@@ -456,7 +473,7 @@ class Planner:
             """The field's arguments as its resolver gets them; kept per variables' values
             (when they are short plain scalars), as a document's are the same every time. The
             resolver only reads them."""
-            variables = _scalars_key(run.variables)
+            variables = _scalars_key(run.variables.coerced)
             key = None if variables is None else (field_token, variables)
             if key is not None and key in converted:
                 converted.move_to_end(key)
@@ -636,11 +653,11 @@ def _translations(plan: PostPlan) -> Callable[[Any, Run], Any]:
     return lambda post, run: run.translations[(id(plan), post.id)]
 
 
-def _scalars_key(variables: VariableValues) -> tuple[Any, ...] | None:
+def _scalars_key(variables: dict[str, Any]) -> tuple[Any, ...] | None:
     """The variables' values as a key, when every one is a plain scalar (None otherwise).
     With their types: 1, 1.0 and True are equal keys otherwise."""
     key, chars = [], 0
-    for name, value in sorted(variables.coerced.items()):
+    for name, value in sorted(variables.items()):
         if value is not None and type(value) not in (str, int, float, bool):
             return None
         chars += len(value) if type(value) is str else 0
@@ -728,9 +745,7 @@ class CompiledReads:
         )
         if errors:
             return None
-        coerced = get_variable_values(
-            schema, plan.operation.variable_definitions or (), variables or {}
-        )
+        coerced = plan.variables(schema, variables)
         if isinstance(coerced, list):
             return None
         run = Run(ctx=ctx, variables=coerced, link_columns=plan.link_columns)

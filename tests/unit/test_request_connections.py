@@ -97,10 +97,8 @@ async def test_with_the_read_session_open_direct_statements_run_on_it(
 
 
 def test_converted_arguments_are_kept_for_short_plain_variables_only() -> None:
-    from graphql.execution.values import VariableValues
-
-    def key(**coerced: Any) -> Any:
-        return _scalars_key(VariableValues(sources={}, coerced=coerced))
+    def key(**variables: Any) -> Any:
+        return _scalars_key(variables)
 
     assert key(tag="infrastructure") is not None
     assert key(n=1) != key(n=True) != key(n=1.0)  # equal as values, not as arguments
