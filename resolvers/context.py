@@ -102,13 +102,16 @@ class Context:
         """The database's dialect name: "postgresql" or "sqlite"."""
         return str(self.session_factory.kw["bind"].dialect.name)
 
-    async def rows(self, statement: Any, params: dict[str, Any]) -> Sequence[Any]:
-        """The rows of a statement of columns (no ORM entities) that is built once, with
-        `params` bound: on the driver directly where the app has direct reads and the
-        statement can run there, else on the read session (also when the request has one open
+    async def rows(
+        self, statement: Any, params: dict[str, Any], *, built_once: bool = True
+    ) -> Sequence[Any]:
+        """The rows of a statement of columns (no ORM entities), with `params` bound: when it
+        is `built_once`, on the driver directly where the app has direct reads and the
+        statement can run there; else on the read session (also when the request has one open
         already: a request holds one connection at a time, so two pools cannot wait on each
         other). Takes turns like `reader`."""
-        prepared = self.direct.prepared(statement) if self.direct is not None else None
+        direct = self.direct if built_once else None
+        prepared = direct.prepared(statement) if direct is not None else None
         if prepared is None or self._reader is not None:
             async with self.reader() as session:
                 return (await (await session.connection()).execute(statement, params)).all()

@@ -363,18 +363,17 @@ async def get_post(
     `columns` a row of those columns."""
     selected = tuple(sorted({"id", *columns})) if columns is not None else None
     params: dict[str, Any] = {"post_id": post_id} if post_id is not None else {"slug": slug}
-    if may_read_unpublished(ctx.viewer):
+    built_once = not may_read_unpublished(ctx.viewer)
+    if not built_once:  # an editor's view, bound to who they are
         statement = _lookup(selected, by_id=post_id is not None).where(
             readable_posts(ctx.viewer, ctx.now)
         )
     else:  # what readers see: live posts, with a statement built once
         statement, params["now"] = _live_lookup(selected, by_id=post_id is not None), ctx.now
-    if selected is not None and not may_read_unpublished(ctx.viewer):  # built once: direct
-        rows = await ctx.rows(statement, params)
+    if selected is not None:
+        rows = await ctx.rows(statement, params, built_once=built_once)
         return rows[0] if rows else None
     async with ctx.reader() as session:
-        if selected is not None:
-            return (await (await session.connection()).execute(statement, params)).first()
         return await session.scalar(statement, params)
 
 

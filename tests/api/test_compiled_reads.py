@@ -199,9 +199,12 @@ async def clients(demo_db: Database) -> AsyncIterator[tuple[GraphQLClient, Graph
 
 @pytest.fixture(scope="module")
 async def known(clients: tuple[GraphQLClient, GraphQLClient]) -> dict[str, str]:
-    """Values from the demo blog the documents refer to."""
-    plain = clients[1]
-    data = await plain.data(
+    return await demo_values(clients[1])
+
+
+async def demo_values(client: GraphQLClient) -> dict[str, str]:
+    """Values from the demo blog the documents refer to, by placeholder."""
+    data = await client.data(
         """{ posts(first: 5) { nodes { id } pageInfo { endCursor } }
              es: posts(first: 1, filter: { languages: ["es"] }) { nodes { slug } }
              authors(first: 1) { nodes { slug } } }"""
@@ -224,7 +227,7 @@ def _fill(value: Any, known: dict[str, str]) -> Any:
     return value
 
 
-async def _both(
+async def answer_both(
     clients: tuple[GraphQLClient, GraphQLClient],
     query: str,
     variables: dict[str, Any],
@@ -257,7 +260,7 @@ async def test_planned_documents_answer_what_strawberry_answers(
 ) -> None:
     query, variables = _fill(query, known), _fill(variables, known)
     assert _plans(clients[0]).plan(query, None) is not None, "the document must be planned"
-    body = await _both(clients, query, variables)
+    body = await answer_both(clients, query, variables)
     assert b'"errors"' not in body and b'"data":{' in body
 
 
@@ -266,7 +269,7 @@ async def test_other_documents_go_through_strawberry_unchanged(
     clients: tuple[GraphQLClient, GraphQLClient], query: str, variables: dict[str, Any]
 ) -> None:
     assert _plans(clients[0]).plan(query, None) is None
-    await _both(clients, query, variables)
+    await answer_both(clients, query, variables)
 
 
 @pytest.mark.parametrize(("query", "variables"), ERRORS)
@@ -276,7 +279,7 @@ async def test_bad_requests_get_the_same_errors(
     query: str,
     variables: dict[str, Any],
 ) -> None:
-    body = await _both(clients, _fill(query, known), _fill(variables, known))
+    body = await answer_both(clients, _fill(query, known), _fill(variables, known))
     assert b'"errors"' in body
 
 
@@ -300,7 +303,7 @@ async def test_random_selections_answer_what_strawberry_answers(
             f"{{ nodes {{ {selection} }} pageInfo {{ endCursor hasNextPage }} }} }}"
         )
         assert _plans(clients[0]).plan(query, None) is not None, query
-        await _both(clients, query, {})
+        await answer_both(clients, query, {})
 
 
 async def test_walking_every_page_gives_the_same_pages(
@@ -310,7 +313,7 @@ async def test_walking_every_page_gives_the_same_pages(
       edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
     after, seen = None, 0
     while True:
-        body = await _both(clients, query, {"after": after})
+        body = await answer_both(clients, query, {"after": after})
         page = (await clients[0].data(query, {"after": after}))["posts"]
         seen += len(page["edges"])
         assert body
@@ -334,7 +337,7 @@ async def test_a_fragment_bomb_is_not_planned(
         )
     query = "{ posts(first: 1) { nodes { ...F29 } } } " + " ".join(fragments)
     assert _plans(clients[0]).plan(query, None) is None
-    body = await _both(clients, query, {})
+    body = await answer_both(clients, query, {})
     assert b"QUERY_TOO_COMPLEX" in body or b"GRAPHQL_VALIDATION_FAILED" in body
 
 
@@ -365,7 +368,7 @@ async def test_editors_get_what_strawberry_gives_them(blog: Database) -> None:
             drafts = """{ posts(first: 50, filter: { status: [DRAFT, SCHEDULED] }) {
               totalCount nodes { id status publishedAt } } }"""
             for viewer in (editor, contributor):
-                body = await _both((compiled, plain), drafts, {}, viewer.headers)
+                body = await answer_both((compiled, plain), drafts, {}, viewer.headers)
                 assert (b'"DRAFT"' in body) == (viewer is editor)
 
 

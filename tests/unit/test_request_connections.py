@@ -57,19 +57,27 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-STATEMENT = select(Post.id)  # built once (here: for the whole module)
+@pytest.fixture
+def direct(engine: AsyncEngine) -> CountingReads:
+    return CountingReads(engine)
 
 
-async def test_opening_the_read_session_gives_the_direct_connection_back(
-    engine: AsyncEngine,
-) -> None:
-    direct = CountingReads(engine)
-    ctx = Context(
+@pytest.fixture
+def ctx(engine: AsyncEngine, direct: CountingReads) -> Context:
+    return Context(
         session_factory=create_session_factory(engine),
         secret_key="x",
         now=datetime.now(UTC),
         direct=direct,
     )
+
+
+STATEMENT = select(Post.id)  # built once (here: for the whole module)
+
+
+async def test_opening_the_read_session_gives_the_direct_connection_back(
+    ctx: Context, direct: CountingReads
+) -> None:
     await ctx.rows(STATEMENT, {})
     assert direct.held == {1}
     async with ctx.reader():
@@ -79,15 +87,8 @@ async def test_opening_the_read_session_gives_the_direct_connection_back(
 
 
 async def test_with_the_read_session_open_direct_statements_run_on_it(
-    engine: AsyncEngine,
+    ctx: Context, direct: CountingReads
 ) -> None:
-    direct = CountingReads(engine)
-    ctx = Context(
-        session_factory=create_session_factory(engine),
-        secret_key="x",
-        now=datetime.now(UTC),
-        direct=direct,
-    )
     async with ctx.reader():
         pass
     with pytest.raises(Exception, match="no such table"):  # the session ran it: empty file
