@@ -15,21 +15,10 @@ from models import Author, PostAuthor
 from resolvers import idempotency, links, named_editing, validation
 from resolvers.accounts import Viewer
 from resolvers.errors import Rejected
+from resolvers.fields import AUTHOR
 from resolvers.permissions import require_manager
 
-RULES = validation.Rules(
-    limits={
-        "name": 200,
-        "slug": 200,
-        "job_title": 200,
-        "bio": 2_000,
-        "avatar_url": 2_000,
-        "website": 2_000,
-    },
-    required=("name",),
-    not_blank=("name",),
-    urls=("avatar_url", "website"),
-)
+EDITABLE = AUTHOR.editable()
 
 
 async def create_author(
@@ -48,7 +37,7 @@ async def create_author(
     )
     if earlier is not None and (author := await session.get(Author, earlier)) is not None:
         return author
-    validation.reject(validation.problems(values, RULES, creating=True))
+    validation.reject(validation.problems(values, EDITABLE, creating=True))
     slug = await named_editing.unique_slug(
         session, Author, values.get("slug"), values["name"], None
     )
@@ -74,7 +63,7 @@ async def update_author(
     require_manager(viewer, "change authors")
     author = await named_editing.load(session, Author, author_id)
     values = dict(values)
-    validation.reject(validation.problems(values, RULES, creating=False))
+    validation.reject(validation.problems(values, EDITABLE, creating=False))
     if "slug" in values:
         name = values.get("name", author.name)
         values["slug"] = await named_editing.unique_slug(

@@ -2,11 +2,11 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,6 +15,11 @@ from resolvers.direct_reads import DirectReads
 from resolvers.loaders import Loaders
 
 logger = logging.getLogger("quire.context")
+
+T = TypeVar("T")
+Session: TypeAlias = AsyncSession
+"""A write's session, as the GraphQL layer names it (it never opens one)."""
+Write: TypeAlias = Callable[[AsyncSession], Awaitable[T]]
 
 
 class Quota(Protocol):
@@ -80,6 +85,12 @@ class Context:
         self.loaders = Loaders(self)
         async with self.session_factory() as session:
             yield session
+
+    async def transaction(self, write: "Write[T]") -> T:
+        """`write` in one transaction of a session of its own: all of it lands, or (when it
+        raises) none of it. How the GraphQL layer writes without ever opening a session."""
+        async with self.session() as session, session.begin():
+            return await write(session)
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

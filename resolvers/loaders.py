@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import (
     CompoundSelect,
     Select,
-    String,
-    Text,
     func,
     literal_column,
     null,
@@ -22,6 +20,7 @@ from strawberry.dataloader import DataLoader
 
 from models import Author, Post, PostAuthor, PostTag, Tag
 from resolvers.bound_lists import among
+from resolvers.fields import AUTHOR, TAG
 from resolvers.visibility import NOW, post_is_visible, readable_posts, tag_is_visible
 
 if TYPE_CHECKING:
@@ -40,20 +39,25 @@ class PostLinks:
     tags: list[Any]
 
 
-# The columns a link row may carry, by label: the author's and the tag's expression (None:
-# that side has no such column, NULL of the given type stands in).
-_LINK_COLUMNS: dict[str, tuple[Any, Any, Any]] = {
-    "name": (Author.name, Tag.name, None),
-    "slug": (Author.slug, Tag.slug, None),
-    "version": (Author.version, Tag.version, None),
-    "job_title": (Author.job_title, None, String(200)),
-    "bio": (Author.bio, None, Text()),
-    "avatar_url": (Author.avatar_url, None, String(2000)),
-    "website": (Author.website, None, String(2000)),
-    "created_at": (Author.created_at, None, Author.created_at.type),
-    "description": (None, Tag.description, Text()),
-    "visibility": (None, Tag.visibility, String(20)),
-}
+def _link_columns() -> dict[str, tuple[Any, Any, Any]]:
+    """The columns a link row may carry (those the fields of Author and Tag read), by label:
+    the author's and the tag's column (None: that side has no such column) and its type, for
+    the NULL that stands in."""
+    labels = [c for stored in (AUTHOR, TAG) for f in stored if not f.node_id for c in f.columns]
+    found = {}
+    for label in dict.fromkeys(labels):
+        author, tag = Author.__table__.c.get(label), Tag.__table__.c.get(label)
+        column = author if author is not None else tag
+        assert column is not None, f"Author and Tag have no column {label}"
+        found[label] = (
+            None if author is None else getattr(Author, label),
+            None if tag is None else getattr(Tag, label),
+            column.type,
+        )
+    return found
+
+
+_LINK_COLUMNS = _link_columns()
 LINK_COLUMNS = frozenset(_LINK_COLUMNS)
 AUTHOR_SIDE, TAG_SIDE = 0, 1
 

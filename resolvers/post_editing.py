@@ -29,32 +29,10 @@ from resolvers import idempotency, named_editing, validation
 from resolvers.accounts import Viewer
 from resolvers.content import render_body
 from resolvers.errors import Rejected
+from resolvers.fields import POST
 from resolvers.permissions import is_manager
 
-# Editable scalar fields and their length limits (None: no limit beyond the column's type).
-FIELDS: dict[str, int | None] = {
-    "title": 300,
-    "slug": 300,
-    "excerpt": 2_000,
-    "body": 500_000,
-    "level": None,
-    "featured": None,
-    "feature_image_url": 2_000,
-    "feature_image_alt": 500,
-    "language": 35,
-    "canonical_url": 2_000,
-    "meta_title": 300,
-    "meta_description": 500,
-}
-URL_FIELDS = ("feature_image_url", "canonical_url")
-REQUIRED = ("title", "body", "language", "featured")
-RULES = validation.Rules(
-    limits=FIELDS,
-    required=REQUIRED,
-    not_blank=("title",),
-    urls=URL_FIELDS,
-    languages=("language",),
-)
+EDITABLE = POST.editable()
 EXCERPT_LENGTH = 300
 
 
@@ -217,7 +195,7 @@ def default_excerpt(body: str) -> str | None:
 
 def snapshot(post: Post) -> dict[str, Any]:
     """The editable fields of a post as JSON-friendly values, for revisions and diffs."""
-    data = {name: getattr(post, name) for name in FIELDS}
+    data = {entry.column: getattr(post, entry.column) for entry in EDITABLE}
     data["status"] = post.status.value
     data["published_at"] = post.published_at.isoformat() if post.published_at else None
     data["level"] = post.level.value if post.level else None
@@ -225,8 +203,10 @@ def snapshot(post: Post) -> dict[str, Any]:
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> tuple[str, ...]:
-    """Snapshot keys whose values differ; every key when there is nothing before."""
-    return tuple(sorted(k for k in after if before is None or before.get(k) != after[k]))
+    """The GraphQL names of the snapshot's fields whose values differ; every one when there is
+    nothing before."""
+    changed = (key for key in after if before is None or before.get(key) != after[key])
+    return tuple(sorted(POST.name_of(key) for key in changed))
 
 
 async def _write(
@@ -270,7 +250,7 @@ async def _load(session: AsyncSession, post_id: int) -> Post:
 
 
 def _validate(values: dict[str, Any], *, creating: bool) -> None:
-    problems = validation.problems(values, RULES, creating=creating)
+    problems = validation.problems(values, EDITABLE, creating=creating)
     if values.get("level") is not None and not isinstance(values["level"], PostLevel):
         problems.append(("level", "Unknown level."))
     validation.reject(problems)

@@ -160,16 +160,19 @@ class PostQuery:
         return and_(chosen, readable_posts(ctx.viewer, ctx.now))
 
 
-async def validate_post_query(ctx: Context, query: PostQuery, *, slugs: bool = True) -> None:
-    """Refuse what the query may not ask for, before any page or count runs. Without `slugs`
-    the filter's tag and author slugs are left to the page (see `list_post_rows`)."""
+async def validate_post_query(
+    ctx: Context, query: PostQuery, *, slugs_in_page: bool = False
+) -> None:
+    """Refuse what the query may not ask for, before any page or count runs. With
+    `slugs_in_page` the filter's tag and author slugs are left to the page's statement (see
+    `list_post_rows`); else they are looked up here."""
     if query.statuses != LIVE_ONLY and not may_read_unpublished(ctx.viewer):
         raise Forbidden(
             "Only logged-in editors, and integration tokens with the editor or admin role, "
             "may list drafts and scheduled posts.",
             field="filter.status",
         )
-    if slugs:
+    if not slugs_in_page:
         async with ctx.reader() as session:
             await ensure_known_slugs(session, query.filter)
 
@@ -184,17 +187,21 @@ async def list_post_rows(
     query: PostQuery,
     page: PageRequest,
     columns: Iterable[str],
-    slugs_checked: bool = True,
+    slugs_in_page: bool = False,
 ) -> Page[Any]:
-    """Like `list_posts`, as rows of only the named columns of Post (the id always). When the
-    filter's slugs were not checked (`validate_post_query(slugs=False)`), the page's statement
-    checks them: one statement less for a tag or author page; an unknown slug empties the page,
-    and only then are they looked up, to raise the error."""
-    check = not slugs_checked and names_slugs(query.filter)
+    """Like `list_posts`, as rows of only the named columns of Post (the id always). With
+    `slugs_in_page` (the query was validated with it too), the page's statement checks the
+    filter's slugs: one statement less for a tag or author page; an unknown slug empties the
+    page, and only then are they looked up, to raise the error."""
+    slugs_in_page = slugs_in_page and names_slugs(query.filter)
     found = await _list(
-        ctx, query=query, page=page, columns=tuple(sorted({"id", *columns})), check_slugs=check
+        ctx,
+        query=query,
+        page=page,
+        columns=tuple(sorted({"id", *columns})),
+        slugs_in_page=slugs_in_page,
     )
-    if check and not found.items:
+    if slugs_in_page and not found.items:
         async with ctx.reader() as session:
             await ensure_known_slugs(session, query.filter)
     return found
@@ -206,13 +213,13 @@ async def _list(
     query: PostQuery,
     page: PageRequest,
     columns: tuple[str, ...] | None,
-    check_slugs: bool = False,
+    slugs_in_page: bool = False,
 ) -> Page[Any]:
     whole_rows = columns is not None
     params: dict[str, Any] = {}
     codec = query.codec(ctx)
     if query.statuses == LIVE_ONLY:
-        statement = _live_page(query, columns, PageShape.of(page), check_slugs=check_slugs)
+        statement = _live_page(query, columns, PageShape.of(page), slugs_in_page=slugs_in_page)
         params["now"] = ctx.now
         if whole_rows:  # what frontends list on every page view: built once, run directly
             params |= page_params(ordering=query.ordering, request=page, codec=codec)
@@ -227,7 +234,7 @@ async def _list(
     else:
         selected = select(*post_columns(columns)) if columns else select(Post)
         where = query.where(ctx)
-        if check_slugs and query.filter is not None:
+        if slugs_in_page and query.filter is not None:
             where = and_(where, slugs_known_clause(query.filter))
         statement = page_statement(
             selected.where(where), ordering=query.ordering, shape=PageShape.of(page)
@@ -256,15 +263,15 @@ def _live_page(
     columns: tuple[str, ...] | None,
     shape: PageShape,
     *,
-    check_slugs: bool = False,
+    slugs_in_page: bool = False,
 ) -> Select[Any]:
     """The statement of a page of live posts (what every reader lists), built once per query
     and shape: building it cost more than running it. `now` and the page's values are bound per
-    call. Rows of `columns`, or Post entities; with `check_slugs`, empty unless every slug the
+    call. Rows of `columns`, or Post entities; with `slugs_in_page`, empty unless every slug the
     filter names exists."""
     selected = select(*post_columns(columns)) if columns else select(Post)
     statement = selected.where(post_is_visible(NOW), *query.conditions())
-    if check_slugs and query.filter is not None:
+    if slugs_in_page and query.filter is not None:
         statement = statement.where(slugs_known_clause(query.filter))
     return page_statement(statement, ordering=query.ordering, shape=shape)
 

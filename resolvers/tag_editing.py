@@ -16,13 +16,10 @@ from models import EditorRole, PostTag, Tag, TagVisibility
 from resolvers import idempotency, links, named_editing, validation
 from resolvers.accounts import Viewer
 from resolvers.errors import Rejected
+from resolvers.fields import TAG
 from resolvers.permissions import require_manager
 
-RULES = validation.Rules(
-    limits={"name": 200, "slug": 200, "description": 2_000, "visibility": None},
-    required=("name", "visibility"),
-    not_blank=("name",),
-)
+EDITABLE = TAG.editable()
 
 
 async def create_tag(
@@ -43,7 +40,7 @@ async def create_tag(
     if earlier is not None and (tag := await session.get(Tag, earlier)) is not None:
         return tag
     values = {"visibility": TagVisibility.PUBLIC, **values}
-    validation.reject(validation.problems(values, RULES, creating=True))
+    validation.reject(validation.problems(values, EDITABLE, creating=True))
     await _check_name_free(session, values["name"], None)
     slug = await named_editing.unique_slug(session, Tag, values.get("slug"), values["name"], None)
     tag = Tag(**(values | {"slug": slug}), version=1, created_at=now, updated_at=now)
@@ -68,7 +65,7 @@ async def update_tag(
     require_manager(viewer, "change tags")
     tag = await named_editing.load(session, Tag, tag_id)
     values = dict(values)
-    validation.reject(validation.problems(values, RULES, creating=False))
+    validation.reject(validation.problems(values, EDITABLE, creating=False))
     if "name" in values:
         await _check_name_free(session, values["name"], tag.id)
     if "slug" in values:

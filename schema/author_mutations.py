@@ -6,13 +6,11 @@ import strawberry
 
 from models import Author as AuthorModel
 from resolvers import author_editing
+from resolvers.fields import AUTHOR
 from schema.author import Author
 from schema.context import Info
 from schema.editing import EditError, IdempotencyKeyArg, VersionArg, run, sent_values
 from schema.node import parse_id
-
-# Input fields, named like the model's columns.
-_FIELDS = ("name", "slug", "job_title", "bio", "avatar_url", "website")
 
 
 @strawberry.input(description="A new author profile.")
@@ -82,7 +80,7 @@ class AuthorMutations:
             lambda session, viewer: author_editing.create_author(
                 session,
                 viewer=viewer,
-                values=sent_values(input, _FIELDS),
+                values=sent_values(input, AUTHOR.editable()),
                 now=info.context.now,
                 idempotency_key=idempotency_key,
             ),
@@ -104,7 +102,7 @@ class AuthorMutations:
                 viewer=viewer,
                 author_id=_author_id(id),
                 version=version,
-                values=sent_values(input, _FIELDS),
+                values=sent_values(input, AUTHOR.editable()),
                 now=info.context.now,
             ),
         )

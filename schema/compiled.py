@@ -30,7 +30,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -52,16 +51,15 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry import relay
 from strawberry.types import ExecutionResult
-from strawberry.types.arguments import convert_arguments
 
 from resolvers import posts
 from resolvers.context import Context
 from resolvers.errors import QuireError
+from resolvers.fields import AUTHOR, POST, TAG, Fields
+from resolvers.fields import Field as StoredField
 from resolvers.loaders import PostLinks
 from resolvers.pagination import Page
-from resolvers.visibility import effective_status
 from schema import QuireSchema
-from schema.enums import PostLevel, PostStatus
 from schema.errors import error_code, is_database_error, masked
 from schema.extensions import (
     MAX_CACHED_QUERY,
@@ -72,7 +70,7 @@ from schema.extensions import (
 from schema.node import parse_id
 from schema.post import post_listing
 from schema.query import _one_of
-from schema.tag import TagVisibility
+from schema.strawberry_internals import convert_arguments, graphql_schema
 
 logger = logging.getLogger("quire.compiled")
 
@@ -89,6 +87,14 @@ MAX_CONVERTED_KEY_CHARS = 512
 MAX_PLANNED_DEPTH = 16
 """Translations of translations...: a fragment spread within itself would recurse forever (it
 is refused by validation, which runs after planning)."""
+
+LEFT_TO_STRAWBERRY = {
+    "Post": frozenset({"revisions"}),
+    "Author": frozenset({"postCount", "posts"}),
+    "Tag": frozenset({"postCount", "posts"}),
+}
+"""Fields of the planned types that are left to Strawberry on purpose: nested connections,
+counts and editors' history. Every other field must be planned (a test fails otherwise)."""
 
 Field = tuple[str, Callable[..., Any], Callable[[Any], Any] | None, bool]
 """(response key, get, serialize, get takes the run too): `get(obj)` or `get(obj, run)` is
@@ -164,7 +170,7 @@ class ConnectionPlan:
         if self.needs_page:
             columns = set().union(*(plan.columns for plan in self.nodes))
             page = await posts.list_post_rows(
-                run.ctx, query=query, page=request, columns=columns, slugs_checked=False
+                run.ctx, query=query, page=request, columns=columns, slugs_in_page=True
             )
             for plan in self.nodes:
                 built[id(plan)] = await plan.build(page.items, run)
@@ -295,10 +301,6 @@ def _serializer(type_: Any) -> Callable[[Any], Any] | None:
     return None if leaf.name in IDENTITY_SCALARS else leaf.serialize
 
 
-def _status(post: Any, run: "Run") -> PostStatus:
-    return PostStatus(effective_status(post.status, post.published_at, run.ctx.now))
-
-
 def _global_id(type_name: str) -> Callable[[Any], str]:
     return lambda obj: relay.to_base64(type_name, obj.id)
 
@@ -307,69 +309,13 @@ def _constant(result: str) -> Callable[[Any], Any]:
     return lambda _obj: result
 
 
-# What each stored field is made of: for Post the columns it reads, then how its value is got
-# and whether that needs the run. Mirrors the types' `from_model` (the comparison tests hold
-# the two together).
-def _column(name: str) -> tuple[set[str], Callable[..., Any], bool]:
-    return {name}, attrgetter(name), False
+def _live(get: Callable[[Any, Any], Any]) -> Callable[[Any, "Run"], Any]:
+    return lambda obj, run: get(obj, run.ctx.now)
 
 
-POST_VALUES: dict[str, tuple[set[str], Callable[..., Any], bool]] = {
-    "id": ({"id"}, _global_id("Post"), False),
-    "title": _column("title"),
-    "slug": _column("slug"),
-    "excerpt": _column("excerpt"),
-    "body": _column("body"),
-    "html": _column("html"),
-    "publishedAt": _column("published_at"),
-    "updatedAt": _column("updated_at"),
-    "level": ({"level"}, lambda post: PostLevel(post.level) if post.level else None, False),
-    "readingTime": _column("reading_time"),
-    "includesCode": _column("includes_code"),
-    "featured": _column("featured"),
-    "language": _column("language"),
-    "canonicalUrl": _column("canonical_url"),
-    "metaTitle": _column("meta_title"),
-    "metaDescription": _column("meta_description"),
-    "version": _column("version"),
-    "status": ({"status", "published_at"}, _status, True),
-}
-# Author and Tag rows come from the links statement, which selects only the columns asked for.
-LINK_COLUMN_OF = {
-    "name": "name",
-    "slug": "slug",
-    "version": "version",
-    "jobTitle": "job_title",
-    "bio": "bio",
-    "avatarUrl": "avatar_url",
-    "website": "website",
-    "createdAt": "created_at",
-    "description": "description",
-    "visibility": "visibility",
-}
-AUTHOR_VALUES: dict[str, Callable[[Any], Any]] = {
-    "id": _global_id("Author"),
-    "name": attrgetter("name"),
-    "slug": attrgetter("slug"),
-    "jobTitle": attrgetter("job_title"),
-    "bio": attrgetter("bio"),
-    "avatarUrl": attrgetter("avatar_url"),
-    "website": attrgetter("website"),
-    "createdAt": attrgetter("created_at"),
-    "version": attrgetter("version"),
-}
-TAG_VALUES: dict[str, Callable[[Any], Any]] = {
-    "id": _global_id("Tag"),
-    "name": attrgetter("name"),
-    "slug": attrgetter("slug"),
-    "description": attrgetter("description"),
-    "visibility": lambda row: TagVisibility(row.visibility),
-    "version": attrgetter("version"),
-}
-IMAGE_VALUES: dict[str, Callable[[Any], Any]] = {
-    "url": attrgetter("feature_image_url"),
-    "alt": attrgetter("feature_image_alt"),
-}
+def _present(get: Callable[[Any], Any], build: Builder) -> Callable[[Any], Any]:
+    """An object made of the row's columns, or None (`get` says which)."""
+    return lambda obj: None if (value := get(obj)) is None else build(value, None)
 
 
 class Planner:
@@ -383,7 +329,7 @@ class Planner:
     ) -> None:
         self.converted = OrderedDict() if converted is None else converted
         self.quire = quire
-        self.schema: GraphQLSchema = quire._schema
+        self.schema: GraphQLSchema = graphql_schema(quire)
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -462,8 +408,7 @@ class Planner:
         definition = self._field(query, nodes)
         strawberry_field = definition.extensions["strawberry-definition"]
         connection = self.connection(nodes)
-        converter = self.quire.schema_converter
-        config = self.quire.config
+        quire = self.quire
         node = nodes[0]
 
         converted = self.converted
@@ -479,12 +424,7 @@ class Planner:
                 converted.move_to_end(key)
                 return converted[key]
             raw = get_argument_values(definition, node, run.variables)
-            arguments: dict[str, Any] = convert_arguments(
-                raw,
-                strawberry_field.arguments,
-                scalar_registry=converter.scalar_registry,
-                config=config,
-            )
+            arguments = convert_arguments(raw, strawberry_field, quire)
             if key is not None:
                 converted[key] = arguments
                 if len(converted) > MAX_CONVERTED_ARGUMENTS:
@@ -497,7 +437,7 @@ class Planner:
             listing |= {"last": None, "before": None, **arguments}
             # With a page to fetch, the page's statement checks the filter's slugs.
             query, request = await post_listing(
-                run.ctx, **listing, check_slugs=not connection.needs_page
+                run.ctx, **listing, slugs_in_page=connection.needs_page
             )
             return await connection.build(run, query, request)
 
@@ -581,16 +521,11 @@ class Planner:
         plan = PostPlan(fields=[], columns={"id"})
         for key, selected in self.collect(nodes, type_).items():
             name = selected[0].name.value
-            if name == "__typename":
+            if name in POST:
+                plan.columns.update(POST[name].columns)
+                plan.fields.append((key, *self._value(POST[name], type_, selected)))
+            elif name == "__typename":
                 plan.fields.append((key, _constant(type_.name), None, False))
-            elif name in POST_VALUES:
-                columns, get, with_run = POST_VALUES[name]
-                plan.columns |= columns
-                serialize = _serializer(self._field(type_, selected).type)
-                plan.fields.append((key, get, serialize, with_run))
-            elif name == "featureImage":
-                plan.columns |= {"feature_image_url", "feature_image_alt"}
-                plan.fields.append((key, self._image(selected), None, False))
             elif name in ("authors", "primaryAuthor", "tags", "primaryTag"):
                 plan.links = True
                 plan.fields.append((key, self._links(name, selected), None, True))
@@ -606,47 +541,53 @@ class Planner:
                 raise Unsupported
         return plan
 
-    def _image(self, nodes: list[FieldNode]) -> Callable[[Any], Any]:
-        build = self._object("Image", IMAGE_VALUES, nodes)
-        return lambda post: build(post) if post.feature_image_url else None
+    def _value(
+        self, entry: StoredField, type_: GraphQLObjectType, nodes: list[FieldNode]
+    ) -> tuple[Callable[..., Any], Callable[[Any], Any] | None, bool]:
+        """How a stored field's value is got and serialised, and whether that needs the run."""
+        if entry.node_id:
+            return _global_id(type_.name), None, False
+        if isinstance(entry.type, Fields):
+            return _present(entry.get, self._object(entry.type, nodes)), None, False
+        serialize = _serializer(self._field(type_, nodes).type)
+        if entry.live:
+            return _live(entry.get), serialize, True
+        return entry.get, serialize, False
 
     def _links(self, name: str, nodes: list[FieldNode]) -> Callable[[Any, Run], Any]:
         if name in ("authors", "primaryAuthor"):
-            build = self._object("Author", AUTHOR_VALUES, nodes)
+            build = self._object(AUTHOR, nodes, linked=True)
             if name == "authors":
-                return lambda post, run: [build(row) for row in run.links[post.id].authors]
+                return lambda post, run: [build(row, None) for row in run.links[post.id].authors]
             return lambda post, run: _first(build, run.links[post.id].authors)
-        build = self._object("Tag", TAG_VALUES, nodes)
+        build = self._object(TAG, nodes, linked=True)
         if name == "tags":
-            return lambda post, run: [build(row) for row in run.links[post.id].tags]
+            return lambda post, run: [build(row, None) for row in run.links[post.id].tags]
         return lambda post, run: _first(build, run.links[post.id].tags)
 
-    def _object(
-        self, type_name: str, values: dict[str, Callable[[Any], Any]], nodes: list[FieldNode]
-    ) -> Callable[[Any], dict[str, Any]]:
-        """A builder for an object whose fields all come straight from one row."""
-        type_ = self._type(type_name)
+    def _object(self, stored: Fields, nodes: list[FieldNode], *, linked: bool = False) -> Builder:
+        """A builder for an object whose fields all come straight from one row (a link row of
+        the links statement when `linked`, which then selects the columns they read)."""
+        type_ = self._type(stored.type_name)
         fields: list[Field] = []
         for key, selected in self.collect(nodes, type_).items():
             name = selected[0].name.value
             if name == "__typename":
                 fields.append((key, _constant(type_.name), None, False))
-            elif name in values:
-                serialize = _serializer(self._field(type_, selected).type)
-                fields.append((key, values[name], serialize, False))
-                if name in LINK_COLUMN_OF and type_name in ("Author", "Tag"):
-                    self.link_columns.add(LINK_COLUMN_OF[name])
+            elif name in stored and not stored[name].live:
+                fields.append((key, *self._value(stored[name], type_, selected)))
+                if linked and not stored[name].node_id:
+                    self.link_columns.update(stored[name].columns)
             else:
                 raise Unsupported
-        build = _builder(fields)
-        return lambda row: build(row, None)
+        return _builder(fields)
 
 
 PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
 
 
-def _first(build: Callable[[Any], dict[str, Any]], rows: list[Any]) -> dict[str, Any] | None:
-    return build(rows[0]) if rows else None
+def _first(build: Builder, rows: list[Any]) -> dict[str, Any] | None:
+    return build(rows[0], None) if rows else None
 
 
 def _translations(plan: PostPlan) -> Callable[[Any, Run], Any]:
@@ -733,7 +674,7 @@ class CompiledReads:
         ctx.request.executor = "strawberry" if plan is None else "fallback"
         if plan is None or (variables is not None and has_unsafe_value(variables)):
             return None
-        schema = self.schema._schema
+        schema = graphql_schema(self.schema)
         guard = self.schema.guard
         errors = await guard.check(
             ctx.request,

@@ -6,10 +6,11 @@ from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.accounts import Viewer
+from resolvers.context import Session
 from resolvers.errors import Rejected
+from resolvers.fields import Field, snake
 from resolvers.permissions import require_viewer
 from schema.context import Info
 from schema.payloads import UserError, UserErrorCode
@@ -35,26 +36,25 @@ class EditError(UserError):
     )
 
 
-def sent_values(input: object, names: tuple[str, ...]) -> dict[str, Any]:
-    """The fields of `input` that were sent (left-out ones are UNSET), enums as their values.
-    Input fields are named like the model's columns."""
+def sent_values(input: object, fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The editable `fields` that `input` sent (left-out ones are UNSET) by column, enums as
+    their values."""
     values: dict[str, Any] = {}
-    for name in names:
-        value = getattr(input, name)
+    for entry in fields:
+        value = getattr(input, snake(entry.input or entry.name))
         if value is not strawberry.UNSET:
-            values[name] = value.value if isinstance(value, Enum) else value
+            values[entry.column] = value.value if isinstance(value, Enum) else value
     return values
 
 
 async def run(
-    info: Info, write: Callable[[AsyncSession, Viewer], Awaitable[Written]]
+    info: Info, write: Callable[[Session, Viewer], Awaitable[Written]]
 ) -> tuple[Written | None, list[EditError]]:
     """One transaction: all of the write lands, or (on Rejected) none of it and its errors."""
     ctx = info.context
     try:
         viewer = require_viewer(ctx.viewer)
-        async with ctx.session() as session, session.begin():
-            written = await write(session, viewer)
+        written = await ctx.transaction(lambda session: write(session, viewer))
     except Rejected as rejected:
         return None, _errors(rejected)
     return written, []

@@ -6,6 +6,7 @@ import strawberry
 
 from models import PostLevel as PostLevelValue
 from models import PostStatus as PostStatusValue
+from models import TagVisibility as TagVisibilityValue
 
 
 @strawberry.enum(description="How much background a post expects from its reader.")
@@ -30,3 +31,19 @@ class PostStatus(Enum):
         PostStatusValue.SCHEDULED, description="Goes live by itself at `publishedAt`."
     )
     PUBLISHED = strawberry.enum_value(PostStatusValue.PUBLISHED, description="Live.")
+
+
+@strawberry.enum(description="Who sees a tag.")
+class TagVisibility(Enum):
+    PUBLIC = strawberry.enum_value(TagVisibilityValue.PUBLIC, description="Everyone.")
+    INTERNAL = strawberry.enum_value(
+        TagVisibilityValue.INTERNAL, description="Editors only; never shown to readers."
+    )
+
+
+GRAPHQL_ENUMS: dict[type[Enum], type[Enum]] = {
+    PostLevelValue: PostLevel,
+    PostStatusValue: PostStatus,
+    TagVisibilityValue: TagVisibility,
+}
+"""The GraphQL enum of each of the models' enums."""

@@ -24,6 +24,7 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.context import Quota, RequestState
 from schema.limits import Analysis, Limits, analyze
+from schema.strawberry_internals import graphql_schema, sent_operation_name
 
 MAX_CACHED_QUERY = 8_000  # characters; real queries are far smaller, padded ones aren't kept
 MAX_CACHED_VARIABLES = 2_000  # bytes of JSON
@@ -245,10 +246,10 @@ class QueryGuard(SchemaExtension):
         if context.graphql_document is not None and context.pre_execution_errors is None:
             context.pre_execution_errors = await self.guard.check(
                 context.context.request,
-                context.schema._schema,
+                graphql_schema(context.schema),
                 context.query or "",
                 context.graphql_document,
-                operation_name=context._provided_operation_name,
+                operation_name=sent_operation_name(context),
                 variables=context.variables,
             )
         yield

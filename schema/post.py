@@ -3,7 +3,6 @@ Author.posts and Tag.posts."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
@@ -11,9 +10,9 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, Selection
 from strawberry import relay
 
 from models import Post as PostModel
-from models import PostStatus as PostStatusValue
 from resolvers import posts
 from resolvers.context import Context
+from resolvers.fields import IMAGE, POST
 from resolvers.loaders import PostLinks
 from resolvers.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -23,11 +22,12 @@ from resolvers.pagination import (
     check_cursors,
 )
 from resolvers.posts import PostFacet, PostQuery
-from resolvers.visibility import effective_status
 from schema.connection import Connection, LazyPage
 from schema.context import Info
-from schema.enums import PostLevel, PostStatus
+from schema.enums import PostLevel
 from schema.inputs import PostFilter, PostOrder, post_filter, post_order
+from schema.stored import StoredType, stored
+from schema.strawberry_internals import resolve_info
 
 if TYPE_CHECKING:
     from schema.author import Author
@@ -41,84 +41,18 @@ RevisionsRef = Annotated["PostRevisionConnection", strawberry.lazy("schema.revis
 
 
 @strawberry.type(description="An image with its alternative text.")
-class Image:
-    url: str = strawberry.field(description="Absolute URL of the image.")
-    alt: str | None = strawberry.field(description="Alternative text for screen readers.")
+@stored(IMAGE)
+class Image(StoredType):
+    pass
 
 
 @strawberry.type(description="An article, as published.")
-class Post(relay.Node):
+@stored(POST)
+class Post(StoredType, relay.Node):
     id: relay.NodeID[int]
-    title: str = strawberry.field(description="The headline.")
-    slug: str = strawberry.field(description="URL-safe unique name; use it for the post's URL.")
-    excerpt: str | None = strawberry.field(description="A short summary for lists and cards.")
-    body: str = strawberry.field(description="The Markdown source of the post.")
-    html: str = strawberry.field(
-        description="The body rendered to sanitised HTML (no scripts or event handlers)."
-    )
-    published_at: datetime | None = strawberry.field(description="When the post went live.")
-    updated_at: datetime = strawberry.field(description="When the post last changed.")
-    level: PostLevel | None = strawberry.field(description="Expected background of the reader.")
-    reading_time: int = strawberry.field(
-        description="Estimated minutes to read, derived from the body."
-    )
-    includes_code: bool = strawberry.field(
-        description="Whether the body has code blocks, derived from the body."
-    )
-    featured: bool = strawberry.field(description="Whether editors feature this post.")
-    feature_image: Image | None = strawberry.field(description="The cover image, if any.")
-    language: str = strawberry.field(description='BCP 47 language code, such as "en" or "es".')
-    canonical_url: str | None = strawberry.field(
-        description="Where the original lives when this post is a copy."
-    )
-    meta_title: str | None = strawberry.field(description="Title for search engines, if set.")
-    meta_description: str | None = strawberry.field(
-        description="Description for search engines, if set."
-    )
-    stored_status: strawberry.Private[PostStatusValue]
-    version: int = strawberry.field(
-        description="Changes on every write; send it back with updates so no edit is lost."
-    )
     # Bylines and tags when the page that listed this post fetched them ahead (see
     # `post_connection`); None: load them through the request's DataLoader when asked.
     links: strawberry.Private[PostLinks | None] = None
-
-    @classmethod
-    def from_model(cls, model: PostModel, links: PostLinks | None = None) -> "Post":
-        image = (
-            Image(url=model.feature_image_url, alt=model.feature_image_alt)
-            if model.feature_image_url
-            else None
-        )
-        return cls(
-            id=model.id,
-            title=model.title,
-            slug=model.slug,
-            excerpt=model.excerpt,
-            body=model.body,
-            html=model.html,
-            published_at=model.published_at,
-            updated_at=model.updated_at,
-            level=PostLevel(model.level) if model.level else None,
-            reading_time=model.reading_time,
-            includes_code=model.includes_code,
-            featured=model.featured,
-            feature_image=image,
-            language=model.language,
-            canonical_url=model.canonical_url,
-            meta_title=model.meta_title,
-            meta_description=model.meta_description,
-            stored_status=model.status,
-            version=model.version,
-            links=links,
-        )
-
-    @strawberry.field(
-        description="DRAFT, SCHEDULED (goes live at `publishedAt`) or PUBLISHED (live); a "
-        "scheduled post reads PUBLISHED from its instant on."
-    )
-    def status(self, info: Info) -> PostStatus:
-        return PostStatus(effective_status(self.stored_status, self.published_at, info.context.now))
 
     # The four fields below answer synchronously when the links were fetched with the page, so
     # a list of posts creates no coroutine per post; otherwise they return an awaitable, which
@@ -198,7 +132,7 @@ def _selects(info: Info, path: tuple[str, ...], names: frozenset[str]) -> bool:
     fragments too. Walks the document itself, each fragment once per path: expanding fragments
     (as `info.selected_fields` does) would let a fragment bomb cost exponential time and
     memory."""
-    raw = info._raw_info  # graphql-core's info: the field's nodes and the document's fragments
+    raw = resolve_info(info)
     seen: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def within(selection_set: SelectionSetNode | None, path: tuple[str, ...]) -> bool:
@@ -357,10 +291,10 @@ async def post_listing(
     before: str | None,
     author_id: int | None = None,
     tag_id: int | None = None,
-    check_slugs: bool = True,
+    slugs_in_page: bool = False,
 ) -> tuple[PostQuery, PageRequest]:
     """What a `posts` field's arguments ask for, checked (cursors, sizes, filter, rights; the
-    filter's slugs unless `check_slugs` is off: see `posts.list_post_rows`)."""
+    filter's slugs unless the page's statement will: see `posts.list_post_rows`)."""
     field, descending = post_order(order_by)
     query = PostQuery(
         filter=post_filter(filter),
@@ -371,7 +305,7 @@ async def post_listing(
     )
     request = PageRequest(first=first, after=after, last=last, before=before)
     check_cursors(request, ordering=query.ordering, codec=query.codec(ctx))
-    await posts.validate_post_query(ctx, query, slugs=check_slugs)
+    await posts.validate_post_query(ctx, query, slugs_in_page=slugs_in_page)
     return query, request
 
 
@@ -412,7 +346,7 @@ async def post_connection(
     with_links = _asks_for_links(info)
     summary = Summary(ctx, query, _summary_parts(info))
     return PostConnection(
-        page=LazyPage(fetch, lambda model: Post.from_model(model, prefetched.get(model.id))),
+        page=LazyPage(fetch, lambda model: Post.from_model(model, links=prefetched.get(model.id))),
         count=lambda: summary.get(posts.SUMMARY_TOTAL),
         summary=summary,
     )

@@ -5,34 +5,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Post as PostModel
 from resolvers import post_editing
+from resolvers.context import Session
 from resolvers.errors import Rejected
+from resolvers.fields import POST
 from resolvers.permissions import require_viewer
 from schema.context import Info
-from schema.editing import IdempotencyKeyArg, VersionArg
+from schema.editing import IdempotencyKeyArg, VersionArg, sent_values
 from schema.enums import PostLevel
 from schema.node import parse_id
 from schema.payloads import UserError, UserErrorCode
 from schema.post import Post
-
-# Input field (Python name) -> model column, for the scalar fields a post input may carry.
-_SCALARS = {
-    "title": "title",
-    "slug": "slug",
-    "excerpt": "excerpt",
-    "body": "body",
-    "level": "level",
-    "featured": "featured",
-    "language": "language",
-    "canonical_url": "canonical_url",
-    "meta_title": "meta_title",
-    "meta_description": "meta_description",
-    "feature_image_url": "feature_image_url",
-    "feature_image_alt": "feature_image_alt",
-}
 
 
 @strawberry.input(description="A new post. It starts as a draft.")
@@ -130,12 +115,7 @@ IdArg = Annotated[strawberry.ID, strawberry.argument(description="The post's glo
 
 
 def _changes(input: CreatePostInput | UpdatePostInput) -> post_editing.PostChanges:
-    values: dict[str, Any] = {}
-    for name, column in _SCALARS.items():
-        value = getattr(input, name)
-        if value is strawberry.UNSET:
-            continue
-        values[column] = value.value if isinstance(value, PostLevel) else value
+    values = sent_values(input, POST.editable())
     author_ids = _ids(input.author_ids, "Author", "authorIds")
     tag_ids = _ids(input.tag_ids, "Tag", "tagIds")
     tag_names = None if input.tag_names is strawberry.UNSET else input.tag_names
@@ -166,14 +146,13 @@ def _errors(rejected: Rejected) -> list[PostError]:
 
 
 async def run_post_write(
-    info: Info, write: Callable[[AsyncSession, Any], Awaitable[PostModel]]
+    info: Info, write: Callable[[Session, Any], Awaitable[PostModel]]
 ) -> PostPayload:
     """One transaction: all of the write lands, or (on Rejected) none of it."""
     ctx = info.context
     try:
         viewer = require_viewer(ctx.viewer)
-        async with ctx.session() as session, session.begin():
-            post = await write(session, viewer)
+        post = await ctx.transaction(lambda session: write(session, viewer))
     except Rejected as rejected:
         return PostPayload(post=None, errors=_errors(rejected))
     return PostPayload(post=Post.from_model(post), errors=[])
@@ -262,10 +241,11 @@ class PostMutations:
         try:
             viewer = require_viewer(ctx.viewer)
             post_id = _post_id(id)
-            async with ctx.session() as session, session.begin():
-                await post_editing.delete_post(
+            await ctx.transaction(
+                lambda session: post_editing.delete_post(
                     session, viewer=viewer, post_id=post_id, version=version
                 )
+            )
         except Rejected as rejected:
             return DeletePostPayload(deleted_id=None, errors=_errors(rejected))
         return DeletePostPayload(deleted_id=id, errors=[])

@@ -1,46 +1,19 @@
 """The Tag type."""
 
-from enum import Enum
-
 import strawberry
 from strawberry import relay
 
-from models import Tag as TagModel
-from models import TagVisibility as TagVisibilityValue
+from resolvers.fields import TAG
 from schema.arguments import After, Before, First, Last, PostFilterArg, PostOrderArg
 from schema.context import Info
 from schema.post import PostConnection, post_connection
-
-
-@strawberry.enum(description="Who sees a tag.")
-class TagVisibility(Enum):
-    PUBLIC = strawberry.enum_value(TagVisibilityValue.PUBLIC, description="Everyone.")
-    INTERNAL = strawberry.enum_value(
-        TagVisibilityValue.INTERNAL, description="Editors only; never shown to readers."
-    )
+from schema.stored import StoredType, stored
 
 
 @strawberry.type(description="A category such as Infrastructure or Trust & Safety.")
-class Tag(relay.Node):
+@stored(TAG)
+class Tag(StoredType, relay.Node):
     id: relay.NodeID[int]
-    name: str = strawberry.field(description="Display name.")
-    slug: str = strawberry.field(description="URL-safe unique name; use it for the tag's page.")
-    description: str | None = strawberry.field(description="What the tag covers.")
-    visibility: TagVisibility = strawberry.field(description="Who sees the tag.")
-    version: int = strawberry.field(
-        description="Changes on every write; send it back with updates so no edit is lost."
-    )
-
-    @classmethod
-    def from_model(cls, model: TagModel) -> "Tag":
-        return cls(
-            id=model.id,
-            name=model.name,
-            slug=model.slug,
-            description=model.description,
-            visibility=TagVisibility(model.visibility),
-            version=model.version,
-        )
 
     @strawberry.field(description="Number of published posts with this tag.")
     async def post_count(self, info: Info) -> int:

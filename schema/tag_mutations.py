@@ -9,13 +9,12 @@ import strawberry
 
 from models import Tag as TagModel
 from resolvers import tag_editing
+from resolvers.fields import TAG
 from schema.context import Info
 from schema.editing import EditError, IdempotencyKeyArg, VersionArg, run, sent_values
+from schema.enums import TagVisibility
 from schema.node import parse_id
-from schema.tag import Tag, TagVisibility
-
-# Input fields, named like the model's columns.
-_FIELDS = ("name", "slug", "description", "visibility")
+from schema.tag import Tag
 
 
 @strawberry.input(description="A new tag. Contributors may not create tags.")
@@ -95,7 +94,7 @@ class TagMutations:
             lambda session, viewer: tag_editing.create_tag(
                 session,
                 viewer=viewer,
-                values=sent_values(input, _FIELDS),
+                values=sent_values(input, TAG.editable()),
                 now=info.context.now,
                 idempotency_key=idempotency_key,
             ),
@@ -117,7 +116,7 @@ class TagMutations:
                 viewer=viewer,
                 tag_id=_tag_id(id),
                 version=version,
-                values=sent_values(input, _FIELDS),
+                values=sent_values(input, TAG.editable()),
                 now=info.context.now,
             ),
         )

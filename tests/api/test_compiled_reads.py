@@ -15,6 +15,7 @@ import pytest
 
 from app.demo import load_demo
 from models import EditorRole
+from resolvers.fields import AUTHOR, IMAGE, POST, TAG, Fields
 from schema.compiled import MAX_PLANNED_SELECTIONS, CompiledReads
 from tests.api.conftest import GraphQLClient, serve
 from tests.api.editors import make_editor
@@ -22,32 +23,14 @@ from tests.conftest import DEMO_POSTS, DEMO_SEED, Database
 
 NOW = datetime.now(UTC)
 
-POST_SCALARS = [
-    "id",
-    "title",
-    "slug",
-    "excerpt",
-    "body",
-    "html",
-    "publishedAt",
-    "updatedAt",
-    "level",
-    "readingTime",
-    "includesCode",
-    "featured",
-    "language",
-    "canonicalUrl",
-    "metaTitle",
-    "metaDescription",
-    "version",
-    "status",
-    "__typename",
-]
-AUTHOR_FIELDS = "id name slug jobTitle bio avatarUrl website createdAt version __typename"
-TAG_FIELDS = "id name slug description visibility version __typename"
+# Every field of the descriptions, so a field added there is compared here too.
+POST_SCALARS = [f.name for f in POST if not isinstance(f.type, Fields)] + ["__typename"]
+IMAGE_FIELDS = " ".join(f.name for f in IMAGE) + " __typename"
+AUTHOR_FIELDS = " ".join(f.name for f in AUTHOR) + " __typename"
+TAG_FIELDS = " ".join(f.name for f in TAG) + " __typename"
 EVERYTHING = f"""
   {" ".join(POST_SCALARS)}
-  featureImage {{ url alt __typename }}
+  featureImage {{ {IMAGE_FIELDS} }}
   authors {{ {AUTHOR_FIELDS} }}
   tags {{ {TAG_FIELDS} }}
   primaryAuthor {{ {AUTHOR_FIELDS} }}

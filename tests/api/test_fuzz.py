@@ -35,9 +35,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema import build_schema
+from schema.strawberry_internals import graphql_schema
 from tests.api.conftest import GraphQLClient
 
-SCHEMA = build_schema()._schema
+SCHEMA = graphql_schema(build_schema())
 MAX_DEPTH = 4  # nesting of selection sets below the root
 MAX_INPUT_DEPTH = 3  # nesting of input objects (PostFilter.and -> PostFilter -> ...)
 LEAKED = ("Traceback", "sqlalchemy", "asyncpg", "sqlite3", "psycopg", 'File "')

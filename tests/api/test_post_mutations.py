@@ -80,6 +80,24 @@ async def test_invalid_fields_are_all_reported_and_nothing_is_written(
     assert await count_rows(scratch_db, Post) == 0
 
 
+async def test_errors_and_changed_fields_use_the_graphql_names(team: dict[str, Editor]) -> None:
+    editor = team["editor"]
+    refused = await editor.run(
+        CREATE,
+        {"input": {"title": "T", "canonicalUrl": "ftp://x", "featureImageAlt": "a" * 501}},
+    )
+    messages = {e["field"]: e["message"] for e in refused["errors"]}
+    assert messages == {
+        "canonicalUrl": "`canonicalUrl` must be an http or https URL.",
+        "featureImageAlt": "`featureImageAlt` is limited to 500 characters.",
+    }
+    post = (await editor.run(CREATE, {"input": {"title": "T"}}))["post"]
+    changes = {"canonicalUrl": "https://example.com/a", "featureImageUrl": "https://x.io/i.png"}
+    await editor.run(UPDATE, {"id": post["id"], "version": 1, "input": changes})
+    stale = await editor.run(UPDATE, {"id": post["id"], "version": 1, "input": {"title": "U"}})
+    assert stale["errors"][0]["changedFields"] == ["canonicalUrl", "featureImageUrl"]
+
+
 async def test_a_failure_after_the_insert_rolls_the_whole_mutation_back(
     team: dict[str, Editor], scratch_db: Database
 ) -> None:

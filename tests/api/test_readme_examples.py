@@ -43,7 +43,8 @@ def test_every_graphql_block_in_the_readme_is_valid_against_the_schema() -> None
     from graphql import parse, validate
 
     from schema import build_schema
+    from schema.strawberry_internals import graphql_schema
 
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     for block in re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.DOTALL):
         assert validate(schema, parse(block)) == [], block

@@ -95,7 +95,7 @@ async def test_revisions_are_listed_newest_first_with_who_and_when(
     times = [datetime.fromisoformat(n["createdAt"]) for n in nodes]
     assert times == sorted(times, reverse=True)
     assert all(started <= time <= datetime.now(UTC) for time in times)
-    assert nodes[0]["changedFields"] == ["published_at", "status"]
+    assert nodes[0]["changedFields"] == ["publishedAt", "status"]
     assert nodes[1]["changedFields"] == ["body", "excerpt"]
     assert nodes[2]["changedFields"] == ["title"]
     assert {"title", "body", "language"} <= set(nodes[3]["changedFields"])
