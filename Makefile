@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint bench schema
+.PHONY: run test lint lint-imports bench schema
 
 run: $(UV)
 	$(RUN) quire db upgrade
@@ -19,6 +19,11 @@ lint: $(UV)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+	$(RUN) lint-imports
+
+# The import contracts in pyproject.toml (also run by .ci/run).
+lint-imports: $(UV)
+	$(RUN) lint-imports
 
 schema: $(UV)
 	$(RUN) quire schema export

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Editor as EditorModel
 from models import EditorRole as EditorRoleValue
 from resolvers import accounts
 from resolvers.accounts import Viewer as ViewerModel
+from resolvers.context import Session
 from resolvers.errors import NotFound, QuireError, Rejected
 from schema.accounts import ApiToken, Editor
 from schema.context import Info
@@ -65,14 +65,13 @@ def _role(role: EditorRole) -> EditorRoleValue:
 
 
 async def _run(
-    info: Info, write: Callable[[AsyncSession, ViewerModel], Awaitable[T]]
+    info: Info, write: Callable[[Session, ViewerModel], Awaitable[T]]
 ) -> tuple[T | None, list[UserError]]:
     """One transaction as an admin: the result, or (on an expected failure) the errors."""
     ctx = info.context
     try:
         viewer = accounts.require_admin(ctx.viewer)
-        async with ctx.session() as session, session.begin():
-            return await write(session, viewer), []
+        return await ctx.transaction(lambda session: write(session, viewer)), []
     except Rejected as rejected:
         return None, [
             UserError(field=field, code=UserErrorCode(code), message=message)
@@ -84,7 +83,7 @@ async def _run(
 
 
 async def _editor_payload(
-    info: Info, write: Callable[[AsyncSession, ViewerModel], Awaitable[EditorModel]]
+    info: Info, write: Callable[[Session, ViewerModel], Awaitable[EditorModel]]
 ) -> EditorPayload:
     editor, errors = await _run(info, write)
     return EditorPayload(editor=Editor.from_model(editor) if editor else None, errors=errors)

@@ -79,10 +79,11 @@ class Mutation(
                 return _failed_login(
                     UserErrorCode.THROTTLED, f"Too many login attempts; try again in {wait} s."
                 )
-        async with ctx.session() as session, session.begin():
-            result = await accounts.login(
+        result = await ctx.transaction(
+            lambda session: accounts.login(
                 session, email=email, password=password, now=ctx.now, ttl=policy.session_ttl
             )
+        )
         if result is None:
             await asyncio.sleep(policy.failure_delay_seconds)
             return _failed_login(
@@ -113,6 +114,8 @@ class Mutation(
                 field=None, code=UserErrorCode.UNAUTHENTICATED, message="You are not logged in."
             )
             return LogoutPayload(ok=False, errors=[error])
-        async with ctx.session() as session, session.begin():
-            await accounts.revoke(session, token_id=ctx.viewer.token_id, now=ctx.now)
+        token_id = ctx.viewer.token_id
+        await ctx.transaction(
+            lambda session: accounts.revoke(session, token_id=token_id, now=ctx.now)
+        )
         return LogoutPayload(ok=True, errors=[])

@@ -38,8 +38,8 @@ class PreviewMutations:
         try:
             viewer = require_viewer(ctx.viewer)
             row_id = parse_id(post_id, expected="Post", argument="postId")[1]
-            async with ctx.session() as session:
-                link = await previews.create_preview_link(
+            link = await ctx.transaction(
+                lambda session: previews.create_preview_link(
                     session,
                     viewer=viewer,
                     post_id=row_id,
@@ -47,6 +47,7 @@ class PreviewMutations:
                     now=ctx.now,
                     ttl=ctx.preview_ttl,
                 )
+            )
         except Rejected as rejected:
             errors = [
                 UserError(field=field, code=UserErrorCode(code), message=message)
