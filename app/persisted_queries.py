@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from app.redis_client import Outage, connect
 from app.settings import Settings
+from resolvers.errors import QuireError
 
 logger = logging.getLogger("quire.persisted_queries")
 
@@ -39,14 +40,12 @@ _LOCAL_BUDGET = 16_000_000  # characters of documents remembered per process
 _REDIS_TTL_SECONDS = 7 * 24 * 3600
 
 
-class PersistedQueryError(Exception):
+class PersistedQueryError(QuireError):
     """The request's persisted query cannot run; nothing was executed."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, code=code)
         self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

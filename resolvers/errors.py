@@ -1,4 +1,5 @@
-"""The domain's expected errors. Each carries a machine-readable code a client can branch on."""
+"""Expected errors: one hierarchy, each carrying a machine-readable code a client can branch on
+and a message that is safe to show. Unexpected errors are anything else (masked and logged)."""
 
 
 class QuireError(Exception):
@@ -6,10 +7,12 @@ class QuireError(Exception):
 
     code = "INTERNAL_SERVER_ERROR"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if code is not None:
+            self.code = code
 
 
 class BadUserInput(QuireError):
@@ -26,7 +29,7 @@ class Forbidden(QuireError):
     code = "FORBIDDEN"
 
 
-class Rejected(Exception):
+class Rejected(QuireError):
     """A write refused for reasons the editor can act on; nothing was written.
 
     Mutations turn it into `errors: [{field, code, message}]` in their payload."""
@@ -40,7 +43,7 @@ class Rejected(Exception):
         current_version: int | None = None,
         changed_fields: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, field=field, code=code.upper())
         self.errors = [(field, code, message)]
         self.current_version = current_version
         self.changed_fields = changed_fields
