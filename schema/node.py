@@ -65,7 +65,18 @@ async def resolve_nodes(
         list[strawberry.ID], strawberry.argument(description=f"Up to {MAX_NODES} global IDs.")
     ],
 ) -> list[relay.Node | None]:
+    """The objects in order; a malformed ID gives null at its position and an error whose path
+    ends with that position (graphql-core reports an exception returned as a list item there),
+    so one bad ID does not cost the others."""
     if len(ids) > MAX_NODES:
         raise BadUserInput(f"`ids` takes at most {MAX_NODES} IDs; got {len(ids)}.", field="ids")
-    parsed = [parse_id(value, argument="ids") for value in ids]
-    return list(await asyncio.gather(*(load_node(info, kind, row_id) for kind, row_id in parsed)))
+
+    async def node(value: str) -> relay.Node | BadUserInput | None:
+        try:
+            kind, row_id = parse_id(value, argument="ids")
+        except BadUserInput as error:
+            return error
+        return await load_node(info, kind, row_id)
+
+    found = await asyncio.gather(*(node(value) for value in ids))
+    return found  # type: ignore[return-value]  # errors stand in for their items

@@ -63,6 +63,20 @@ async def test_nodes_returns_mixed_types_in_order_with_null_for_missing(
     ]
 
 
+async def test_a_malformed_id_among_nodes_is_null_with_an_error_at_its_position(
+    client: GraphQLClient,
+) -> None:
+    tag = (await client.data("{ tags(first: 1) { nodes { id } } }"))["tags"]["nodes"][0]
+    body = await client.post(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [tag["id"], "not-an-id"]}
+    )
+    assert body["data"] == {"nodes": [{"id": tag["id"]}, None]}
+    (error,) = body["errors"]
+    assert error["path"] == ["nodes", 1]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"] == "`ids` is not a valid ID: 'not-an-id'."
+
+
 async def test_missing_slug_is_null_not_an_error(client: GraphQLClient) -> None:
     data = await client.data(
         '{ post(slug: "nope") { id } author(slug: "nope") { id } tag(slug: "nope") { id } }'
