@@ -4,19 +4,23 @@
 asked for, plus Spanish translations of about a tenth of the published ones. The same seed and
 the same `now` always give exactly the same rows, so the data can be used in tests and docs.
 
-Everything comes from the word lists below and one `random.Random(seed)`; no text is copied
-from a real blog. Markdown bodies are drawn from a pool of at most `MAX_BODY_POOL` bodies, each
+Every name, word, phrase template and code snippet comes from the files in `app/demo_data/`
+(see its README) and every choice from one `random.Random(seed)`; no text is copied from a
+real blog. Markdown bodies are drawn from a pool of at most `MAX_BODY_POOL` bodies, each
 rendered once with `render_body`, so large datasets (100,000 posts) load in a few minutes.
 Rows are written with Core `insert()` executemany in batches, with ids assigned here so the
 link rows can be built without RETURNING; on PostgreSQL the id sequences are reset afterwards.
 """
 
+import json
 import random
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from importlib import resources
+from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text
@@ -30,9 +34,6 @@ MAX_BODY_POOL = 1000
 MAX_SPANISH_BODY_POOL = 200
 BATCH_SIZE = 2000
 HISTORY = timedelta(days=6 * 365)
-IMAGE_BASE_URL = "https://images.example.com"
-CANONICAL_BASE_URL = "https://engineering.example.org"
-BLOG_NAME = "Quire Engineering"
 
 DRAFT_SHARE = 0.04
 SCHEDULED_SHARE = 0.04
@@ -50,700 +51,108 @@ TITLE_TAIL_SHARE = 0.15
 HOUR = 3600
 DAY = 24 * HOUR
 
-# --- People -------------------------------------------------------------------------------------
+# --- The data files ------------------------------------------------------------------------------
 
-FIRST_NAMES = (
-    "Amara", "Tomasz", "Priya", "Kenji", "Lucía", "Oluwaseun", "Mei", "Rafael", "Ingrid",
-    "Dmitri", "Aisha", "Mateo", "Sunita", "Hyun-woo", "Chloé", "Tariq", "Noor", "Elif",
-    "Bongani", "Henrik", "Yara", "Arjun", "Fatima", "Lars", "Thanh", "Camila", "Kwame",
-    "Anika", "Diego", "Zainab", "Rohan", "Maren", "Joaquín", "Leilani", "Nikolai", "Saoirse",
-    "Emeka", "Hana", "Gabriel", "Ximena",
-)  # fmt: skip
-LAST_NAMES = (
-    "Okafor", "Lindqvist", "Raghunathan", "Moreau", "Takahashi", "Alvarez", "Nowak", "Haddad",
-    "Mensah", "Kowalczyk", "Chen", "Ferreira", "Banerjee", "Oyelaran", "Virtanen", "Castillo",
-    "Nakamura", "Abernathy", "Dubois", "Petrov", "Osei", "Romero", "Yilmaz", "Sato", "Eriksen",
-    "Nguyen", "Quispe", "Halvorsen", "Adeyemi", "Kaur", "Brennan", "Szabo", "Lefebvre",
-    "Mwangi", "Ibarra", "Choi", "Fonseca", "Whitfield", "Rahman", "Vasquez",
-)  # fmt: skip
-JOB_TITLES = (
-    "Software Engineer",
-    "Senior Software Engineer",
-    "Staff Software Engineer",
-    "Senior Staff Software Engineer",
-    "Principal Engineer",
-    "Machine Learning Engineer",
-    "Senior Machine Learning Engineer",
-    "Engineering Manager",
-    "Senior Engineering Manager",
-    "Site Reliability Engineer",
-    "Senior Site Reliability Engineer",
-    "Data Scientist",
-    "Data Engineer",
-    "Security Engineer",
-    "Web Performance Engineer",
-    "Mobile Engineer",
-)
-BIO_AREAS = (
-    "ads delivery and budget pacing",
-    "search relevance",
-    "the Android client",
-    "storage infrastructure",
-    "developer tooling",
-    "trust and safety classifiers",
-    "batch and streaming data pipelines",
-    "web performance",
-    "recommendation models",
-    "observability tooling",
-    "payments and billing",
-    "identity and access management",
-    "release engineering",
-    "the iOS app",
-    "experimentation and metrics",
-    "capacity planning",
-)
-BIO_BACKGROUNDS = (
-    "Previously built trading systems at a small fintech.",
-    "Joined from a robotics startup.",
-    "Came to software by way of a physics PhD.",
-    "Started out in customer support and never stopped asking why.",
-    "Spent five years in game development before moving to infrastructure.",
-    "Has maintained open source libraries for over a decade.",
-    "Taught distributed systems at a university before joining.",
-    "Once ran a two-person consultancy for museums.",
-)
-BIO_HOBBIES = (
-    "Outside work, bakes sourdough with questionable consistency.",
-    "Runs trail races slowly but happily.",
-    "Collects and repairs mechanical keyboards.",
-    "Teaches an evening coding class for teenagers.",
-    "Plays bass in a band nobody has heard of.",
-    "Is slowly learning Portuguese.",
-    "Restores vintage bicycles.",
-    "Climbs indoors and, weather permitting, outdoors.",
-    "Keeps a very opinionated list of ramen shops.",
-)
+_DATA = resources.files("app") / "demo_data"
 
-# --- Tags: name, description, relative popularity -----------------------------------------------
+Pair = tuple[str, str]  # (English, Spanish)
 
-PUBLIC_TAGS = (
-    ("Infrastructure", "Servers, storage, networking and the platforms the product runs on.", 14),
-    ("Machine Learning", "Models, features and the systems that train and serve them.", 13),
-    ("Data", "Pipelines, warehouses and the tools that turn events into answers.", 9),
-    ("Performance", "Making things faster and cheaper, measured before and after.", 8),
-    ("Monetization", "Ads, shopping and the systems that keep the business running.", 7),
-    ("Mobile", "Our Android and iOS apps and the platform work behind them.", 7),
-    ("Trust & Safety", "Keeping people safe from spam, abuse and harmful content.", 6),
-    ("Engineering Culture", "How we hire, plan, review code and work together.", 6),
-    ("Web", "The web app, from rendering and bundling to accessibility.", 6),
-    ("Developer Experience", "Builds, CI, code review and the tools engineers use every day.", 6),
-    ("Security", "Protecting accounts, data and infrastructure from attackers.", 5),
-    ("Search", "Indexing, retrieval and ranking for search and discovery.", 5),
-    ("Observability", "Metrics, logs, traces and alerts that tell us what is going on.", 5),
-    ("Open Source", "Projects we publish and the communities we contribute to.", 3),
-)
-INTERNAL_TAG = (
-    "Internal Announcements",
-    "Org changes, launches and reminders meant for employees only.",
-)
 
-# --- Title vocabulary: (English, Spanish) pairs ---------------------------------------------------
+def _read(name: str) -> Any:
+    return json.loads((_DATA / name).read_text(encoding="utf-8"))
 
-SYSTEMS = (
-    ("our ad-serving stack", "nuestra plataforma de anuncios"),
-    ("our home feed ranker", "nuestro ranking del feed principal"),
-    ("our search indexing pipeline", "nuestro pipeline de indexación de búsqueda"),
-    ("our notification service", "nuestro servicio de notificaciones"),
-    ("our payments ledger", "nuestro libro mayor de pagos"),
-    ("our feature store", "nuestro almacén de características"),
-    ("our image thumbnailing service", "nuestro servicio de miniaturas"),
-    ("our build system", "nuestro sistema de compilación"),
-    ("our CI fleet", "nuestra flota de integración continua"),
-    ("our metrics pipeline", "nuestro pipeline de métricas"),
-    ("our content moderation queue", "nuestra cola de moderación de contenido"),
-    ("our recommendation service", "nuestro servicio de recomendaciones"),
-    ("our GraphQL gateway", "nuestra pasarela GraphQL"),
-    ("our session store", "nuestro almacén de sesiones"),
-    ("our experimentation platform", "nuestra plataforma de experimentación"),
-    ("our logging backend", "nuestro backend de registros"),
-    ("our spam classifier", "nuestro clasificador de spam"),
-    ("our billing service", "nuestro servicio de facturación"),
-    ("our media upload path", "nuestra ruta de subida de archivos multimedia"),
-    ("our sharded MySQL fleet", "nuestra flota de MySQL particionada"),
-    ("our key-value store", "nuestro almacén clave-valor"),
-    ("our embedding service", "nuestro servicio de embeddings"),
-    ("our Android release train", "nuestro tren de lanzamientos de Android"),
-    ("our iOS networking layer", "nuestra capa de red de iOS"),
-    ("our web frontend", "nuestro frontend web"),
-    ("our data warehouse", "nuestro almacén de datos"),
-    ("our stream processor", "nuestro procesador de flujos"),
-    ("our rate limiter", "nuestro limitador de tasa"),
-    ("our translation pipeline", "nuestro pipeline de traducción"),
-    ("our access control service", "nuestro servicio de control de acceso"),
-    ("our alerting system", "nuestro sistema de alertas"),
-    ("our job scheduler", "nuestro planificador de tareas"),
-    ("our CDN configuration", "nuestra configuración de CDN"),
-    ("our shopping catalog", "nuestro catálogo de compras"),
-    ("our ads budget pacer", "nuestro regulador de presupuestos publicitarios"),
-    ("our trust scoring service", "nuestro servicio de puntuación de confianza"),
-    ("our mobile crash reporter", "nuestro sistema de informes de fallos móviles"),
-    ("our schema registry", "nuestro registro de esquemas"),
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"demo data: expected a string, got {value!r}")
+    return value
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"demo data: expected a list of strings, got {value!r}")
+    return tuple(_text(item) for item in value)
+
+
+def _pair(value: Any) -> Pair:
+    """An [English, Spanish] list; a list of any other length fails to unpack."""
+    english, spanish = _strings(value)
+    return english, spanish
+
+
+def _pairs(value: Any) -> tuple[Pair, ...]:
+    return tuple(_pair(item) for item in value)
+
+
+def _snippets() -> tuple[str, ...]:
+    """The fenced code blocks in snippets/, in file-name order (the seed picks by position)."""
+    files = sorted((_DATA / "snippets").iterdir(), key=lambda file: file.name)
+    return tuple(
+        file.read_text(encoding="utf-8").removesuffix("\n")
+        for file in files
+        if file.name.endswith(".md")
+    )
+
+
+_BLOG = _read("blog.json")
+BLOG_NAME = _text(_BLOG["name"])
+IMAGE_BASE_URL = _text(_BLOG["image_base_url"])
+CANONICAL_BASE_URL = _text(_BLOG["canonical_base_url"])
+
+_PEOPLE = _read("people.json")
+FIRST_NAMES = _strings(_PEOPLE["first_names"])
+LAST_NAMES = _strings(_PEOPLE["last_names"])
+JOB_TITLES = _strings(_PEOPLE["job_titles"])
+BIO_OPENING = _text(_PEOPLE["bio_opening"])
+BIO_AREAS = _strings(_PEOPLE["bio_areas"])
+BIO_BACKGROUNDS = _strings(_PEOPLE["bio_backgrounds"])
+BIO_HOBBIES = _strings(_PEOPLE["bio_hobbies"])
+
+_TAGS = _read("tags.json")
+PUBLIC_TAGS = tuple(  # name, description, relative popularity
+    (_text(tag["name"]), _text(tag["description"]), int(tag["weight"])) for tag in _TAGS["public"]
 )
-PLATFORMS = (
-    ("Kubernetes", "Kubernetes"),
-    ("gRPC", "gRPC"),
-    ("Kafka", "Kafka"),
-    ("Arm instances", "instancias Arm"),
-    ("a multi-region setup", "una arquitectura multirregión"),
-    ("PostgreSQL", "PostgreSQL"),
-    ("Rust", "Rust"),
-    ("Kotlin Multiplatform", "Kotlin Multiplatform"),
-    ("TypeScript", "TypeScript"),
-    ("Bazel", "Bazel"),
-    ("ClickHouse", "ClickHouse"),
-    ("Flink", "Flink"),
-    ("the public cloud", "la nube pública"),
-    ("serverless functions", "funciones serverless"),
-    ("Envoy", "Envoy"),
-    ("Spark 3", "Spark 3"),
-)
-ADJECTIVES = (
-    ("real-time", "en tiempo real"),
-    ("low-latency", "de baja latencia"),
-    ("scalable", "escalable"),
-    ("cost-efficient", "eficiente en costes"),
-    ("resilient", "resiliente"),
-    ("multi-tenant", "multiinquilino"),
-    ("self-serve", "de autoservicio"),
-    ("fault-tolerant", "tolerante a fallos"),
-    ("streaming", "en streaming"),
-    ("global", "global"),
-    ("flexible", "flexible"),
-    ("incremental", "incremental"),
-    ("high-throughput", "de alto rendimiento"),
-)
-THINGS = (
-    ("feature store", "un almacén de características"),
-    ("ranking service", "un servicio de ranking"),
-    ("event bus", "un bus de eventos"),
-    ("feature flag system", "un sistema de feature flags"),
-    ("labeling tool", "una herramienta de etiquetado"),
-    ("query engine", "un motor de consultas"),
-    ("A/B testing platform", "una plataforma de pruebas A/B"),
-    ("deployment pipeline", "un pipeline de despliegue"),
-    ("vector index", "un índice vectorial"),
-    ("moderation workflow", "un flujo de moderación"),
-    ("metrics store", "un almacén de métricas"),
-    ("design system", "un sistema de diseño"),
-    ("cache layer", "una capa de caché"),
-    ("data catalog", "un catálogo de datos"),
-    ("bidding engine", "un motor de pujas"),
-    ("rules engine", "un motor de reglas"),
-    ("test runner", "un ejecutor de pruebas"),
-    ("permissions model", "un modelo de permisos"),
-    ("job queue", "una cola de trabajos"),
-    ("config service", "un servicio de configuración"),
-)
-DOMAINS = (
-    ("ads ranking", "el ranking de anuncios"),
-    ("search", "la búsqueda"),
-    ("shopping", "las compras"),
-    ("creators", "los creadores"),
-    ("content safety", "la seguridad del contenido"),
-    ("mobile clients", "los clientes móviles"),
-    ("analytics", "la analítica"),
-    ("recommendations", "las recomendaciones"),
-    ("billing", "la facturación"),
-    ("internal tools", "las herramientas internas"),
-    ("notifications", "las notificaciones"),
-    ("onboarding", "la incorporación de usuarios"),
-    ("fraud prevention", "la prevención del fraude"),
-    ("video", "el vídeo"),
-    ("localization", "la localización"),
-)
-METRICS = (
-    ("p99 latency", "la latencia p99"),
-    ("build times", "los tiempos de compilación"),
-    ("cloud spend", "el gasto en la nube"),
-    ("cold start time", "el tiempo de arranque en frío"),
-    ("page load time", "el tiempo de carga de página"),
-    ("storage costs", "los costes de almacenamiento"),
-    ("alert noise", "el ruido de las alertas"),
-    ("memory usage", "el uso de memoria"),
-    ("CI wait time", "el tiempo de espera de CI"),
-    ("crash rate", "la tasa de fallos"),
-    ("query latency", "la latencia de las consultas"),
-    ("bundle size", "el tamaño del bundle"),
-    ("on-call pages", "los avisos de guardia"),
-    ("false positives", "los falsos positivos"),
-    ("data freshness lag", "el retraso de los datos"),
-)
-TECHNIQUES = (
-    ("request hedging", "el hedging de peticiones"),
-    ("smarter caching", "una caché más inteligente"),
-    ("adaptive batching", "el batching adaptativo"),
-    ("remote build caching", "la caché remota de compilación"),
-    ("profile-guided optimization", "la optimización guiada por perfiles"),
-    ("columnar storage", "el almacenamiento columnar"),
-    ("model distillation", "la destilación de modelos"),
-    ("lazy loading", "la carga diferida"),
-    ("connection pooling", "un pool de conexiones"),
-    ("tiered storage", "el almacenamiento por niveles"),
-    ("incremental builds", "las compilaciones incrementales"),
-    ("query rewriting", "la reescritura de consultas"),
-    ("load shedding", "el descarte de carga"),
-    ("better sampling", "un mejor muestreo"),
-    ("autoscaling", "el autoescalado"),
-    ("GPU inference", "la inferencia en GPU"),
-    ("code splitting", "la división de código"),
-    ("a new compression scheme", "un nuevo esquema de compresión"),
-    ("precomputed embeddings", "embeddings precalculados"),
-    ("write coalescing", "la agrupación de escrituras"),
-    ("off-heap caches", "cachés fuera del heap"),
-    ("dependency pruning", "la poda de dependencias"),
-    ("speculative prefetching", "la precarga especulativa"),
-    ("alert deduplication", "la deduplicación de alertas"),
-    ("read replicas", "réplicas de lectura"),
-)
-ML_TECHNIQUES = (
-    ("graph neural networks", "redes neuronales de grafos"),
-    ("streaming anomaly detection", "detección de anomalías en streaming"),
-    ("fine-tuned language models", "modelos de lenguaje ajustados"),
-    ("sequence models", "modelos secuenciales"),
-    ("locality-sensitive hashing", "hashing sensible a la localidad"),
-    ("gradient-boosted trees", "árboles con gradient boosting"),
-    ("contrastive embeddings", "embeddings contrastivos"),
-    ("rule ensembles", "conjuntos de reglas"),
-    ("human-in-the-loop review", "revisión con intervención humana"),
-    ("multimodal classifiers", "clasificadores multimodales"),
-)
-PROBLEMS = (
-    ("spam", "spam"),
-    ("account takeovers", "robos de cuentas"),
-    ("fake engagement", "interacciones falsas"),
-    ("performance regressions", "regresiones de rendimiento"),
-    ("flaky tests", "pruebas inestables"),
-    ("data drift", "deriva de datos"),
-    ("payment fraud", "fraude en pagos"),
-    ("bot traffic", "tráfico de bots"),
-    ("duplicate content", "contenido duplicado"),
-    ("policy-violating images", "imágenes que infringen las normas"),
-    ("capacity hotspots", "puntos calientes de capacidad"),
-    ("broken deploys", "despliegues defectuosos"),
-)
-GOALS = (
-    ("ten times the traffic", "diez veces más tráfico"),
-    ("multi-region failover", "la conmutación por error multirregión"),
-    ("strict privacy rules", "normas de privacidad estrictas"),
-    ("a mobile-first world", "un mundo centrado en el móvil"),
-    ("faster experimentation", "experimentar más rápido"),
-    ("lower cloud bills", "facturas de nube más bajas"),
-    ("offline-first clients", "clientes que funcionan sin conexión"),
-    ("sub-second freshness", "una frescura inferior al segundo"),
-)
-SUBTITLES = (
-    ("a tour of the architecture", "un recorrido por la arquitectura"),
-    ("design decisions and trade-offs", "decisiones de diseño y compromisos"),
-    ("what broke and how we fixed it", "qué se rompió y cómo lo arreglamos"),
-    ("the first year in production", "el primer año en producción"),
-    ("from prototype to platform", "del prototipo a la plataforma"),
-    ("an on-call survival guide", "una guía de supervivencia para las guardias"),
-)
-TEAMS = (
-    ("our SRE team", "nuestro equipo de SRE"),
-    ("the ads infrastructure team", "el equipo de infraestructura de anuncios"),
-    ("our mobile platform team", "nuestro equipo de plataforma móvil"),
-    ("the search quality team", "el equipo de calidad de búsqueda"),
-    ("our data platform team", "nuestro equipo de plataforma de datos"),
-    ("the trust and safety team", "el equipo de confianza y seguridad"),
-    ("a team of four engineers", "un equipo de cuatro personas"),
-    ("our web platform group", "nuestro grupo de plataforma web"),
-    ("the developer productivity team", "el equipo de productividad de desarrolladores"),
-    ("our ML platform team", "nuestro equipo de plataforma de ML"),
-)
-ACHIEVEMENTS = (
-    (
-        "halved on-call pages in one quarter",
-        "redujo a la mitad los avisos de guardia en un trimestre",
-    ),
-    ("retired a ten-year-old monolith", "retiró un monolito de diez años"),
-    ("moved a petabyte without downtime", "movió un petabyte sin interrupciones"),
-    ("rebuilt the release process", "rehízo el proceso de publicación"),
-    ("made every deploy reversible", "hizo reversible cada despliegue"),
-    ("cut incident response time in half", "redujo a la mitad el tiempo de respuesta a incidentes"),
-    ("adopted trunk-based development", "adoptó el desarrollo basado en trunk"),
-    ("paid down years of tech debt", "saldó años de deuda técnica"),
-    ("launched in twelve new markets", "lanzó el producto en doce mercados nuevos"),
-    ("automated capacity planning", "automatizó la planificación de capacidad"),
-)
-RETROSPECTIVE_TOPICS = (
-    ("observability", "observabilidad"),
-    ("reliability", "fiabilidad"),
-    ("mobile performance", "rendimiento móvil"),
-    ("security", "seguridad"),
-    ("infrastructure", "infraestructura"),
-    ("developer experience", "experiencia de desarrollo"),
-    ("open source", "código abierto"),
-    ("hiring", "contratación"),
-)
-AUDIENCES = (
-    ("backend engineers", "ingenieros de backend"),
-    ("data scientists", "científicos de datos"),
-    ("mobile developers", "desarrolladores móviles"),
-    ("new hires", "nuevas incorporaciones"),
-    ("product teams", "equipos de producto"),
-    ("SREs", "SRE"),
-    ("frontend engineers", "ingenieros de frontend"),
-    ("analysts", "analistas"),
-)
-# Technologies grouped by kind, so "Why we replaced X with Y" compares like with like.
-TECH_GROUPS = (
-    ("Kafka", "Pulsar", "RabbitMQ", "NATS"),
-    ("Redis", "Memcached", "RocksDB", "DynamoDB"),
-    ("PostgreSQL", "MySQL", "Cassandra", "HBase", "Vitess", "CockroachDB", "TiDB"),
-    ("ClickHouse", "Druid", "Pinot", "Trino", "Spark", "BigQuery"),
-    ("Flink", "Kafka Streams", "Beam"),
-    ("Airflow", "Dagster", "Argo Workflows"),
-    ("Jenkins", "Buildkite", "Bazel", "Gradle", "GitHub Actions"),
-    ("Envoy", "NGINX", "HAProxy"),
-    ("Prometheus", "Graphite", "StatsD", "OpenTelemetry", "Jaeger"),
-    ("TensorFlow", "PyTorch", "Ray", "XGBoost", "ONNX Runtime"),
-    ("ZooKeeper", "etcd", "Consul"),
-)
+INTERNAL_TAG = (_text(_TAGS["internal"]["name"]), _text(_TAGS["internal"]["description"]))
+
+_WORDS = _read("words.json")
+SYSTEMS = _pairs(_WORDS["systems"])
+PLATFORMS = _pairs(_WORDS["platforms"])
+ADJECTIVES = _pairs(_WORDS["adjectives"])
+THINGS = _pairs(_WORDS["things"])
+DOMAINS = _pairs(_WORDS["domains"])
+METRICS = _pairs(_WORDS["metrics"])
+TECHNIQUES = _pairs(_WORDS["techniques"])
+ML_TECHNIQUES = _pairs(_WORDS["ml_techniques"])
+PROBLEMS = _pairs(_WORDS["problems"])
+GOALS = _pairs(_WORDS["goals"])
+SUBTITLES = _pairs(_WORDS["subtitles"])
+TEAMS = _pairs(_WORDS["teams"])
+ACHIEVEMENTS = _pairs(_WORDS["achievements"])
+RETROSPECTIVE_TOPICS = _pairs(_WORDS["retrospective_topics"])
+AUDIENCES = _pairs(_WORDS["audiences"])
+TECH_GROUPS = tuple(_strings(group) for group in _WORDS["tech_groups"])
 TECHS = tuple(tech for group in TECH_GROUPS for tech in group)
 
-# --- Excerpts, title tails and image alt text ----------------------------------------------------
+_TITLES = _read("titles.json")
+PART_TITLE = _pair(_TITLES["part"])
+TITLE_TAILS = _pairs(_TITLES["tails"])
+EXCERPT_CLOSERS = _pairs(_TITLES["excerpt_closers"])
+IMAGE_ALTS = _pairs(_TITLES["image_alts"])
 
-EXCERPT_CLOSERS = (
-    ("Spoiler: the boring option won.", "Adelanto: ganó la opción aburrida."),
-    (
-        "Includes the dashboards we used to track progress.",
-        "Incluye los paneles que usamos para seguir el progreso.",
-    ),
-    (
-        "We also cover the rollout plan and how we kept risk low.",
-        "También contamos el plan de despliegue y cómo mantuvimos el riesgo bajo control.",
-    ),
-    (
-        "The short version: measure first, then optimise.",
-        "En resumen: primero medir, después optimizar.",
-    ),
-    (
-        "Several of the tools are now open source.",
-        "Varias de las herramientas ya son de código abierto.",
-    ),
-    ("It took three attempts to get right.", "Hicieron falta tres intentos para acertar."),
-    (
-        "Along the way we found a few surprises in our own assumptions.",
-        "Por el camino descubrimos algunas sorpresas en nuestras propias suposiciones.",
-    ),
-    (
-        "We include the rollout checklist we now reuse for every launch.",
-        "Incluimos la lista de comprobación que ahora reutilizamos en cada lanzamiento.",
-    ),
-    (
-        "We also share the metrics we watch every week.",
-        "También compartimos las métricas que revisamos cada semana.",
-    ),
-    (
-        "Most of it applies to much smaller systems too.",
-        "Casi todo se aplica también a sistemas mucho más pequeños.",
-    ),
-    ("Several teams contributed to this work.", "Varios equipos contribuyeron a este trabajo."),
-)
-TITLE_TAILS = (
-    ("a case study", "un caso práctico"),
-    ("what we got wrong", "en qué nos equivocamos"),
-    ("the numbers", "las cifras"),
-    ("a retrospective", "una retrospectiva"),
-    ("notes from the field", "notas desde el terreno"),
-    ("an engineering deep dive", "un análisis técnico a fondo"),
-    ("one year later", "un año después"),
-    ("lessons for small teams", "lecciones para equipos pequeños"),
-    ("the full story", "la historia completa"),
-    ("a practical walkthrough", "un recorrido práctico"),
-    ("from idea to launch", "de la idea al lanzamiento"),
-    ("what we would do differently", "qué haríamos de otra manera"),
-    ("behind the scenes", "entre bastidores"),
-    ("the road so far", "el camino hasta ahora"),
-    ("a field guide", "una guía de campo"),
-    ("trade-offs and results", "compromisos y resultados"),
-)
-IMAGE_ALTS = (
-    ("Architecture diagram of {subject}", "Diagrama de arquitectura de {subject}"),
-    ("Hand-drawn sketch of {subject}", "Boceto a mano de {subject}"),
-    (
-        "Line chart comparing results before and after the change",
-        "Gráfico de líneas que compara los resultados antes y después del cambio",
-    ),
-    (
-        "Whiteboard covered in boxes and arrows from a design review",
-        "Pizarra llena de cajas y flechas de una revisión de diseño",
-    ),
-    ("Abstract illustration of {subject}", "Ilustración abstracta de {subject}"),
-)
+_BODY = _read("body-en.json")
+SECTION_HEADINGS = _strings(_BODY["section_headings"])
+CLOSING_HEADINGS = _strings(_BODY["closing_headings"])
+SENTENCES = _strings(_BODY["sentences"])
+BULLETS = _strings(_BODY["bullets"])
 
-# --- Body vocabulary -----------------------------------------------------------------------------
+_ES_BODY = _read("body-es.json")
+ES_SECTION_HEADINGS = _strings(_ES_BODY["section_headings"])
+ES_CLOSING_HEADINGS = _strings(_ES_BODY["closing_headings"])
+ES_SENTENCES = _strings(_ES_BODY["sentences"])
+ES_BULLETS = _strings(_ES_BODY["bullets"])
+ES_METRICS = _strings(_ES_BODY["metrics"])
 
-SECTION_HEADINGS = (
-    "Background",
-    "The problem",
-    "Where we started",
-    "Design goals",
-    "Architecture overview",
-    "Measuring the baseline",
-    "The first prototype",
-    "Handling failure",
-    "Data model",
-    "Rolling it out",
-    "What went wrong",
-    "Results",
-    "Trade-offs we accepted",
-    "Operating it day to day",
-    "Cost",
-    "Testing strategy",
-    "Working with other teams",
-    "Open questions",
-)
-CLOSING_HEADINGS = ("Lessons learned", "What's next", "Conclusion", "Looking ahead")
-SENTENCES = (
-    "{system} had grown organically for years, and nobody fully understood its failure modes.",
-    "We started by measuring {metric} across every region for two weeks.",
-    "The first prototype used {tech} and fit in a few hundred lines of code.",
-    "Our main constraint was that {system} could not go offline, even for a minute.",
-    "After the change, {metric} dropped by roughly {percent} percent.",
-    "{team} owned the rollout and wrote the runbooks.",
-    "We rolled the change out behind a feature flag, one percent of traffic at a time.",
-    "Most of the complexity turned out to live in the edge cases rather than the happy path.",
-    "We tried {technique} first, but it did not move the numbers enough on its own.",
-    "Combining {technique} with better dashboards gave us the confidence to keep going.",
-    "Every design review came back to the same question: what happens when a dependency is slow?",
-    "A shadow deployment let us compare old and new results on real traffic before switching.",
-    "The team kept a running log of surprises, which later became the outline of this post.",
-    "We learned that small, reversible steps beat a big-bang migration every time.",
-    "Capacity planning became much easier once {system} exposed consistent metrics.",
-    "At peak, the service handled about {number} thousand operations per second.",
-    "Some of the oldest code paths had no tests, so we wrote characterization tests first.",
-    "We paired with the on-call engineers to make sure the new alerts were actionable.",
-    "Backfilling historical data took longer than building the new pipeline itself.",
-    "In hindsight, we should have involved the client teams much earlier.",
-    "The new design separates the read path from the write path, which simplified caching.",
-    "Latency budgets were agreed per hop, so each team knew how much time it could spend.",
-    "We documented every decision in a short design note so future readers can follow along.",
-    "The migration finished two weeks ahead of schedule, mostly thanks to automation.",
-    "Switching to {tech} was not free: it took a quarter to train everyone on it.",
-    "We now run a weekly review of {metric} and treat regressions like bugs.",
-    "None of this would have worked without a clear owner for every component.",
-    "Our dashboards showed the problem long before customers noticed it.",
-    "The hardest part was not the code but agreeing on what {metric} should mean.",
-    "We kept the old and new paths running side by side for a month.",
-    "Each shard now reports its own health, so a single slow host no longer hides in averages.",
-    "A weekly office hour helped other teams adopt {system} without filing tickets.",
-    "We wrote a load generator that replays a sampled day of production requests.",
-    "The rollback button was used twice, and both times it worked in under a minute.",
-    "Early versions cached too aggressively and served stale results after deploys.",
-    "We budgeted one engineer per quarter just for keeping dependencies up to date.",
-    "{technique} helped most on the long tail, where the slowest requests spent their time.",
-    "Today {team} runs {system} with a single on-call rotation.",
-    "Moving configuration out of code let us change limits without a deploy.",
-    "The benchmark numbers looked great until we tried them on real traffic.",
-    "We chose {tech} because the team already knew how to operate it at three in the morning.",
-    "Error budgets gave product and engineering a shared language for risk.",
-)
-BULLETS = (
-    "Keep every step reversible.",
-    "Measure before and after each change.",
-    "Alert on symptoms, not causes.",
-    "Write the runbook before the launch, not after the first incident.",
-    "Prefer boring technology on critical paths.",
-    "Budget real time for backfills.",
-    "Make ownership explicit.",
-    "Automate the second time you do something by hand.",
-    "Load test with production-shaped traffic.",
-    "Delete dead code as you go.",
-    "Agree on the success metric before writing code.",
-    "Keep the old path running until the new one has proven itself.",
-)
-ES_SECTION_HEADINGS = (
-    "Contexto",
-    "El problema",
-    "Punto de partida",
-    "Objetivos de diseño",
-    "Visión general de la arquitectura",
-    "Medir la línea base",
-    "El primer prototipo",
-    "El despliegue",
-    "Qué salió mal",
-    "Resultados",
-    "Compromisos que aceptamos",
-    "La operación diaria",
-)
-ES_CLOSING_HEADINGS = ("Lecciones aprendidas", "Próximos pasos", "Conclusión")
-ES_METRICS = (  # singular only, so the verbs in ES_SENTENCES agree
-    "la latencia p99",
-    "el gasto en la nube",
-    "el tiempo de carga",
-    "el uso de memoria",
-    "la tasa de errores",
-    "el tiempo de compilación",
-)
-ES_SENTENCES = (
-    "Durante años, {system} creció sin un diseño claro y nadie conocía bien sus modos de fallo.",
-    "Empezamos midiendo {metric} en todas las regiones durante dos semanas.",
-    "El primer prototipo usaba {tech} y cabía en unos cientos de líneas de código.",
-    "La restricción principal era que {system} no podía dejar de funcionar ni un minuto.",
-    "Tras el cambio, {metric} bajó aproximadamente un {percent} %.",
-    "{team} se encargó del despliegue y escribió los manuales de operación.",
-    "Activamos el cambio detrás de un feature flag, con un uno por ciento del tráfico cada vez.",
-    "La mayor parte de la complejidad estaba en los casos límite y no en el camino habitual.",
-    "Probamos primero {technique}, pero por sí solo no mejoró lo suficiente las cifras.",
-    "Un despliegue en la sombra nos permitió comparar resultados con tráfico real.",
-    "Aprendimos que los pasos pequeños y reversibles funcionan mejor que un gran salto.",
-    "En el pico, el servicio atendía unas {number} mil operaciones por segundo.",
-    "Algunas rutas de código antiguas no tenían pruebas, así que las escribimos antes de tocarlas.",
-    "Trabajamos con las personas de guardia para que las nuevas alertas fueran accionables.",
-    "Rellenar los datos históricos llevó más tiempo que construir el nuevo pipeline.",
-    "Visto en retrospectiva, deberíamos haber involucrado antes a los equipos de clientes.",
-    "El nuevo diseño separa la ruta de lectura de la de escritura, lo que simplificó la caché.",
-    "Documentamos cada decisión en una nota de diseño breve para que otros puedan seguirla.",
-    "Ahora revisamos {metric} cada semana y tratamos cada regresión como un error.",
-)
-ES_BULLETS = (
-    "Cada paso debe ser reversible.",
-    "Mide antes y después de cada cambio.",
-    "Alerta sobre síntomas, no sobre causas.",
-    "Escribe el manual de operación antes del lanzamiento.",
-    "Prefiere tecnología aburrida en las rutas críticas.",
-    "Reserva tiempo para rellenar datos históricos.",
-    "Deja clara la propiedad de cada componente.",
-    "Automatiza la segunda vez que hagas algo a mano.",
-)
-CODE_SNIPPETS = (
-    (
-        "python",
-        """import random
-import time
-
-
-def with_backoff(call, attempts=5, base_delay=0.1):
-    for attempt in range(attempts):
-        try:
-            return call()
-        except TimeoutError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(base_delay * 2**attempt * random.uniform(0.5, 1.5))""",
-    ),
-    (
-        "python",
-        """def engagement_features(events):
-    clicks = sum(1 for e in events if e.kind == "click")
-    views = sum(1 for e in events if e.kind == "view")
-    return {
-        "clicks": clicks,
-        "views": views,
-        "ctr": clicks / views if views else 0.0,
-    }""",
-    ),
-    (
-        "go",
-        """type TokenBucket struct {
-	mu       sync.Mutex
-	tokens   float64
-	capacity float64
-	rate     float64
-	last     time.Time
-}
-
-func (b *TokenBucket) Allow(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.tokens = math.Min(b.capacity, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}""",
-    ),
-    (
-        "sql",
-        """SELECT date_trunc('day', requested_at) AS day,
-       percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99_ms
-FROM request_log
-WHERE requested_at > now() - interval '30 days'
-GROUP BY 1
-ORDER BY 1;""",
-    ),
-    (
-        "sql",
-        """CREATE INDEX CONCURRENTLY ix_events_owner_created
-    ON events (owner_id, created_at DESC)
-    WHERE deleted_at IS NULL;""",
-    ),
-    (
-        "yaml",
-        """apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: ranking-api
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: ranking-api
-  minReplicas: 6
-  maxReplicas: 120
-  metrics:
-    - type: Resource
-      resource:
-        name: cpu
-        target:
-          type: Utilization
-          averageUtilization: 65""",
-    ),
-    (
-        "kotlin",
-        """class FeedRepository(
-    private val api: FeedApi,
-    private val cache: FeedCache,
-) {
-    suspend fun load(userId: String): List<FeedItem> =
-        cache.get(userId) ?: api.fetch(userId).also { cache.put(userId, it) }
-}""",
-    ),
-    (
-        "typescript",
-        """export function useVisible(ref: React.RefObject<Element>): boolean {
-  const [visible, setVisible] = useState(false);
-  useEffect(() => {
-    const observer = new IntersectionObserver(([entry]) => setVisible(entry.isIntersecting));
-    if (ref.current) observer.observe(ref.current);
-    return () => observer.disconnect();
-  }, [ref]);
-  return visible;
-}""",
-    ),
-    (
-        "bash",
-        """#!/usr/bin/env bash
-set -euo pipefail
-for pct in 1 5 25 50 100; do
-  deployctl set-weight --service "$SERVICE" --canary "$pct"
-  sleep 600
-  deployctl check-slo --service "$SERVICE" || { deployctl rollback "$SERVICE"; exit 1; }
-done""",
-    ),
-    (
-        "rust",
-        """pub fn shard_for(key: &[u8], shards: u32) -> u32 {
-    let mut hasher = DefaultHasher::new();
-    key.hash(&mut hasher);
-    (hasher.finish() % u64::from(shards)) as u32
-}""",
-    ),
-)
+CODE_BLOCKS = _snippets()
 
 AUTHORS_PER_POST_WEIGHTS = (55, 30, 10, 5)  # 1, 2, 3 or 4 authors
 TAGS_PER_POST_WEIGHTS = (45, 40, 15)  # 1, 2 or 3 public tags
@@ -949,7 +358,7 @@ class _Generator:
 
     def _bio(self, job_title: str) -> str:
         rng = self.rng
-        parts = [f"{job_title} focused on {rng.choice(BIO_AREAS)}."]
+        parts = [BIO_OPENING.format(job_title=job_title, area=rng.choice(BIO_AREAS))]
         if rng.random() < 0.7:
             parts.append(rng.choice(BIO_BACKGROUNDS))
         if rng.random() < 0.6:
@@ -1081,26 +490,29 @@ class _Generator:
         self.titles[phrase.title] = seen + 1
         if seen == 0:
             return phrase
+        part, part_es = PART_TITLE
         return replace(
             phrase,
-            title=f"{phrase.title} (Part {seen + 1})",
-            title_es=f"{phrase.title_es} (parte {seen + 1})",
+            title=part.format(title=phrase.title, part=seen + 1),
+            title_es=part_es.format(title=phrase.title_es, part=seen + 1),
         )
 
     def _phrase(self, year: int) -> _Phrase:
-        maker = self.rng.choices(_PHRASE_MAKERS, cum_weights=_PHRASE_CUM_WEIGHTS)[0]
-        phrase = maker(self.rng, year)
-        title, title_es = phrase.title, phrase.title_es
+        kind = self.rng.choices(_TITLE_KINDS, cum_weights=_TITLE_CUM_WEIGHTS)[0]
+        slots = kind.draw(self.rng, year)
+        title, title_es = _fill_pair(kind.title, slots)
+        summary, summary_es = _fill_pair(kind.summary, slots)
+        subject, subject_es = _fill_pair(kind.subject, slots)
         if ":" not in title and self.rng.random() < TITLE_TAIL_SHARE:
             tail, tail_es = self.rng.choice(TITLE_TAILS)
             title, title_es = f"{title}: {tail}", f"{title_es}: {tail_es}"
         return _Phrase(
             title=_capitalise(title),
             title_es=_capitalise(_spanish(title_es)),
-            summary=_capitalise(phrase.summary),
-            summary_es=_capitalise(_spanish(phrase.summary_es)),
-            subject=phrase.subject,
-            subject_es=_spanish(phrase.subject_es),
+            summary=_capitalise(summary),
+            summary_es=_capitalise(_spanish(summary_es)),
+            subject=subject,
+            subject_es=_spanish(subject_es),
         )
 
     # Rows
@@ -1199,10 +611,20 @@ class _SlugRegistry:
 
 
 # --- Titles --------------------------------------------------------------------------------------
+# Each kind of title in titles.json names a function here that draws its slots; the templates
+# there fill them in. The draws stay in code because their order is what the seed reproduces.
+
+_Slots = dict[str, str]
 
 
-def _scaled_to(rng: random.Random, _year: int) -> _Phrase:
-    system, system_es = rng.choice(SYSTEMS)
+def _pick(rng: random.Random, words: Sequence[Pair], name: str) -> _Slots:
+    """One (English, Spanish) pair as the slots `name` and `name_es`."""
+    english, spanish = rng.choice(words)
+    return {name: english, f"{name}_es": spanish}
+
+
+def _scaled_to(rng: random.Random, _year: int) -> _Slots:
+    slots = _pick(rng, SYSTEMS, "system")
     if rng.random() < 0.7:
         tenths = rng.randint(10, 499)
         rate = f"{tenths / 10:g} million"
@@ -1212,209 +634,134 @@ def _scaled_to(rng: random.Random, _year: int) -> _Phrase:
     else:
         thousands = rng.randint(1, 9) * 100
         rate, rate_es = f"{thousands},000", f"{thousands}.000"
-    return _Phrase(
-        f"How we scaled {system} to {rate} requests per second",
-        f"Cómo escalamos {system_es} a {rate_es} solicitudes por segundo",
-        f"The story of how {system} grew to {rate} requests every second without a rewrite.",
-        f"Cómo {system_es} llegó a atender {rate_es} solicitudes por segundo sin reescribir nada.",
-        system,
-        system_es,
+    return slots | {"rate": rate, "rate_es": rate_es}
+
+
+def _migrating(rng: random.Random, _year: int) -> _Slots:
+    return _pick(rng, SYSTEMS, "system") | _pick(rng, PLATFORMS, "platform")
+
+
+def _building(rng: random.Random, _year: int) -> _Slots:
+    slots = (
+        _pick(rng, ADJECTIVES, "adjective")
+        | _pick(rng, THINGS, "thing")
+        | _pick(rng, DOMAINS, "domain")
     )
+    return slots | {"article": "an" if slots["adjective"][0] in "aeiou" else "a"}
 
 
-def _migrating(rng: random.Random, _year: int) -> _Phrase:
-    system, system_es = rng.choice(SYSTEMS)
-    platform, platform_es = rng.choice(PLATFORMS)
-    return _Phrase(
-        f"Lessons from migrating {system} to {platform}",
-        f"Lecciones de la migración de {system_es} a {platform_es}",
-        f"What we learned moving {system} to {platform}, from the first prototype to cutover.",
-        f"Lo que aprendimos al llevar {system_es} a {platform_es}, del prototipo al cambio final.",
-        system,
-        system_es,
-    )
-
-
-def _building(rng: random.Random, _year: int) -> _Phrase:
-    adjective, adjective_es = rng.choice(ADJECTIVES)
-    thing, thing_es = rng.choice(THINGS)
-    domain, domain_es = rng.choice(DOMAINS)
-    article = "an" if adjective[0] in "aeiou" else "a"
-    return _Phrase(
-        f"Building {article} {adjective} {thing} for {domain}",
-        f"Construyendo {thing_es} {adjective_es} para {domain_es}",
-        f"Why {domain} needed {article} {adjective} {thing}, and the design choices we made.",
-        f"Por qué necesitábamos {thing_es} {adjective_es} para {domain_es} "
-        "y qué decisiones de diseño tomamos.",
-        f"{article} {adjective} {thing}",
-        f"{thing_es} {adjective_es}",
-    )
-
-
-def _lessons(rng: random.Random, _year: int) -> _Phrase:
+def _lessons(rng: random.Random, _year: int) -> _Slots:
     tech = rng.choice(TECHS)
     count, years = rng.randint(3, 12), rng.randint(2, 8)
-    return _Phrase(
-        f"{count} lessons from {years} years of running {tech} in production",
-        f"{count} lecciones tras {years} años ejecutando {tech} en producción",
-        f"After {years} years with {tech} in production, these are the {count} things "
-        "we wish we had known on day one.",
-        f"Tras {years} años con {tech} en producción, estas son las {count} cosas "
-        "que nos habría gustado saber el primer día.",
-        f"our {tech} clusters",
-        f"nuestros clústeres de {tech}",
+    return {"tech": tech, "count": str(count), "years": str(years)}
+
+
+def _cutting(rng: random.Random, _year: int) -> _Slots:
+    slots = (
+        _pick(rng, METRICS, "metric")
+        | _pick(rng, TECHNIQUES, "technique")
+        | _pick(rng, SYSTEMS, "system")
     )
+    return slots | {"percent": str(rng.randint(10, 90))}
 
 
-def _cutting(rng: random.Random, _year: int) -> _Phrase:
-    metric, metric_es = rng.choice(METRICS)
-    technique, technique_es = rng.choice(TECHNIQUES)
-    system, system_es = rng.choice(SYSTEMS)
-    percent = rng.randint(10, 90)
-    return _Phrase(
-        f"Cutting {metric} by {percent}% with {technique}",
-        f"Cómo redujimos {metric_es} un {percent} % con {technique_es}",
-        f"With {technique}, we cut {metric} for {system} by {percent}%.",
-        f"Con {technique_es} logramos una reducción del {percent} % en {metric_es} de {system_es}.",
-        system,
-        system_es,
-    )
-
-
-def _replaced(rng: random.Random, _year: int) -> _Phrase:
+def _replaced(rng: random.Random, _year: int) -> _Slots:
     old, new = rng.sample(rng.choice(TECH_GROUPS), 2)
-    return _Phrase(
-        f"Why we replaced {old} with {new}",
-        f"Por qué reemplazamos {old} por {new}",
-        f"Why we moved from {old} to {new}, and what the switch really cost us.",
-        f"Por qué pasamos de {old} a {new} y lo que nos costó realmente el cambio.",
-        f"our {new} deployment",
-        f"nuestro despliegue de {new}",
+    return {"old": old, "new": new}
+
+
+def _detecting(rng: random.Random, _year: int) -> _Slots:
+    return _pick(rng, PROBLEMS, "problem") | _pick(rng, ML_TECHNIQUES, "technique")
+
+
+def _zero_downtime(rng: random.Random, _year: int) -> _Slots:
+    return _pick(rng, SYSTEMS, "system")
+
+
+def _rethinking(rng: random.Random, _year: int) -> _Slots:
+    return _pick(rng, SYSTEMS, "system") | _pick(rng, GOALS, "goal")
+
+
+def _inside(rng: random.Random, _year: int) -> _Slots:
+    return _pick(rng, SYSTEMS, "system") | _pick(rng, SUBTITLES, "subtitle")
+
+
+def _how_team(rng: random.Random, _year: int) -> _Slots:
+    return (
+        _pick(rng, TEAMS, "team")
+        | _pick(rng, ACHIEVEMENTS, "achievement")
+        | _pick(rng, SYSTEMS, "system")
     )
 
 
-def _detecting(rng: random.Random, _year: int) -> _Phrase:
-    problem, problem_es = rng.choice(PROBLEMS)
-    technique, technique_es = rng.choice(ML_TECHNIQUES)
-    return _Phrase(
-        f"Detecting {problem} in real time with {technique}",
-        f"Detección de {problem_es} en tiempo real con {technique_es}",
-        f"How we use {technique} to catch {problem} within seconds instead of hours.",
-        f"Cómo usamos {technique_es} para detectar {problem_es} en segundos y no en horas.",
-        f"our {problem} detection pipeline",
-        f"nuestro pipeline de detección de {problem_es}",
-    )
+def _retrospective(rng: random.Random, year: int) -> _Slots:
+    slots = _pick(rng, RETROSPECTIVE_TOPICS, "topic") | _pick(rng, SYSTEMS, "system")
+    return slots | {"year": str(year)}
 
 
-def _zero_downtime(rng: random.Random, _year: int) -> _Phrase:
-    system, system_es = rng.choice(SYSTEMS)
-    return _Phrase(
-        f"Zero-downtime migration of {system}",
-        f"Migración sin interrupciones de {system_es}",
-        f"How we moved {system} to new infrastructure while it kept serving traffic.",
-        f"Cómo trasladamos {system_es} a una nueva infraestructura sin dejar de servir tráfico.",
-        system,
-        system_es,
-    )
-
-
-def _rethinking(rng: random.Random, _year: int) -> _Phrase:
-    system, system_es = rng.choice(SYSTEMS)
-    goal, goal_es = rng.choice(GOALS)
-    return _Phrase(
-        f"Rethinking {system} for {goal}",
-        f"Repensando {system_es} para {goal_es}",
-        f"How we adapted {system} for {goal} while keeping what already worked.",
-        f"Cómo adaptamos {system_es} para {goal_es} conservando lo que ya funcionaba.",
-        system,
-        system_es,
-    )
-
-
-def _inside(rng: random.Random, _year: int) -> _Phrase:
-    system, system_es = rng.choice(SYSTEMS)
-    subtitle, subtitle_es = rng.choice(SUBTITLES)
-    return _Phrase(
-        f"Inside {system}: {subtitle}",
-        f"Dentro de {system_es}: {subtitle_es}",
-        f"An engineer's view of {system}, covering {subtitle}.",
-        f"Una mirada de ingeniería a {system_es}: {subtitle_es}.",
-        system,
-        system_es,
-    )
-
-
-def _how_team(rng: random.Random, _year: int) -> _Phrase:
-    team, team_es = rng.choice(TEAMS)
-    achievement, achievement_es = rng.choice(ACHIEVEMENTS)
-    system, system_es = rng.choice(SYSTEMS)
-    return _Phrase(
-        f"How {team} {achievement}",
-        f"Cómo {team_es} {achievement_es}",
-        f"{team} explains how it {achievement}, and what other teams can borrow.",
-        f"{team_es} cuenta cómo {achievement_es} y qué pueden aprovechar otros equipos.",
-        system,
-        system_es,
-    )
-
-
-def _retrospective(rng: random.Random, year: int) -> _Phrase:
-    topic, topic_es = rng.choice(RETROSPECTIVE_TOPICS)
-    system, system_es = rng.choice(SYSTEMS)
-    return _Phrase(
-        f"Our {year} {topic} retrospective",
-        f"Retrospectiva de {topic_es} de {year}",
-        f"Looking back at {year} in {topic}: what shipped, what slipped and what comes next.",
-        f"Un repaso a {year} en {topic_es}: qué salió, qué se retrasó y qué viene ahora.",
-        system,
-        system_es,
-    )
-
-
-def _guide(rng: random.Random, _year: int) -> _Phrase:
+def _guide(rng: random.Random, _year: int) -> _Slots:
     tech = rng.choice(TECHS)
-    audience, audience_es = rng.choice(AUDIENCES)
-    return _Phrase(
-        f"A practical guide to {tech} for {audience}",
-        f"Guía práctica de {tech} para {audience_es}",
-        f"An introduction to {tech} written for {audience}, with examples from our own stack.",
-        f"Una introducción a {tech} pensada para {audience_es}, con ejemplos de nuestro día a día.",
-        f"our {tech} setup",
-        f"nuestra configuración de {tech}",
+    return {"tech": tech} | _pick(rng, AUDIENCES, "audience")
+
+
+def _scaling_domain(rng: random.Random, _year: int) -> _Slots:
+    return _pick(rng, DOMAINS, "domain") | _pick(rng, ML_TECHNIQUES, "technique")
+
+
+_SLOT_DRAWS: dict[str, Callable[[random.Random, int], _Slots]] = {
+    "scaled_to": _scaled_to,
+    "migrating": _migrating,
+    "building": _building,
+    "lessons": _lessons,
+    "cutting": _cutting,
+    "replaced": _replaced,
+    "detecting": _detecting,
+    "zero_downtime": _zero_downtime,
+    "rethinking": _rethinking,
+    "inside": _inside,
+    "how_team": _how_team,
+    "retrospective": _retrospective,
+    "guide": _guide,
+    "scaling_domain": _scaling_domain,
+}
+
+
+@dataclass(frozen=True)
+class _TitleKind:
+    """One shape of title: how often it is drawn, its slots, and its (English, Spanish)
+    templates for the title, a one-sentence summary and a subject for image alt text."""
+
+    weight: int
+    draw: Callable[[random.Random, int], _Slots]
+    title: Pair
+    summary: Pair
+    subject: Pair
+
+
+def _title_kinds() -> tuple[_TitleKind, ...]:
+    entries = _TITLES["kinds"]
+    kinds = {_text(entry["kind"]) for entry in entries}
+    if kinds != _SLOT_DRAWS.keys():
+        raise ValueError(f"demo data: title kinds {sorted(kinds)} != {sorted(_SLOT_DRAWS)}")
+    return tuple(
+        _TitleKind(
+            weight=int(entry["weight"]),
+            draw=_SLOT_DRAWS[entry["kind"]],
+            title=_pair(entry["title"]),
+            summary=_pair(entry["summary"]),
+            subject=_pair(entry["subject"]),
+        )
+        for entry in entries
     )
 
 
-def _scaling_domain(rng: random.Random, _year: int) -> _Phrase:
-    domain, domain_es = rng.choice(DOMAINS)
-    technique, technique_es = rng.choice(ML_TECHNIQUES)
-    return _Phrase(
-        f"Scaling {domain} with {technique}",
-        f"Escalando {domain_es} con {technique_es}",
-        f"How we used {technique} to scale {domain} as traffic kept growing.",
-        f"Cómo usamos {technique_es} para escalar {domain_es} al ritmo del crecimiento.",
-        f"the models behind {domain}",
-        f"los modelos detrás de {domain_es}",
-    )
+def _fill_pair(templates: Pair, slots: _Slots) -> Pair:
+    english, spanish = templates
+    return english.format(**slots), spanish.format(**slots)
 
 
-_PHRASE_MAKERS: tuple[Callable[[random.Random, int], _Phrase], ...] = (
-    _scaled_to,
-    _migrating,
-    _building,
-    _lessons,
-    _cutting,
-    _replaced,
-    _detecting,
-    _zero_downtime,
-    _rethinking,
-    _inside,
-    _how_team,
-    _retrospective,
-    _guide,
-    _scaling_domain,
-)
-_PHRASE_WEIGHTS = (12, 8, 14, 8, 14, 6, 6, 3, 6, 6, 5, 2, 6, 4)
-_PHRASE_CUM_WEIGHTS = tuple(sum(_PHRASE_WEIGHTS[: i + 1]) for i in range(len(_PHRASE_WEIGHTS)))
+_TITLE_KINDS = _title_kinds()
+_TITLE_CUM_WEIGHTS = tuple(accumulate(kind.weight for kind in _TITLE_KINDS))
 
 
 # --- Bodies --------------------------------------------------------------------------------------
@@ -1503,8 +850,7 @@ def _bullet_list(rng: random.Random, vocabulary: _Vocabulary) -> str:
 
 
 def _code_block(rng: random.Random) -> str:
-    language, code = rng.choice(CODE_SNIPPETS)
-    return f"```{language}\n{code}\n```"
+    return rng.choice(CODE_BLOCKS)
 
 
 def _word_count(blocks: Sequence[str]) -> int:

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from graphql import GraphQLFormattedError
 from graphql import OperationType as GraphQLOperationType
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
@@ -67,7 +68,8 @@ _THROTTLED_MESSAGE = "Rate limit exceeded; retry after the time in the Retry-Aft
 
 
 class RequestError(Exception):
-    """The HTTP request itself is unusable; nothing was executed."""
+    """The HTTP request itself is unusable, so nothing was executed, or its operation could not
+    finish in time: either way the answer is one error and no data."""
 
     def __init__(
         self,
@@ -91,6 +93,26 @@ class Operation:
     operation_name: str | None
     document_hash: str
     """SHA-256 of `query`, in hex."""
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What an executed operation's result becomes over HTTP."""
+
+    body: dict[str, Any]
+    codes: list[str]
+    status: int
+    headers: dict[str, str]
+
+    @property
+    def complete(self) -> bool:
+        """Data and no errors: an answer the response cache and HTTP caches may keep."""
+        return (
+            self.status == 200 and "errors" not in self.body and self.body.get("data") is not None
+        )
+
+    def response(self, media_type: str) -> Response:
+        return _respond(self.body, self.status, media_type, self.headers)
 
 
 class GraphQLEndpoint:
@@ -227,102 +249,31 @@ class GraphQLEndpoint:
     async def _execute(
         self, request: Request, operation: Operation, state: RequestState, media_type: str
     ) -> tuple[Response, list[str]]:
+        """The response to a readable operation, and its error codes: from the response cache,
+        or by running the operation (and keeping a complete anonymous answer)."""
         anonymous = "authorization" not in request.headers
         document = self.documents.describe(operation.document_hash, operation.query)
         lookup = await self._lookup(document, operation) if anonymous else None
         if lookup is not None and lookup.hit is not None:
             return await self._from_cache(request, lookup.hit, state, media_type)
-        # Over POST every operation type is allowed and the schema validates it (there are no
-        # subscriptions, so those fail validation); over GET only queries may run.
-        allowed = {OperationType.QUERY} if request.method != "POST" else set(OperationType)
         # A document described for the cache was parsed, so it nests within bounds.
         if document is None and brace_nesting(operation.query) > MAX_NESTING:
-            too_deep = {"errors": [_error("The document nests too deeply.", "QUERY_TOO_COMPLEX")]}
-            status = 400 if media_type == GRAPHQL_RESPONSE else 200
-            return _respond(too_deep, status, media_type, {}), ["QUERY_TOO_COMPLEX"]
-        viewer = await self._viewer(request)
-        if viewer is not None:
-            state.client_key = f"token:{viewer.token_id}"
-        context = self.make_context(request, state, viewer)
-        try:
-            async with asyncio.timeout(self.settings.request_timeout_seconds):
-                result = await self._compiled(context, operation)
-                if result is None:
-                    if self.compiled is not None:
-                        context = self.make_context(request, state, viewer)
-                    result = await self.schema.execute(
-                        operation.query,
-                        variable_values=operation.variables,
-                        context_value=context,
-                        operation_name=operation.operation_name,
-                        allowed_operation_types=allowed,
-                    )
-        except InvalidOperationTypeError:
-            raise RequestError(
-                405,
-                "Only queries may be sent with GET; send mutations with POST.",
-                {"allow": "POST"},
-            ) from None
-        except CannotGetOperationTypeError as error:
-            raise RequestError(400, error.as_http_error_reason()) from None
-        except MissingQueryError:
-            raise RequestError(400, "The request has no `query`.") from None
-        except TimeoutError:
-            timeout = {"errors": [_error("The request took too long and was stopped.", "TIMEOUT")]}
-            return _respond(timeout, 503, media_type, {"retry-after": "1"}), ["TIMEOUT"]
-        finally:
-            if viewer is not None and _is_mutation(document, operation):
-                await self._invalidate()
-
-        errors = [error.formatted for error in result.errors or []]
-        if not self.settings.introspection:
-            # Variable coercion suggests enum values and fields too; they would leak the schema.
-            for formatted in errors:
-                formatted["message"] = _SUGGESTION.sub("", formatted["message"])
-        codes = [str((e.get("extensions") or {}).get("code", "")) for e in errors]
-        body: dict[str, Any] = {"data": result.data} if result.data is not None else {}
-        if errors:
-            body["errors"] = errors
-        if result.extensions:
-            body["extensions"] = result.extensions
-        headers = _rate_headers(state)
-        status = 200
-        if "THROTTLED" in codes:
-            status = 429
-            headers["retry-after"] = str(max(1, math.ceil(state.rate.retry_after)))
-        elif _UNAVAILABLE.intersection(codes):
-            status, headers["retry-after"] = 503, "1"
-        elif result.data is None and errors and not any("path" in e for e in errors):
-            # A request error: nothing executed (parse, validation, limits, variables).
-            status = 400 if media_type == GRAPHQL_RESPONSE else 200
-        elif result.data is None:
-            body = {"data": None, **body}  # execution ran and nulled the whole result
-        if not anonymous or status != 200 or errors or result.data is None:
-            return _respond(body, status, media_type, headers), codes
-        payload = orjson.dumps(body)
-        public = document is not None and document.cacheable
-        if lookup is None and (request.method == "POST" or not public):
-            return _respond(payload, 200, media_type, headers), codes  # nothing needs an ETag
-        etag = etag_for(payload)
-        if lookup is not None:
-            await self._keep(request, lookup, payload, etag, state, context.now)
-        return self._complete(request, payload, etag, media_type, headers, public=public), codes
-
-    async def _compiled(self, context: Context, operation: Operation) -> ExecutionResult | None:
-        """The answer of a compiled read plan, or None when Strawberry must run the operation
-        (with a context of its own: this one's read session is closed either way)."""
-        if self.compiled is None:
-            context.request.executor = "strawberry"
-            return None
-        try:
-            return await self.compiled.execute(
-                context,
-                query=operation.query,
-                operation_name=operation.operation_name,
-                variables=operation.variables,
-            )
-        finally:
-            await context.finish()
+            return _too_deep(media_type), ["QUERY_TOO_COMPLEX"]
+        viewer = await self._authenticate(request, state)
+        result, context = await self._run(request, operation, document, state, viewer)
+        outcome = self._outcome(result, state, media_type)
+        if not anonymous or not outcome.complete:
+            return outcome.response(media_type), outcome.codes
+        response = await self._keep_and_complete(
+            request,
+            outcome,
+            document=document,
+            lookup=lookup,
+            state=state,
+            media_type=media_type,
+            now=context.now,
+        )
+        return response, outcome.codes
 
     async def _lookup(self, document: Document | None, operation: Operation) -> Lookup | None:
         if self.response_cache is None or document is None:
@@ -349,6 +300,149 @@ class GraphQLEndpoint:
                 return _respond(throttled, 429, media_type, headers), ["THROTTLED"]
         headers = _rate_headers(state)
         return self._complete(request, hit.body, hit.etag, media_type, headers, public=True), []
+
+    async def _authenticate(self, request: Request, state: RequestState) -> Viewer | None:
+        """The viewer behind the bearer token, if one is sent; the rate limit then counts the
+        token's requests rather than its address's."""
+        viewer = await self._viewer(request)
+        if viewer is not None:
+            state.client_key = f"token:{viewer.token_id}"
+        return viewer
+
+    async def _run(
+        self,
+        request: Request,
+        operation: Operation,
+        document: Document | None,
+        state: RequestState,
+        viewer: Viewer | None,
+    ) -> tuple[ExecutionResult, Context]:
+        """The operation's result within the request timeout, and the context it ran with.
+        Operations that cannot run at all, and the timeout, are raised as `RequestError`s."""
+        context = self.make_context(request, state, viewer)
+        try:
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                return await self._compiled_or_strawberry(
+                    request, operation, state, viewer, context
+                )
+        except InvalidOperationTypeError:
+            raise RequestError(
+                405,
+                "Only queries may be sent with GET; send mutations with POST.",
+                {"allow": "POST"},
+            ) from None
+        except CannotGetOperationTypeError as error:
+            raise RequestError(400, error.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise RequestError(400, "The request has no `query`.") from None
+        except TimeoutError:
+            raise RequestError(
+                503,
+                "The request took too long and was stopped.",
+                {"retry-after": "1"},
+                code="TIMEOUT",
+            ) from None
+        finally:
+            # Even a mutation that failed or was stopped may have written before it ended.
+            if viewer is not None and _is_mutation(document, operation):
+                await self._invalidate()
+
+    async def _compiled_or_strawberry(
+        self,
+        request: Request,
+        operation: Operation,
+        state: RequestState,
+        viewer: Viewer | None,
+        context: Context,
+    ) -> tuple[ExecutionResult, Context]:
+        """The compiled read plan's result when there is one, else Strawberry's; with the
+        context that produced it."""
+        result = await self._compiled(context, operation)
+        if result is not None:
+            return result, context
+        if self.compiled is not None:  # the compiled attempt closed its context's read session
+            context = self.make_context(request, state, viewer)
+        return await self._strawberry(request, operation, context), context
+
+    async def _compiled(self, context: Context, operation: Operation) -> ExecutionResult | None:
+        """The answer of a compiled read plan, or None when Strawberry must run the operation
+        (with a context of its own: this one's read session is closed either way)."""
+        if self.compiled is None:
+            context.request.executor = "strawberry"
+            return None
+        try:
+            return await self.compiled.execute(
+                context,
+                query=operation.query,
+                operation_name=operation.operation_name,
+                variables=operation.variables,
+            )
+        finally:
+            await context.finish()
+
+    async def _strawberry(
+        self, request: Request, operation: Operation, context: Context
+    ) -> ExecutionResult:
+        # Over POST every operation type is allowed and the schema validates it (there are no
+        # subscriptions, so those fail validation); over GET only queries may run.
+        allowed = {OperationType.QUERY} if request.method != "POST" else set(OperationType)
+        result: ExecutionResult = await self.schema.execute(
+            operation.query,
+            variable_values=operation.variables,
+            context_value=context,
+            operation_name=operation.operation_name,
+            allowed_operation_types=allowed,
+        )
+        return result
+
+    def _outcome(self, result: ExecutionResult, state: RequestState, media_type: str) -> _Outcome:
+        """What an executed operation's result becomes over HTTP: body, codes, status and
+        headers (the rate limit's, and Retry-After when the client should come back)."""
+        errors = self._formatted_errors(result)
+        codes = [str((e.get("extensions") or {}).get("code", "")) for e in errors]
+        body = _result_body(result, errors)
+        headers = _rate_headers(state)
+        if "THROTTLED" in codes:
+            retry = str(max(1, math.ceil(state.rate.retry_after)))
+            return _Outcome(body, codes, 429, {**headers, "retry-after": retry})
+        if _UNAVAILABLE.intersection(codes):
+            return _Outcome(body, codes, 503, {**headers, "retry-after": "1"})
+        if result.data is None and errors and not any("path" in e for e in errors):
+            # A request error: nothing executed (parse, validation, limits, variables).
+            return _Outcome(body, codes, _not_run_status(media_type), headers)
+        if result.data is None:
+            body = {"data": None, **body}  # execution ran and nulled the whole result
+        return _Outcome(body, codes, 200, headers)
+
+    def _formatted_errors(self, result: ExecutionResult) -> list[GraphQLFormattedError]:
+        errors = [error.formatted for error in result.errors or []]
+        if not self.settings.introspection:
+            # Variable coercion suggests enum values and fields too; they would leak the schema.
+            for formatted in errors:
+                formatted["message"] = _SUGGESTION.sub("", formatted["message"])
+        return errors
+
+    async def _keep_and_complete(
+        self,
+        request: Request,
+        outcome: _Outcome,
+        *,
+        document: Document | None,
+        lookup: Lookup | None,
+        state: RequestState,
+        media_type: str,
+        now: datetime,
+    ) -> Response:
+        """A complete anonymous answer, kept in the response cache when it was looked up there
+        and completed like a cached one."""
+        payload = orjson.dumps(outcome.body)
+        public = document is not None and document.cacheable
+        if lookup is None and (request.method == "POST" or not public):
+            return _respond(payload, 200, media_type, outcome.headers)  # nothing needs an ETag
+        etag = etag_for(payload)
+        if lookup is not None:
+            await self._keep(request, lookup, payload, etag, state, now)
+        return self._complete(request, payload, etag, media_type, outcome.headers, public=public)
 
     async def _keep(
         self,
@@ -549,6 +643,25 @@ def _negotiate(accept: str | None) -> str:
 
 def _error(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}
+
+
+def _result_body(result: ExecutionResult, errors: list[GraphQLFormattedError]) -> dict[str, Any]:
+    body: dict[str, Any] = {"data": result.data} if result.data is not None else {}
+    if errors:
+        body["errors"] = errors
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return body
+
+
+def _not_run_status(media_type: str) -> int:
+    """The status of a request whose operation could not run (parse, validation, limits)."""
+    return 400 if media_type == GRAPHQL_RESPONSE else 200
+
+
+def _too_deep(media_type: str) -> Response:
+    too_deep = {"errors": [_error("The document nests too deeply.", "QUERY_TOO_COMPLEX")]}
+    return _respond(too_deep, _not_run_status(media_type), media_type, {})
 
 
 def _error_response(error: RequestError, media_type: str) -> Response:
