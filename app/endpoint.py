@@ -50,6 +50,7 @@ from app.settings import Settings
 from resolvers import accounts
 from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
+from resolvers.errors import QuireError
 from schema.compiled import CompiledReads
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.limits import brace_nesting
@@ -67,7 +68,7 @@ _VARY = "Authorization, Accept"
 _THROTTLED_MESSAGE = "Rate limit exceeded; retry after the time in the Retry-After header."
 
 
-class RequestError(Exception):
+class RequestError(QuireError):
     """The HTTP request itself is unusable, so nothing was executed, or its operation could not
     finish in time: either way the answer is one error and no data."""
 
@@ -79,11 +80,9 @@ class RequestError(Exception):
         *,
         code: str = "BAD_REQUEST",
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, code=code)
         self.status = status
-        self.message = message
         self.headers = headers or {}
-        self.code = code
 
 
 @dataclass(frozen=True)
