@@ -48,6 +48,7 @@ class Post(Timestamped, Base):
     title: Mapped[str] = mapped_column(String(300))
     slug: Mapped[str] = mapped_column(String(300), unique=True)
     excerpt: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)  # written by an editor; null when none
     body: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str] = mapped_column(Text, default="")
     # No index on status alone: nearly every post is published, and SQLite's planner would pick

@@ -49,6 +49,8 @@ class Field:
     """The row's id, which GraphQL shows as a global ID."""
     input: str | None = None
     """The input field that writes its column (None: editors do not set it directly)."""
+    writes: str | None = None
+    """The column its input writes, when the value reads several."""
     limit: int | None = None
     """Most characters an input may have."""
     required: bool = False
@@ -63,7 +65,9 @@ class Field:
 
     @property
     def column(self) -> str:
-        """The one column an editable field writes."""
+        """The column an editable field writes."""
+        if self.writes is not None:
+            return self.writes
         (column,) = self.columns
         return column
 
@@ -150,6 +154,11 @@ def _status(row: Any, now: datetime) -> PostStatus:
     return effective_status(row.status, row.published_at, now)
 
 
+def _excerpt(row: Any) -> str | None:
+    excerpt: str | None = row.summary or row.excerpt
+    return excerpt
+
+
 def _feature_image(row: Any) -> Any:
     """The row itself when it has a cover image (the Image's fields read it), else None."""
     return row if row.feature_image_url else None
@@ -195,10 +204,21 @@ POST = Fields(
             limit=300,
             check="slug",
         ),
+        Field(
+            name="excerpt",
+            type=str | None,
+            description="A short summary for lists and cards: the editor's `summary` when there "
+            "is one, else the body's first sentences (or what the editor set as the excerpt).",
+            columns=("summary", "excerpt"),
+            get=_excerpt,
+            input="excerpt",
+            writes="excerpt",
+            limit=2_000,
+        ),
         stored(
-            "excerpt",
+            "summary",
             str | None,
-            "A short summary for lists and cards.",
+            "A summary written by an editor; null when there is none.",
             editable=True,
             limit=2_000,
         ),

@@ -29,7 +29,10 @@ class CreatePostInput:
         description="Lowercase letters, digits and hyphens; from the title if left out.",
     )
     excerpt: str | None = strawberry.field(
-        default=None, description="Summary; the body's first sentences if left out."
+        default=None, description="Excerpt; the body's first sentences if left out."
+    )
+    summary: str | None = strawberry.field(
+        default=None, description="A summary of your own (up to 2,000 characters)."
     )
     level: PostLevel | None = strawberry.field(default=None, description="Expected background.")
     featured: bool = strawberry.field(default=False, description="Feature the post.")
@@ -62,7 +65,10 @@ class UpdatePostInput:
         default=strawberry.UNSET, description="New slug; the old one keeps finding the post."
     )
     excerpt: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Summary; null derives it from the body."
+        default=strawberry.UNSET, description="Excerpt; null derives it from the body."
+    )
+    summary: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A summary of your own; null removes it."
     )
     level: PostLevel | None = strawberry.field(default=strawberry.UNSET, description="Level.")
     featured: bool | None = strawberry.field(default=strawberry.UNSET, description="Featured.")
