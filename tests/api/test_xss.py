@@ -132,7 +132,7 @@ POST = Kind(
       updatePost(id: $id, version: $version, input: $input) {{ post {{ id }} {ERRORS} }}
     }}""",
     """query($id: ID!) { node(id: $id) { ... on Post {
-      id title slug excerpt body html language canonicalUrl metaTitle metaDescription
+      id title slug summary excerpt body html language canonicalUrl metaTitle metaDescription
       featureImage { url alt } tags { name }
     } } }""",
     lambda: {"title": f"Base {_name()}", "featureImageUrl": "https://example.com/cover.png"},
@@ -227,6 +227,7 @@ FIELDS = (
     TextField(POST, "title", VERBATIM),
     TextField(POST, "slug", FORMAT),
     TextField(POST, "excerpt", VERBATIM),
+    TextField(POST, "summary", VERBATIM),
     TextField(POST, "body", RENDERED),
     TextField(POST, "language", FORMAT),
     TextField(POST, "canonicalUrl", URL),
