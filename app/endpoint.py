@@ -39,8 +39,6 @@ from app.persisted_queries import PersistedQueries, PersistedQueryError
 from app.ratelimit import RateLimiter
 from app.response_cache import (
     CachedResponse,
-    Document,
-    Documents,
     Lookup,
     ResponseCache,
     etag_for,
@@ -52,8 +50,8 @@ from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
 from resolvers.errors import QuireError
 from schema.compiled import CompiledReads
+from schema.document import Document
 from schema.errors import UNAVAILABLE_MESSAGE
-from schema.limits import brace_nesting
 
 logger = logging.getLogger("quire.access")
 
@@ -62,7 +60,6 @@ JSON = "application/json"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _UNAVAILABLE = {"SERVICE_UNAVAILABLE", "TIMEOUT"}
 _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
-MAX_NESTING = 64  # brackets of any kind; far beyond any sensible query or filter
 _PRIVATE = "private, no-store"
 _VARY = "Authorization, Accept"
 _THROTTLED_MESSAGE = "Rate limit exceeded; retry after the time in the Retry-After header."
@@ -139,7 +136,6 @@ class GraphQLEndpoint:
         self.response_cache = response_cache
         self.quota = quota
         self.compiled = compiled
-        self.documents = Documents(max_tokens=settings.max_query_tokens, max_nesting=MAX_NESTING)
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -251,12 +247,11 @@ class GraphQLEndpoint:
         """The response to a readable operation, and its error codes: from the response cache,
         or by running the operation (and keeping a complete anonymous answer)."""
         anonymous = "authorization" not in request.headers
-        document = self.documents.describe(operation.document_hash, operation.query)
+        document = state.document = self.schema.documents.get(operation.query)
         lookup = await self._lookup(document, operation) if anonymous else None
         if lookup is not None and lookup.hit is not None:
             return await self._from_cache(request, lookup.hit, state, media_type)
-        # A document described for the cache was parsed, so it nests within bounds.
-        if document is None and brace_nesting(operation.query) > MAX_NESTING:
+        if document.too_deep:
             return _too_deep(media_type), ["QUERY_TOO_COMPLEX"]
         viewer = await self._authenticate(request, state)
         result, context = await self._run(request, operation, document, state, viewer)
@@ -274,8 +269,8 @@ class GraphQLEndpoint:
         )
         return response, outcome.codes
 
-    async def _lookup(self, document: Document | None, operation: Operation) -> Lookup | None:
-        if self.response_cache is None or document is None:
+    async def _lookup(self, document: Document, operation: Operation) -> Lookup | None:
+        if self.response_cache is None or document.node is None:
             return None
         return await self.response_cache.lookup(
             document,
@@ -312,7 +307,7 @@ class GraphQLEndpoint:
         self,
         request: Request,
         operation: Operation,
-        document: Document | None,
+        document: Document,
         state: RequestState,
         viewer: Viewer | None,
     ) -> tuple[ExecutionResult, Context]:
@@ -372,7 +367,7 @@ class GraphQLEndpoint:
         try:
             return await self.compiled.execute(
                 context,
-                query=operation.query,
+                document=context.request.document,
                 operation_name=operation.operation_name,
                 variables=operation.variables,
             )
@@ -426,7 +421,7 @@ class GraphQLEndpoint:
         request: Request,
         outcome: _Outcome,
         *,
-        document: Document | None,
+        document: Document,
         lookup: Lookup | None,
         state: RequestState,
         media_type: str,
@@ -585,10 +580,8 @@ def _fields(
     return query, variables, name or None, extensions
 
 
-def _is_mutation(document: Document | None, operation: Operation) -> bool:
+def _is_mutation(document: Document, operation: Operation) -> bool:
     """Whether the operation that ran (if any did) was a mutation."""
-    if document is None:
-        return False
     return document.operation_type(operation.operation_name) == GraphQLOperationType.MUTATION
 
 

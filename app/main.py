@@ -78,11 +78,7 @@ def create_app(
         quota=limiter,
         max_tokens=settings.max_query_tokens,
     )
-    compiled = (
-        CompiledReads(schema, max_tokens=settings.max_query_tokens)
-        if settings.compiled_reads
-        else None
-    )
+    compiled = CompiledReads(schema) if settings.compiled_reads else None
     persisted = create_persisted_queries(settings)
     response_cache = create_response_cache(settings)
 

@@ -6,11 +6,10 @@ cost. Mutations, authenticated requests and results with errors are never stored
 who sees drafts can never leak them to readers; nor are documents with a `previewToken`, whose
 answers must stop when the token expires.
 
-The key is computed from the request before any GraphQL work: the document's SHA-256 (which the
-endpoint has anyway, for persisted queries), the operation name and the variables with sorted
-keys. The first time a process sees a document text it parses it once to learn its operation
-types and a normalised form (comments, whitespace and commas dropped), so documents that differ
-only in layout share entries; after that a lookup is two hashes and a dictionary access.
+The key is computed before any GraphQL work: the digest of the normalised document (comments,
+whitespace and commas dropped, so documents that differ only in layout share entries: see
+`schema.document`), the operation name and the variables with sorted keys. A lookup is one
+hash and a dictionary access.
 
 Invalidation is by generation: entries live under the generation current when their request
 started, and every mutation sent by an editor moves to the next one before its response goes
@@ -36,22 +35,13 @@ When Redis fails, requests execute uncached: a cache outage never fails a reques
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
 from graphql import (
-    ArgumentNode,
-    DocumentNode,
-    GraphQLError,
-    OperationDefinitionNode,
     OperationType,
-    Visitor,
-    parse,
-    print_ast,
-    visit,
 )
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -61,14 +51,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.redis_client import Outage, connect
 from app.settings import Settings
 from resolvers import schedule
-from schema.limits import brace_nesting
+from schema.document import Document
 
 logger = logging.getLogger("quire.cache")
 
 MAX_CACHED_BODY = 1_000_000  # bytes; larger answers are rare and would crowd out the rest
-# Arguments whose answers depend on a signed token that expires: a cached copy could outlive it.
-UNCACHEABLE_ARGUMENTS = frozenset({"previewToken"})
-_MAX_DOCUMENTS = 4_096  # document texts whose description is remembered
 
 # KEYS[1] the generation counter; ARGV the entry key prefix, the entry's hash, and "1" to bump
 # the generation first (an invalidation that failed while Redis was unreachable).
@@ -91,66 +78,11 @@ class CachedResponse:
 
 
 @dataclass(frozen=True)
-class Document:
-    """What the cache needs to know about a document text, worked out once per text."""
-
-    digest: bytes
-    """SHA-256 of the normalised document."""
-    operations: Mapping[str | None, OperationType]
-    cacheable: bool
-    """False when an argument in `UNCACHEABLE_ARGUMENTS` appears anywhere in it."""
-
-    def operation_type(self, name: str | None) -> OperationType | None:
-        """The type of the operation that runs, or None when none would."""
-        if name is not None:
-            return self.operations.get(name)
-        if len(self.operations) == 1:
-            return next(iter(self.operations.values()))
-        return None
-
-
-@dataclass(frozen=True)
 class Lookup:
     key: str
     generation: int | None
     """The generation the result must be stored under; None when the store could not tell."""
     hit: CachedResponse | None
-
-
-class Documents:
-    """Descriptions of document texts by their SHA-256, the least recently used forgotten.
-    The endpoint asks before running anything: may the answer be cached, is it a mutation?"""
-
-    def __init__(self, *, max_tokens: int, max_nesting: int) -> None:
-        self.max_tokens = max_tokens
-        self.max_nesting = max_nesting
-        self._known: OrderedDict[str, Document] = OrderedDict()
-
-    def describe(self, sha256: str, text: str) -> Document | None:
-        """None for a document that cannot run (too deep, too long, not GraphQL)."""
-        document = self._known.get(sha256)
-        if document is not None:
-            self._known.move_to_end(sha256)
-            return document
-        if brace_nesting(text) > self.max_nesting:
-            return None  # graphql-core's parser would recurse that deep
-        try:
-            node = parse(text, no_location=True, max_tokens=self.max_tokens)
-        except GraphQLError:
-            return None
-        document = Document(
-            digest=hashlib.sha256(print_ast(node).encode()).digest(),
-            operations={
-                (d.name.value if d.name else None): d.operation
-                for d in node.definitions
-                if isinstance(d, OperationDefinitionNode)
-            },
-            cacheable=not _names_an_argument(node, UNCACHEABLE_ARGUMENTS),
-        )
-        self._known[sha256] = document
-        if len(self._known) > _MAX_DOCUMENTS:
-            self._known.popitem(last=False)
-        return document
 
 
 class ResponseStore(Protocol):
@@ -266,7 +198,9 @@ class ResponseCache:
     ) -> Lookup | None:
         """The entry for an anonymous request, or None when its response cannot be cached
         (not a query, or not `cacheable`)."""
-        if not document.cacheable or document.operation_type(operation_name) != OperationType.QUERY:
+        if document.node is None or not document.cacheable:
+            return None
+        if document.operation_type(operation_name) != OperationType.QUERY:
             return None
         try:
             request = orjson.dumps([operation_name, variables or None], option=orjson.OPT_SORT_KEYS)
@@ -354,18 +288,6 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         if candidate == "*" or candidate.removeprefix("W/") == etag:
             return True
     return False
-
-
-def _names_an_argument(document: DocumentNode, names: frozenset[str]) -> bool:
-    found = False
-
-    class Finder(Visitor):
-        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
-            nonlocal found
-            found = found or node.name.value in names
-
-    visit(document, Finder())
-    return found
 
 
 def _encode(entry: CachedResponse) -> bytes:

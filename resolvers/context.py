@@ -49,6 +49,7 @@ class RequestState:
     throttled: bool = False
     charged: bool = False  # the rate limit has taken this request's cost (once per request)
     executor: str | None = None  # compiled | fallback | strawberry, once an operation ran
+    document: Any = None  # the request's parsed document (schema.document), looked up once
 
 
 @dataclass

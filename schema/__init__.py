@@ -10,10 +10,11 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.context import Quota
+from schema.document import Documents
 from schema.errors import ErrorCodes
 from schema.extensions import (
-    CachedParse,
     Guard,
+    ParsedDocument,
     QueryGuard,
     RejectUnsafeStrings,
     ReleaseReader,
@@ -29,6 +30,8 @@ SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 class QuireSchema(strawberry.Schema):
     guard: Guard
     """The checks every operation passes, for executors other than Strawberry's own."""
+    documents: Documents
+    """The one cache of parsed documents, which every executor and the endpoint read."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Strawberry would log every error with a traceback, the client's mistakes included;
@@ -42,15 +45,16 @@ def build_schema(
     quota: Quota | None = None,
     max_tokens: int = 2_000,
 ) -> QuireSchema:
-    """The schema with its guards: parse cache and token limit, cached validation, query
-    limits, rate limiting, input checks and error codes."""
+    """The schema with its guards: documents parsed once (with the token limit), validated
+    and analysed once, query limits, rate limiting, input checks and error codes."""
     guard = Guard(
         rules=ValidationRules(introspection=introspection), limits=limits or Limits(), quota=quota
     )
+    documents = Documents(max_tokens=max_tokens)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        lambda: CachedParse(max_tokens=max_tokens),
-        RejectUnsafeStrings,
-        lambda: QueryGuard(guard=guard),
+        lambda: ParsedDocument(documents=documents),
+        lambda: RejectUnsafeStrings(documents=documents),
+        lambda: QueryGuard(guard=guard, documents=documents),
         ErrorCodes,
         ReleaseReader,
     ]
@@ -61,6 +65,7 @@ def build_schema(
         config=StrawberryConfig(auto_camel_case=True),
     )
     schema.guard = guard
+    schema.documents = documents
     return schema
 
 

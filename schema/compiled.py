@@ -26,12 +26,12 @@ answers byte for byte.
 """
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -60,13 +60,9 @@ from resolvers.fields import Field as StoredField
 from resolvers.loaders import PostLinks
 from resolvers.pagination import Page
 from schema import QuireSchema
+from schema.document import Document
 from schema.errors import error_code, is_database_error, masked
-from schema.extensions import (
-    MAX_CACHED_QUERY,
-    has_unsafe_literals,
-    has_unsafe_value,
-    parse_document,
-)
+from schema.extensions import has_unsafe_value
 from schema.node import parse_id
 from schema.post import post_listing
 from schema.query import _one_of
@@ -77,7 +73,6 @@ logger = logging.getLogger("quire.compiled")
 MAX_PLANNED_SELECTIONS = 2_000
 """Selections visited while planning one document; beyond it the document is left to
 Strawberry (real documents visit a few dozen; a fragment bomb would visit billions)."""
-MAX_PLANS = 1_024
 MAX_CONVERTED_ARGUMENTS = 1_024
 """Converted arguments kept, for all plans together (per root field and variables' values)."""
 MAX_COERCED_VARIABLES = 16
@@ -251,24 +246,22 @@ class Root:
 @dataclass(frozen=True)
 class OperationPlan:
     operation: OperationDefinitionNode
-    document: DocumentNode
     roots: list[Root]
     link_columns: frozenset[str]
     """The columns of authors and tags any of its fields read."""
-    coerced: "OrderedDict[tuple[Any, ...], VariableValues]" = field(default_factory=OrderedDict)
+    coerced: LRUCache[tuple[Any, ...], VariableValues] = field(
+        default_factory=lambda: LRUCache(MAX_COERCED_VARIABLES)
+    )
     """Its variables as coerced, by the values sent (short plain scalars only)."""
 
     def variables(self, schema: GraphQLSchema, sent: dict[str, Any] | None) -> Any:
         """The coerced variables, or graphql-core's errors (a list)."""
         key = _scalars_key(sent or {})
         if key is not None and key in self.coerced:
-            self.coerced.move_to_end(key)
             return self.coerced[key]
         coerced = get_variable_values(schema, self.operation.variable_definitions or (), sent or {})
         if key is not None and not isinstance(coerced, list):
             self.coerced[key] = coerced
-            if len(self.coerced) > MAX_COERCED_VARIABLES:
-                self.coerced.popitem(last=False)
         return coerced
 
 
@@ -325,9 +318,9 @@ class Planner:
         self,
         quire: QuireSchema,
         document: DocumentNode,
-        converted: "OrderedDict[tuple[Any, ...], dict[str, Any]] | None" = None,
+        converted: LRUCache[tuple[Any, ...], dict[str, Any]] | None = None,
     ) -> None:
-        self.converted = OrderedDict() if converted is None else converted
+        self.converted = LRUCache(MAX_CONVERTED_ARGUMENTS) if converted is None else converted
         self.quire = quire
         self.schema: GraphQLSchema = graphql_schema(quire)
         self.fragments = {
@@ -421,14 +414,11 @@ class Planner:
             variables = _scalars_key(run.variables.coerced)
             key = None if variables is None else (field_token, variables)
             if key is not None and key in converted:
-                converted.move_to_end(key)
                 return converted[key]
             raw = get_argument_values(definition, node, run.variables)
             arguments = convert_arguments(raw, strawberry_field, quire)
             if key is not None:
                 converted[key] = arguments
-                if len(converted) > MAX_CONVERTED_ARGUMENTS:
-                    converted.popitem(last=False)
             return arguments
 
         async def run_posts(run: Run) -> Any:
@@ -614,75 +604,57 @@ def _root_constant(result: Any) -> RootField:
 
 
 class CompiledReads:
-    """Plans by document text and operation name (None: the document is not planned), and
-    runs them."""
+    """Plans documents (kept on the `Document`, per operation) and runs them."""
 
-    def __init__(self, schema: QuireSchema, *, max_tokens: int) -> None:
+    def __init__(self, schema: QuireSchema) -> None:
         self.schema = schema
-        self.max_tokens = max_tokens
-        self._plans: OrderedDict[tuple[str, str | None], OperationPlan | None] = OrderedDict()
         # The `posts` fields' converted arguments, for all plans (see Planner._posts_root).
-        self._converted: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._converted: LRUCache[tuple[Any, ...], dict[str, Any]] = LRUCache(
+            MAX_CONVERTED_ARGUMENTS
+        )
 
-    def plan(self, query: str, operation_name: str | None) -> OperationPlan | None:
-        key = (query, operation_name)
-        if key in self._plans:
-            self._plans.move_to_end(key)
-            return self._plans[key]
-        plan = self._make_plan(query, operation_name)
-        if len(query) <= MAX_CACHED_QUERY:
-            self._plans[key] = plan
-            if len(self._plans) > MAX_PLANS:
-                self._plans.popitem(last=False)
+    def plan(self, document: Document | str, operation_name: str | None) -> OperationPlan | None:
+        """The plan of an operation of a document (or of a text, through the one cache)."""
+        if isinstance(document, str):
+            document = self.schema.documents.get(document)
+        plan: OperationPlan | None = document.plan(
+            operation_name, lambda found: self._make_plan(found, operation_name)
+        )
         return plan
 
-    def _make_plan(self, query: str, operation_name: str | None) -> OperationPlan | None:
+    def _make_plan(self, document: Document, operation_name: str | None) -> OperationPlan | None:
+        operation = document.operation(operation_name)
+        if document.node is None or operation is None or document.unsafe_literals:
+            return None
+        if operation.operation != OperationType.QUERY:
+            return None
+        planner = Planner(self.schema, document.node, self._converted)
         try:
-            document = parse_document(query, self.max_tokens)
-        except GraphQLError:
-            return None
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if operation_name is not None:
-            operations = [op for op in operations if op.name and op.name.value == operation_name]
-        if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
-            return None
-        if has_unsafe_literals(query, document):
-            return None
-        planner = Planner(self.schema, document, self._converted)
-        try:
-            roots = planner.operation(operations[0])
+            roots = planner.operation(operation)
         except (Unsupported, RecursionError):  # a fragment spread within itself recurses
             return None
         return OperationPlan(
-            operation=operations[0],
-            document=document,
-            roots=roots,
-            link_columns=frozenset(planner.link_columns),
+            operation=operation, roots=roots, link_columns=frozenset(planner.link_columns)
         )
 
     async def execute(
         self,
         ctx: Context,
         *,
-        query: str,
+        document: Document,
         operation_name: str | None,
         variables: dict[str, Any] | None,
     ) -> ExecutionResult | None:
         """The result, or None when Strawberry must run the request instead. Records which
         executor answers in `ctx.request.executor` (for the metrics and the access log)."""
-        plan = self.plan(query, operation_name)
+        plan = self.plan(document, operation_name)
         ctx.request.executor = "strawberry" if plan is None else "fallback"
         if plan is None or (variables is not None and has_unsafe_value(variables)):
             return None
         schema = graphql_schema(self.schema)
         guard = self.schema.guard
         errors = await guard.check(
-            ctx.request,
-            schema,
-            query,
-            plan.document,
-            operation_name=operation_name,
-            variables=variables,
+            ctx.request, schema, document, operation_name=operation_name, variables=variables
         )
         if errors:
             return None

@@ -9,7 +9,7 @@ from schema.compiled import LEFT_TO_STRAWBERRY, CompiledReads
 from schema.strawberry_internals import graphql_schema
 
 SCHEMA = build_schema()
-PLANS = CompiledReads(SCHEMA, max_tokens=2_000)
+PLANS = CompiledReads(SCHEMA)
 # Where each planned type is reached from a page of posts.
 PATHS = {
     "Post": "posts(first: 1) { nodes { %s } }",
