@@ -17,13 +17,14 @@ the extension when a query is sent and answers `PersistedQueryNotSupported` when
 import hashlib
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+from cachetools import LRUCache
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -60,14 +61,13 @@ class Registry:
     def __init__(self, redis: Redis | None = None, *, prefix: str = "quire:") -> None:
         self._redis = redis
         self._prefix = f"{prefix}apq:"
-        self._local: OrderedDict[str, str] = OrderedDict()
-        self._size = 0
+        # Documents by hash, the least recently used forgotten beyond a budget of characters.
+        self._local: LRUCache[str, str] = LRUCache(_LOCAL_BUDGET, getsizeof=len)
         self._outage = Outage(logger, "persisted queries; clients will resend documents")
 
     async def find(self, sha256: str) -> str | None:
         text = self._local.get(sha256)
         if text is not None:
-            self._local.move_to_end(sha256)
             return text
         if self._redis is None or self._outage.ongoing:
             return None
@@ -98,10 +98,8 @@ class Registry:
             await self._redis.aclose()
 
     def _remember(self, sha256: str, text: str) -> None:
-        self._local[sha256] = text
-        self._size += len(text)
-        while self._size > _LOCAL_BUDGET and len(self._local) > 1:
-            self._size -= len(self._local.popitem(last=False)[1])
+        with suppress(ValueError):  # larger than the whole budget: not kept
+            self._local[sha256] = text
 
 
 class PersistedQueries:

@@ -20,11 +20,11 @@ dead server costs one timeout per second per worker instead of one per request.
 import logging
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from cachetools import LRUCache
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -108,8 +108,8 @@ class MemoryRateLimiter:
         self._capacity = capacity
         self._rate = refill_per_second
         self._clock = clock
-        self._max_keys = max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        # The least recently seen clients are forgotten (a full bucket, as for a new one).
+        self._buckets: LRUCache[str, tuple[float, float]] = LRUCache(max_keys)
 
     async def take(self, key: str, cost: int) -> Decision:
         cost = _clamp(cost, self._capacity)
@@ -119,13 +119,10 @@ class MemoryRateLimiter:
         if bucket is not None:
             stored, stamp = bucket
             tokens = min(tokens, stored + max(0.0, now - stamp) * self._rate)
-            self._buckets.move_to_end(key)
         allowed = tokens + _EPSILON >= cost
         if allowed:
             tokens = max(0.0, tokens - cost)
         self._buckets[key] = (tokens, now)
-        if len(self._buckets) > self._max_keys:
-            self._buckets.popitem(last=False)
         return _decision(
             allowed=allowed, tokens=tokens, cost=cost, capacity=self._capacity, rate=self._rate
         )

@@ -34,12 +34,12 @@ When Redis fails, requests execute uncached: a cache outage never fails a reques
 
 import hashlib
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
+from cachetools import LRUCache
 from graphql import (
     OperationType,
 )
@@ -104,23 +104,15 @@ class MemoryResponseStore:
     Nothing here awaits, so every operation is atomic under asyncio."""
 
     def __init__(self, *, max_entries: int) -> None:
-        self._max_entries = max_entries
-        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._entries: LRUCache[str, CachedResponse] = LRUCache(max_entries)
         self._generation = 0
 
     async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-        return self._generation, entry
+        return self._generation, self._entries.get(key)
 
     async def put(self, key: str, generation: int, entry: CachedResponse, ttl: float) -> None:
-        if generation != self._generation:
-            return
-        self._entries[key] = entry
-        self._entries.move_to_end(key)
-        if len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        if generation == self._generation:
+            self._entries[key] = entry
 
     async def invalidate(self) -> None:
         self._generation += 1

@@ -25,12 +25,12 @@ Each statement fires the engine's `before_cursor_execute` event, so the statemen
 import asyncio
 import sqlite3
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # ships no type information
+from cachetools import LRUCache
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -117,7 +117,9 @@ class DirectReads(ABC):
         self.engine = engine  # whose event listeners count statements; same URL and settings
         self.dialect = engine.dialect
         self.executed = 0  # statements run here, for tests and curious operators
-        self._prepared: OrderedDict[int, tuple[ClauseElement, PreparedRead | None]] = OrderedDict()
+        self._prepared: LRUCache[int, tuple[ClauseElement, PreparedRead | None]] = LRUCache(
+            MAX_PREPARED
+        )
 
     def prepared(self, statement: ClauseElement) -> PreparedRead | None:
         """The statement compiled for the driver, or None when it cannot run here (it must
@@ -125,15 +127,12 @@ class DirectReads(ABC):
         key = id(statement)
         found = self._prepared.get(key)
         if found is not None and found[0] is statement:
-            self._prepared.move_to_end(key)
             return found[1]
         try:
             prepared: PreparedRead | None = PreparedRead(statement, self.dialect, self.row_base)
         except Exception:  # SQLAlchemy runs it instead, and raises whatever is wrong with it
             prepared = None
         self._prepared[key] = (statement, prepared)  # holding it keeps its id unique
-        if len(self._prepared) > MAX_PREPARED:
-            self._prepared.popitem(last=False)
         return prepared
 
     async def fetch(
