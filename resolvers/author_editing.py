@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Author, PostAuthor
-from resolvers import idempotency, links, named_editing, validation
+from resolvers import idempotency, named_editing, relations, validation
 from resolvers.accounts import Viewer
 from resolvers.errors import Rejected
 from resolvers.fields import AUTHOR
@@ -90,7 +90,7 @@ async def delete_author(
     named_editing.check(author, version)
     if reassign_to is not None:
         await _reassign(session, author, reassign_to, now)
-    elif await session.scalar(links.linked_posts(PostAuthor, author.id).limit(1)) is not None:
+    elif await session.scalar(relations.related_posts(PostAuthor, author.id).limit(1)) is not None:
         raise Rejected(
             "invalid",
             "This author still has posts; name another author to take them over.",
@@ -105,5 +105,5 @@ async def _reassign(session: AsyncSession, author: Author, target_id: int, now: 
             "invalid", "Posts cannot be handed to the author being deleted.", field="reassignTo"
         )
     target = await named_editing.load(session, Author, target_id, field="reassignTo")
-    await links.touch_posts(session, links.linked_posts(PostAuthor, author.id), now)
-    await links.move_links(session, PostAuthor, author.id, target.id)
+    await relations.touch_posts(session, relations.related_posts(PostAuthor, author.id), now)
+    await relations.move_relations(session, PostAuthor, author.id, target.id)

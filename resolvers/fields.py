@@ -3,7 +3,7 @@ value is got from a row, its description, and how an editor's input for it is ch
 
 Everything else reads these: the Strawberry types (`schema.stored`) and their values, the
 compiled planner's tables and the columns a plan selects (`schema.compiled`), the columns the
-links statement may carry (`resolvers.loaders`), the mutations' inputs and checks
+relations statement may carry (`resolvers.loaders`), the mutations' inputs and checks
 (`resolvers.validation`), the names in errors and in `changedFields`, and the tests' field
 lists. Adding a stored field is a model column, a migration and one entry here (plus its input
 field and tests).

@@ -214,7 +214,7 @@ def _slug_match(
         # a third of the tag page's time on PostgreSQL.
         ids = select(entity.id).where(one_of(entity.slug, slugs))
         owned = link_owner == ids.scalar_subquery() if len(slugs) == 1 else link_owner.in_(ids)
-        # Correlated to Post only: a facet's statement joins the link tables too.
+        # Correlated to Post only: a facet's statement joins the relation tables too.
         return select(link_post).where(link_post == Post.id, owned).correlate(Post).exists()
 
     clauses = [linked(list(match.any_of))] if match.any_of else []

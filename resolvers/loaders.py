@@ -31,7 +31,7 @@ V = TypeVar("V")
 
 
 @dataclass(frozen=True)
-class PostLinks:
+class PostRelations:
     """A post's authors in byline order and its public tags in order, as rows carrying the
     columns `schema.author.Author` and `schema.tag.Tag` are built from."""
 
@@ -39,8 +39,8 @@ class PostLinks:
     tags: list[Any]
 
 
-def _link_columns() -> dict[str, tuple[Any, Any, Any]]:
-    """The columns a link row may carry (those the fields of Author and Tag read), by label:
+def _relation_columns() -> dict[str, tuple[Any, Any, Any]]:
+    """The columns a relation row may carry (those the fields of Author and Tag read), by label:
     the author's and the tag's column (None: that side has no such column) and its type, for
     the NULL that stands in."""
     labels = [c for stored in (AUTHOR, TAG) for f in stored if not f.node_id for c in f.columns]
@@ -57,37 +57,37 @@ def _link_columns() -> dict[str, tuple[Any, Any, Any]]:
     return found
 
 
-_LINK_COLUMNS = _link_columns()
-LINK_COLUMNS = frozenset(_LINK_COLUMNS)
+_RELATION_COLUMNS = _relation_columns()
+RELATION_COLUMNS = frozenset(_RELATION_COLUMNS)
 AUTHOR_SIDE, TAG_SIDE = 0, 1
 
 
-def no_link_columns() -> list[Any]:
-    """NULLs in place of every column of `link_columns`, for rows that are no link."""
+def no_relation_columns() -> list[Any]:
+    """NULLs in place of every column of `relation_columns`, for rows that are no relation."""
     columns = []
-    for label, (author, tag, _) in _LINK_COLUMNS.items():
+    for label, (author, tag, _) in _RELATION_COLUMNS.items():
         columns.append(null().cast((author if author is not None else tag).type).label(label))
     return columns
 
 
-def link_columns(side: int, labels: Iterable[str] = _LINK_COLUMNS) -> list[Any]:
+def relation_columns(side: int, labels: Iterable[str] = _RELATION_COLUMNS) -> list[Any]:
     """The author's (AUTHOR_SIDE) or the tag's (TAG_SIDE) columns of `labels`, in one order,
     NULL where that side has no such column: rows of either can share a UNION."""
     columns = []
     for label in labels:
-        expression = _LINK_COLUMNS[label][side]
+        expression = _RELATION_COLUMNS[label][side]
         if expression is None:
-            expression = null().cast(_LINK_COLUMNS[label][2])
+            expression = null().cast(_RELATION_COLUMNS[label][2])
         columns.append(expression.label(label))
     return columns
 
 
 @cache
-def _links_statement(dialect: str, columns: frozenset[str]) -> CompoundSelect[*tuple[Any, ...]]:
+def _relations_statement(dialect: str, columns: frozenset[str]) -> CompoundSelect[*tuple[Any, ...]]:
     """Built once per dialect and set of columns (building it cost more than running it): the
     ids are bound per call (see resolvers.bound_lists). Rows carry post_id, is_tag, position,
     id and the named columns."""
-    labels = [label for label in _LINK_COLUMNS if label in columns]
+    labels = [label for label in _RELATION_COLUMNS if label in columns]
 
     authors: Select[*tuple[Any, ...]] = (
         select(
@@ -95,7 +95,7 @@ def _links_statement(dialect: str, columns: frozenset[str]) -> CompoundSelect[*t
             literal_column("0").label("is_tag"),
             PostAuthor.position.label("position"),
             Author.id.label("id"),
-            *link_columns(AUTHOR_SIDE, labels),
+            *relation_columns(AUTHOR_SIDE, labels),
         )
         .join(Author, Author.id == PostAuthor.author_id)
         .where(among(PostAuthor.post_id, "post_ids", dialect))
@@ -106,7 +106,7 @@ def _links_statement(dialect: str, columns: frozenset[str]) -> CompoundSelect[*t
             literal_column("1"),
             PostTag.position,
             Tag.id,
-            *link_columns(TAG_SIDE, labels),
+            *relation_columns(TAG_SIDE, labels),
         )
         .join(Tag, Tag.id == PostTag.tag_id)
         .where(among(PostTag.post_id, "post_ids", dialect), tag_is_visible())
@@ -139,8 +139,8 @@ class Loaders:
 
     # Made when first used: most requests use one or two of them.
     @cached_property
-    def links_by_post(self) -> DataLoader[int, PostLinks]:
-        return DataLoader(self.links_for)
+    def relations_by_post(self) -> DataLoader[int, PostRelations]:
+        return DataLoader(self.relations_for)
 
     @cached_property
     def translations_by_post(self) -> DataLoader[int, list[Any]]:
@@ -170,17 +170,17 @@ class Loaders:
         async with self._ctx.reader() as session:
             return (await session.execute(statement)).all()
 
-    async def links_for(
-        self, post_ids: list[int], columns: frozenset[str] = LINK_COLUMNS
-    ) -> list[PostLinks]:
-        """Bylines and public tags of the posts, in one statement (a UNION of both links), as
+    async def relations_for(
+        self, post_ids: list[int], columns: frozenset[str] = RELATION_COLUMNS
+    ) -> list[PostRelations]:
+        """Bylines and public tags of the posts, in one statement (a UNION of both relations), as
         rows of the ids and `columns` (by default all the types are built from)."""
-        links: dict[int, PostLinks] = {post_id: PostLinks([], []) for post_id in post_ids}
-        statement = _links_statement(self._ctx.dialect, columns)
+        found_by_post = {post_id: PostRelations([], []) for post_id in post_ids}
+        statement = _relations_statement(self._ctx.dialect, columns)
         for row in await self._ctx.rows(statement, {"post_ids": post_ids}):
-            found = links[row.post_id]
+            found = found_by_post[row.post_id]
             (found.tags if row.is_tag else found.authors).append(row)
-        return [links[post_id] for post_id in post_ids]
+        return [found_by_post[post_id] for post_id in post_ids]
 
     async def _translations_by_post(self, post_ids: list[int]) -> list[list[Any]]:
         """Rows of every column of Post (what `schema.post.Post.from_model` reads)."""

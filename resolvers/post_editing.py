@@ -98,7 +98,7 @@ async def create_post(
     author_ids = changes.author_ids
     if author_ids is None:
         author_ids = [viewer.author_id] if viewer.author_id is not None else []
-    await _set_links(session, viewer, post.id, author_ids, changes.tag_ids, changes.tag_names)
+    await _set_relations(session, viewer, post.id, author_ids, changes.tag_ids, changes.tag_names)
     await _record_revision(session, post, viewer, now)
     idempotency.remember(
         session, viewer=viewer, operation="createPost", key=idempotency_key, result_id=post.id
@@ -130,7 +130,7 @@ async def update_post(
         values["excerpt"] = default_excerpt(values.get("body", post.body))
     await _write(session, post, version, values, now)
     if changes.author_ids is not None or changes.tag_ids is not None or changes.tag_names:
-        await _set_links(
+        await _set_relations(
             session, viewer, post.id, changes.author_ids, changes.tag_ids, changes.tag_names
         )
     await _record_revision(session, post, viewer, now)
@@ -290,7 +290,7 @@ def _rendered(body: str) -> dict[str, Any]:
     }
 
 
-async def _set_links(
+async def _set_relations(
     session: AsyncSession,
     viewer: Viewer,
     post_id: int,

@@ -39,7 +39,7 @@ from resolvers.filters import (
     post_filter_clause,
     slugs_known_clause,
 )
-from resolvers.loaders import AUTHOR_SIDE, TAG_SIDE, link_columns, no_link_columns
+from resolvers.loaders import AUTHOR_SIDE, TAG_SIDE, no_relation_columns, relation_columns
 from resolvers.pagination import (
     CursorCodec,
     Ordering,
@@ -134,7 +134,7 @@ class PostQuery:
         if self.filter is not None:
             clauses.append(post_filter_clause(self.filter))
         # EXISTS for the same reason as in filters._slug_match: SQLite walks the ordering index.
-        # Correlated to Post only: a facet joins the link tables too (Tag.posts { facets }).
+        # Correlated to Post only: a facet joins the relation tables too (Tag.posts { facets }).
         if self.author_id is not None:
             clauses.append(
                 select(PostAuthor.post_id)
@@ -319,7 +319,7 @@ def _facet_value(part: str, value: str | None) -> Any:
 
 
 def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
-    """One part of `summarize`: rows of (part, value, count, then the link columns)."""
+    """One part of `summarize`: rows of (part, value, count, then the relation columns)."""
     label = literal(part, String()).label("part")
     no_value = null().cast(String()).label("value")
     if part == SUMMARY_TOTAL:
@@ -327,11 +327,11 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
             where
         )
     # Plain counts are exact: a post is one row per group, and a (post, tag) or (post, author)
-    # link exists once (their primary keys); counting distinct ids costs a sort per group.
+    # relation exists once (their primary keys); counting distinct ids costs a sort per group.
     count = func.count().label("count")
     if part == PostFacet.TAG:
         return (
-            select(label, no_value, count, Tag.id.label("id"), *link_columns(TAG_SIDE))
+            select(label, no_value, count, Tag.id.label("id"), *relation_columns(TAG_SIDE))
             .join(PostTag, PostTag.tag_id == Tag.id)
             .join(Post, Post.id == PostTag.post_id)
             .where(tag_is_visible(), where)
@@ -339,7 +339,7 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
         )
     if part == PostFacet.AUTHOR:
         return (
-            select(label, no_value, count, Author.id.label("id"), *link_columns(AUTHOR_SIDE))
+            select(label, no_value, count, Author.id.label("id"), *relation_columns(AUTHOR_SIDE))
             .join(PostAuthor, PostAuthor.author_id == Author.id)
             .join(Post, Post.id == PostAuthor.post_id)
             .where(where)
@@ -355,7 +355,7 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
 
 
 def _no_entity() -> list[Any]:
-    return [null().cast(Integer()).label("id"), *no_link_columns()]
+    return [null().cast(Integer()).label("id"), *no_relation_columns()]
 
 
 async def get_post(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import EditorRole, PostTag, Tag, TagVisibility
-from resolvers import idempotency, links, named_editing, validation
+from resolvers import idempotency, named_editing, relations, validation
 from resolvers.accounts import Viewer
 from resolvers.errors import Rejected
 from resolvers.fields import TAG
@@ -83,7 +83,7 @@ async def delete_tag(
     require_manager(viewer, "delete tags")
     tag = await named_editing.load(session, Tag, tag_id)
     named_editing.check(tag, version)
-    await links.touch_posts(session, links.linked_posts(PostTag, tag.id), now)
+    await relations.touch_posts(session, relations.related_posts(PostTag, tag.id), now)
     await named_editing.remove(session, tag, version)
 
 
@@ -106,8 +106,8 @@ async def merge_tags(
     target = await named_editing.load(session, Tag, target_id, field="targetId")
     named_editing.check(source, source_version, field="sourceVersion")
     named_editing.check(target, target_version, field="targetVersion")
-    await links.touch_posts(session, links.linked_posts(PostTag, source.id), now)
-    await links.move_links(session, PostTag, source.id, target.id)
+    await relations.touch_posts(session, relations.related_posts(PostTag, source.id), now)
+    await relations.move_relations(session, PostTag, source.id, target.id)
     await named_editing.remove(session, source, source_version, field="sourceVersion")
     await named_editing.write(session, target, target_version, {}, now, field="targetVersion")
     return target

@@ -4,10 +4,10 @@ answered without graphql-core's field-by-field execution.
 graphql-core resolves and completes every field of every object on its own: a page of 20 posts
 with bylines and tags is about 400 field executions, and the profile of the benchmark's home page
 put 45% of the request's CPU there. A plan knows, from the first sight of a document, which
-columns, links and counts it needs; it fetches them through the same resolvers the schema uses
-(`schema.post.post_listing`, `resolvers.posts`, the request's loaders), with the same SQL
-statements, and builds the response's dictionaries directly, each value serialised by the
-schema's own scalar or enum type.
+columns, relations (bylines and tags) and counts it needs; it fetches them through the same
+resolvers the schema uses (`schema.post.post_listing`, `resolvers.posts`, the request's
+loaders), with the same SQL statements, and builds the response's dictionaries directly, each
+value serialised by the schema's own scalar or enum type.
 
 Planned: query operations whose every field lies in this subset (anything else, at any depth,
 makes the whole document go through Strawberry):
@@ -57,7 +57,7 @@ from resolvers.context import Context
 from resolvers.errors import QuireError
 from resolvers.fields import AUTHOR, POST, TAG, Fields
 from resolvers.fields import Field as StoredField
-from resolvers.loaders import PostLinks
+from resolvers.loaders import PostRelations
 from resolvers.pagination import Page
 from schema import QuireSchema
 from schema.document import Document
@@ -112,15 +112,15 @@ class Run:
 
     ctx: Context
     variables: VariableValues
-    link_columns: frozenset[str]
-    links: dict[int, PostLinks] = field(default_factory=dict)
+    relation_columns: frozenset[str]
+    relations: dict[int, PostRelations] = field(default_factory=dict)
     translations: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
 
-    async def ensure_links(self, post_ids: list[int]) -> None:
-        missing = [post_id for post_id in dict.fromkeys(post_ids) if post_id not in self.links]
+    async def ensure_relations(self, post_ids: list[int]) -> None:
+        missing = [post_id for post_id in dict.fromkeys(post_ids) if post_id not in self.relations]
         if missing:
-            found = await self.ctx.loaders.links_for(missing, self.link_columns)
-            self.links.update(zip(missing, found, strict=True))
+            found = await self.ctx.loaders.relations_for(missing, self.relation_columns)
+            self.relations.update(zip(missing, found, strict=True))
 
 
 @dataclass
@@ -129,13 +129,13 @@ class PostPlan:
 
     fields: list[Field]
     columns: set[str]
-    links: bool = False
+    relations: bool = False
     translations: list["PostPlan"] = field(default_factory=list)
 
     async def build(self, items: list[Any], run: Run) -> list[dict[str, Any]]:
         ids = [item.id for item in items]
-        if self.links and ids:
-            await run.ensure_links(ids)
+        if self.relations and ids:
+            await run.ensure_relations(ids)
         for plan in self.translations:
             found = await run.ctx.loaders.translations_by_post.load_many(ids) if ids else []
             built = iter(await plan.build([post for group in found for post in group], run))
@@ -247,7 +247,7 @@ class Root:
 class OperationPlan:
     operation: OperationDefinitionNode
     roots: list[Root]
-    link_columns: frozenset[str]
+    relation_columns: frozenset[str]
     """The columns of authors and tags any of its fields read."""
     coerced: LRUCache[tuple[Any, ...], VariableValues] = field(
         default_factory=lambda: LRUCache(MAX_COERCED_VARIABLES)
@@ -328,7 +328,7 @@ class Planner:
         }
         self.budget = MAX_PLANNED_SELECTIONS
         self.depth = 0
-        self.link_columns: set[str] = set()
+        self.relation_columns: set[str] = set()
 
     def _type(self, name: str) -> GraphQLObjectType:
         type_ = self.schema.get_type(name)
@@ -517,8 +517,8 @@ class Planner:
             elif name == "__typename":
                 plan.fields.append((key, _constant(type_.name), None, False))
             elif name in ("authors", "primaryAuthor", "tags", "primaryTag"):
-                plan.links = True
-                plan.fields.append((key, self._links(name, selected), None, True))
+                plan.relations = True
+                plan.fields.append((key, self._relations(name, selected), None, True))
             elif name == "translations":
                 self.depth += 1
                 if self.depth > MAX_PLANNED_DEPTH:
@@ -544,20 +544,22 @@ class Planner:
             return _live(entry.get), serialize, True
         return entry.get, serialize, False
 
-    def _links(self, name: str, nodes: list[FieldNode]) -> Callable[[Any, Run], Any]:
+    def _relations(self, name: str, nodes: list[FieldNode]) -> Callable[[Any, Run], Any]:
         if name in ("authors", "primaryAuthor"):
-            build = self._object(AUTHOR, nodes, linked=True)
+            build = self._object(AUTHOR, nodes, related=True)
             if name == "authors":
-                return lambda post, run: [build(row, None) for row in run.links[post.id].authors]
-            return lambda post, run: _first(build, run.links[post.id].authors)
-        build = self._object(TAG, nodes, linked=True)
+                return lambda post, run: [
+                    build(row, None) for row in run.relations[post.id].authors
+                ]
+            return lambda post, run: _first(build, run.relations[post.id].authors)
+        build = self._object(TAG, nodes, related=True)
         if name == "tags":
-            return lambda post, run: [build(row, None) for row in run.links[post.id].tags]
-        return lambda post, run: _first(build, run.links[post.id].tags)
+            return lambda post, run: [build(row, None) for row in run.relations[post.id].tags]
+        return lambda post, run: _first(build, run.relations[post.id].tags)
 
-    def _object(self, stored: Fields, nodes: list[FieldNode], *, linked: bool = False) -> Builder:
-        """A builder for an object whose fields all come straight from one row (a link row of
-        the links statement when `linked`, which then selects the columns they read)."""
+    def _object(self, stored: Fields, nodes: list[FieldNode], *, related: bool = False) -> Builder:
+        """A builder for an object whose fields all come straight from one row (a relation row
+        of the relations statement when `related`, which then selects the columns they read)."""
         type_ = self._type(stored.type_name)
         fields: list[Field] = []
         for key, selected in self.collect(nodes, type_).items():
@@ -566,8 +568,8 @@ class Planner:
                 fields.append((key, _constant(type_.name), None, False))
             elif name in stored and not stored[name].live:
                 fields.append((key, *self._value(stored[name], type_, selected)))
-                if linked and not stored[name].node_id:
-                    self.link_columns.update(stored[name].columns)
+                if related and not stored[name].node_id:
+                    self.relation_columns.update(stored[name].columns)
             else:
                 raise Unsupported
         return _builder(fields)
@@ -634,7 +636,7 @@ class CompiledReads:
         except (Unsupported, RecursionError):  # a fragment spread within itself recurses
             return None
         return OperationPlan(
-            operation=operation, roots=roots, link_columns=frozenset(planner.link_columns)
+            operation=operation, roots=roots, relation_columns=frozenset(planner.relation_columns)
         )
 
     async def execute(
@@ -661,7 +663,7 @@ class CompiledReads:
         coerced = plan.variables(schema, variables)
         if isinstance(coerced, list):
             return None
-        run = Run(ctx=ctx, variables=coerced, link_columns=plan.link_columns)
+        run = Run(ctx=ctx, variables=coerced, relation_columns=plan.relation_columns)
         data: dict[str, Any] = {}
         for root in plan.roots:
             try:

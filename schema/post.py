@@ -13,7 +13,7 @@ from models import Post as PostModel
 from resolvers import posts
 from resolvers.context import Context
 from resolvers.fields import IMAGE, POST
-from resolvers.loaders import PostLinks
+from resolvers.loaders import PostRelations
 from resolvers.pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -52,33 +52,33 @@ class Post(StoredType, relay.Node):
     id: relay.NodeID[int]
     # Bylines and tags when the page that listed this post fetched them ahead (see
     # `post_connection`); None: load them through the request's DataLoader when asked.
-    links: strawberry.Private[PostLinks | None] = None
+    relations: strawberry.Private[PostRelations | None] = None
 
-    # The four fields below answer synchronously when the links were fetched with the page, so
+    # The four fields below answer synchronously when the relations were fetched with the page, so
     # a list of posts creates no coroutine per post; otherwise they return an awaitable, which
     # graphql-core awaits like an async resolver's result.
     @strawberry.field(description="Authors in byline order.")
     def authors(self, info: Info) -> list[AuthorRef]:
-        return self._links(info, _authors)  # type: ignore[return-value]  # maybe awaitable
+        return self._relations(info, _authors)  # type: ignore[return-value]  # maybe awaitable
 
     @strawberry.field(description="Tags in order; the first is the primary tag.")
     def tags(self, info: Info) -> list[TagRef]:
-        return self._links(info, _tags)  # type: ignore[return-value]  # maybe awaitable
+        return self._relations(info, _tags)  # type: ignore[return-value]  # maybe awaitable
 
     @strawberry.field(description="The first author in the byline.")
     def primary_author(self, info: Info) -> AuthorRef | None:
-        return self._links(info, lambda links: next(iter(_authors(links)), None))  # type: ignore[return-value]
+        return self._relations(info, lambda found: next(iter(_authors(found)), None))  # type: ignore[return-value]
 
     @strawberry.field(description="The first tag.")
     def primary_tag(self, info: Info) -> TagRef | None:
-        return self._links(info, lambda links: next(iter(_tags(links)), None))  # type: ignore[return-value]
+        return self._relations(info, lambda found: next(iter(_tags(found)), None))  # type: ignore[return-value]
 
-    def _links(self, info: Info, pick: Callable[[PostLinks], T]) -> T | Awaitable[T]:
-        if self.links is not None:
-            return pick(self.links)
+    def _relations(self, info: Info, pick: Callable[[PostRelations], T]) -> T | Awaitable[T]:
+        if self.relations is not None:
+            return pick(self.relations)
 
         async def load() -> T:
-            return pick(await info.context.loaders.links_by_post.load(self.id))
+            return pick(await info.context.loaders.relations_by_post.load(self.id))
 
         return load()
 
@@ -106,25 +106,27 @@ class Post(StoredType, relay.Node):
         return await revision_connection(info, post_id=self.id, first=first, after=after)
 
 
-def _authors(links: PostLinks) -> list["Author"]:
+def _authors(relations: PostRelations) -> list["Author"]:
     from schema.author import Author
 
-    return [Author.from_model(row) for row in links.authors]
+    return [Author.from_model(row) for row in relations.authors]
 
 
-def _tags(links: PostLinks) -> list["Tag"]:
+def _tags(relations: PostRelations) -> list["Tag"]:
     from schema.tag import Tag
 
-    return [Tag.from_model(row) for row in links.tags]
+    return [Tag.from_model(row) for row in relations.tags]
 
 
-LINK_FIELDS = frozenset({"authors", "tags", "primaryAuthor", "primaryTag"})
+RELATION_FIELDS = frozenset({"authors", "tags", "primaryAuthor", "primaryTag"})
 
 
-def _asks_for_links(info: Info) -> bool:
+def _asks_for_relations(info: Info) -> bool:
     """Whether the connection's selection reads bylines or tags of its posts (under `nodes` or
     `edges { node }`, through fragments too)."""
-    return _selects(info, ("nodes",), LINK_FIELDS) or _selects(info, ("edges", "node"), LINK_FIELDS)
+    return _selects(info, ("nodes",), RELATION_FIELDS) or _selects(
+        info, ("edges", "node"), RELATION_FIELDS
+    )
 
 
 def _selects(info: Info, path: tuple[str, ...], names: frozenset[str]) -> bool:
@@ -333,20 +335,22 @@ async def post_connection(
         author_id=author_id,
         tag_id=tag_id,
     )
-    prefetched: dict[int, PostLinks] = {}
+    prefetched: dict[int, PostRelations] = {}
 
     async def fetch() -> Page[PostModel]:
         """The page, and with it the bylines and tags of its posts when they are asked for."""
         page = await posts.list_posts(ctx, query=query, page=request)
-        if with_links and page.items:
+        if with_relations and page.items:
             ids = [model.id for model in page.items]
-            prefetched.update(zip(ids, await ctx.loaders.links_for(ids), strict=True))
+            prefetched.update(zip(ids, await ctx.loaders.relations_for(ids), strict=True))
         return page
 
-    with_links = _asks_for_links(info)
+    with_relations = _asks_for_relations(info)
     summary = Summary(ctx, query, _summary_parts(info))
     return PostConnection(
-        page=LazyPage(fetch, lambda model: Post.from_model(model, links=prefetched.get(model.id))),
+        page=LazyPage(
+            fetch, lambda model: Post.from_model(model, relations=prefetched.get(model.id))
+        ),
         count=lambda: summary.get(posts.SUMMARY_TOTAL),
         summary=summary,
     )

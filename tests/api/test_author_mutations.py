@@ -11,7 +11,7 @@ from models import Author, EditorRole
 from models import Editor as EditorModel
 from tests.api.conftest import GraphQLClient
 from tests.api.editors import Editor, count_rows, make_editor, make_team
-from tests.api.post_links import (
+from tests.api.post_relations import (
     ERRORS,
     UPDATE_POST,
     bylines,

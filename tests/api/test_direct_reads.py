@@ -189,7 +189,7 @@ async def test_the_statement_counters_see_direct_statements(
 def test_sqlite_rows_are_converted_as_sqlalchemy_converts_them() -> None:
     from sqlalchemy.dialects.sqlite.aiosqlite import dialect
 
-    from resolvers.loaders import _links_statement
+    from resolvers.loaders import _relations_statement
 
     prepared = PreparedRead(select(Post.published_at, Post.includes_code), dialect(), tuple)
     row = prepared.row_class(("2026-11-24 10:30:00.000000", 1))
@@ -197,5 +197,5 @@ def test_sqlite_rows_are_converted_as_sqlalchemy_converts_them() -> None:
     assert row.includes_code is True
     # A list bound per call is one JSON parameter on SQLite, so even the bylines' statement
     # has final SQL and runs directly.
-    links = PreparedRead(_links_statement("sqlite", frozenset({"name"})), dialect(), tuple)
+    links = PreparedRead(_relations_statement("sqlite", frozenset({"name"})), dialect(), tuple)
     assert links.arguments({"post_ids": [3, 1]}).count("[3, 1]") == 2

@@ -143,14 +143,14 @@ async def test_bylines_asked_through_fragments_come_with_the_page(
     from schema.post import Post
 
     loaded_per_post = []
-    links = Post._links
+    links = Post._relations
 
     def counted(self: Post, *args: Any) -> Any:
-        if self.links is None:
+        if self.relations is None:
             loaded_per_post.append(self.id)
         return links(self, *args)
 
-    monkeypatch.setattr(Post, "_links", counted)
+    monkeypatch.setattr(Post, "_relations", counted)
     counter = count_statements(client)
     fragment = "fragment Byline on Post { authors { name } tags { slug } }"
     query = f"{{ posts(first: 20) {{ {selection} }} }}"
@@ -175,13 +175,13 @@ async def test_bylines_fetched_with_the_page_are_answered_without_a_load_per_pos
     from schema.post import Post
 
     calls = {"prefetched": 0, "loaded": 0}
-    links = Post._links
+    links = Post._relations
 
     def counted(self: Post, *args: Any) -> Any:
-        calls["prefetched" if self.links is not None else "loaded"] += 1
+        calls["prefetched" if self.relations is not None else "loaded"] += 1
         return links(self, *args)
 
-    monkeypatch.setattr(Post, "_links", counted)
+    monkeypatch.setattr(Post, "_relations", counted)
     async for client in serve(demo_db, response_cache=False, compiled_reads=False):
         await _read_bylines_twice(client, calls)
 

@@ -11,7 +11,7 @@ from app.database import create_session_factory
 from models import PostTag, Tag
 from tests.api.conftest import GraphQLClient
 from tests.api.editors import Editor, count_rows, make_team
-from tests.api.post_links import (
+from tests.api.post_relations import (
     ERRORS,
     UPDATE_POST,
     create_post,
