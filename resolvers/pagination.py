@@ -84,6 +84,15 @@ class Page(Generic[T]):
     def cursors(self) -> list[str]:
         return [self.cursor(index) for index in range(len(self.keys))]
 
+    # What a connection's PageInfo says of the page (its fields, in snake case).
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursor(0) if self.keys else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursor(len(self.keys) - 1) if self.keys else None
+
 
 @dataclass(frozen=True)
 class CursorCodec:

@@ -55,11 +55,12 @@ from strawberry.types import ExecutionResult
 from resolvers import posts
 from resolvers.context import Context
 from resolvers.errors import QuireError
-from resolvers.fields import AUTHOR, POST, TAG, Fields
+from resolvers.fields import AUTHOR, POST, TAG, Fields, camel, snake
 from resolvers.fields import Field as StoredField
 from resolvers.loaders import PostRelations
 from resolvers.pagination import Page
 from schema import QuireSchema
+from schema.connection import PAGE_INFO_FIELDS as PAGE_INFO
 from schema.document import Document
 from schema.errors import error_code, is_database_error, masked
 from schema.extensions import has_unsafe_value
@@ -220,16 +221,9 @@ class PageInfoPlan:
 
 
 def _page_info_value(page: Page[Any], name: str) -> Any:
-    """One PageInfo field; cursors are signed only when asked for."""
-    if name == "hasNextPage":
-        return page.has_next_page
-    if name == "hasPreviousPage":
-        return page.has_previous_page
-    if name == "startCursor":
-        return page.cursor(0) if page.items else None
-    if name == "endCursor":
-        return page.cursor(len(page.items) - 1) if page.items else None
-    return "PageInfo"
+    """One PageInfo field: the page's attribute of that name (cursors are signed only when
+    asked for)."""
+    return "PageInfo" if name == "__typename" else getattr(page, snake(name))
 
 
 RootField = Callable[[Run], Awaitable[Any]]
@@ -575,7 +569,7 @@ class Planner:
         return _builder(fields)
 
 
-PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
+PAGE_INFO_FIELDS = {*(camel(name) for name in PAGE_INFO), "__typename"}
 
 
 def _first(build: Builder, rows: list[Any]) -> dict[str, Any] | None:

@@ -25,6 +25,10 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Cursor of the last item, if any.")
 
 
+PAGE_INFO_FIELDS = ("has_next_page", "has_previous_page", "start_cursor", "end_cursor")
+"""PageInfo's fields: each is the `Page`'s attribute of the same name."""
+
+
 @strawberry.type(description="An item in a connection, with the cursor that points at it.")
 class Edge(Generic[NodeT]):
     cursor: str = strawberry.field(description="Opaque cursor; pass it as `after` or `before`.")
@@ -50,12 +54,7 @@ class LazyPage:
             Edge(cursor=cursor, node=self._to_node(item))
             for item, cursor in zip(page.items, page.cursors, strict=True)
         ]
-        info = PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        )
+        info = PageInfo(**{name: getattr(page, name) for name in PAGE_INFO_FIELDS})
         return edges, info
 
 
