@@ -153,7 +153,21 @@ def node_id() -> Field:
     )
 
 
-VERSION = "Changes on every write; send it back with updates so no edit is lost."
+def _version() -> Field:
+    return stored(
+        "version", int, "Changes on every write; send it back with updates so no edit is lost."
+    )
+
+
+def _name() -> Field:
+    return stored(
+        "name", str, "Display name.", editable=True, limit=200, required=True, not_blank=True
+    )
+
+
+def _slug(used_for: str, limit: int) -> Field:
+    description = f"URL-safe unique name; use it for {used_for}."
+    return stored("slug", str, description, editable=True, limit=limit, check="slug")
 
 
 def _status(row: Any, now: datetime) -> PostStatus:
@@ -202,14 +216,7 @@ POST = Fields(
         stored(
             "title", str, "The headline.", editable=True, limit=300, required=True, not_blank=True
         ),
-        stored(
-            "slug",
-            str,
-            "URL-safe unique name; use it for the post's URL.",
-            editable=True,
-            limit=300,
-            check="slug",
-        ),
+        _slug("the post's URL", 300),
         Field(
             name="excerpt",
             type=str | None,
@@ -279,7 +286,7 @@ POST = Fields(
             editable=True,
             limit=500,
         ),
-        stored("version", int, VERSION),
+        _version(),
         Field(
             name="status",
             type=PostStatus,
@@ -296,17 +303,8 @@ AUTHOR = Fields(
     "Author",
     (
         node_id(),
-        stored(
-            "name", str, "Display name.", editable=True, limit=200, required=True, not_blank=True
-        ),
-        stored(
-            "slug",
-            str,
-            "URL-safe unique name; use it for the author's page.",
-            editable=True,
-            limit=200,
-            check="slug",
-        ),
+        _name(),
+        _slug("the author's page", 200),
         stored(
             "jobTitle",
             str | None,
@@ -327,7 +325,7 @@ AUTHOR = Fields(
             "website", str | None, "The author's own site.", editable=True, limit=2_000, check="url"
         ),
         stored("createdAt", datetime, "When the profile was created."),
-        stored("version", int, VERSION),
+        _version(),
     ),
 )
 
@@ -335,19 +333,10 @@ TAG = Fields(
     "Tag",
     (
         node_id(),
-        stored(
-            "name", str, "Display name.", editable=True, limit=200, required=True, not_blank=True
-        ),
-        stored(
-            "slug",
-            str,
-            "URL-safe unique name; use it for the tag's page.",
-            editable=True,
-            limit=200,
-            check="slug",
-        ),
+        _name(),
+        _slug("the tag's page", 200),
         stored("description", str | None, "What the tag covers.", editable=True, limit=2_000),
         stored("visibility", TagVisibility, "Who sees the tag.", editable=True, required=True),
-        stored("version", int, VERSION),
+        _version(),
     ),
 )
