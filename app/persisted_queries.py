@@ -18,13 +18,11 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-from cachetools import LRUCache
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -32,6 +30,7 @@ from redis.exceptions import RedisError
 from app.redis_client import Outage, connect
 from app.settings import Settings
 from resolvers.errors import QuireError
+from resolvers.lru import LRU
 
 logger = logging.getLogger("quire.persisted_queries")
 
@@ -62,7 +61,7 @@ class Registry:
         self._redis = redis
         self._prefix = f"{prefix}apq:"
         # Documents by hash, the least recently used forgotten beyond a budget of characters.
-        self._local: LRUCache[str, str] = LRUCache(_LOCAL_BUDGET, getsizeof=len)
+        self._local: LRU[str, str] = LRU(_LOCAL_BUDGET, sizeof=len)
         self._outage = Outage(logger, "persisted queries; clients will resend documents")
 
     async def find(self, sha256: str) -> str | None:
@@ -98,8 +97,7 @@ class Registry:
             await self._redis.aclose()
 
     def _remember(self, sha256: str, text: str) -> None:
-        with suppress(ValueError):  # larger than the whole budget: not kept
-            self._local[sha256] = text
+        self._local.put(sha256, text)  # one larger than the whole budget is not kept
 
 
 class PersistedQueries:

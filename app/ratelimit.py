@@ -24,11 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from cachetools import LRUCache
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+
+from resolvers.lru import LRU
 
 logger = logging.getLogger("quire.ratelimit")
 
@@ -109,7 +110,7 @@ class MemoryRateLimiter:
         self._rate = refill_per_second
         self._clock = clock
         # The least recently seen clients are forgotten (a full bucket, as for a new one).
-        self._buckets: LRUCache[str, tuple[float, float]] = LRUCache(max_keys)
+        self._buckets: LRU[str, tuple[float, float]] = LRU(max_keys)
 
     async def take(self, key: str, cost: int) -> Decision:
         cost = _clamp(cost, self._capacity)
@@ -122,7 +123,7 @@ class MemoryRateLimiter:
         allowed = tokens + _EPSILON >= cost
         if allowed:
             tokens = max(0.0, tokens - cost)
-        self._buckets[key] = (tokens, now)
+        self._buckets.put(key, (tokens, now))
         return _decision(
             allowed=allowed, tokens=tokens, cost=cost, capacity=self._capacity, rate=self._rate
         )

@@ -39,7 +39,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
-from cachetools import LRUCache
 from graphql import (
     OperationType,
 )
@@ -51,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.redis_client import Outage, connect
 from app.settings import Settings
 from resolvers import schedule
+from resolvers.lru import LRU
 from schema.document import Document
 
 logger = logging.getLogger("quire.cache")
@@ -104,7 +104,7 @@ class MemoryResponseStore:
     Nothing here awaits, so every operation is atomic under asyncio."""
 
     def __init__(self, *, max_entries: int) -> None:
-        self._entries: LRUCache[str, CachedResponse] = LRUCache(max_entries)
+        self._entries: LRU[str, CachedResponse] = LRU(max_entries)
         self._generation = 0
 
     async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
@@ -112,7 +112,7 @@ class MemoryResponseStore:
 
     async def put(self, key: str, generation: int, entry: CachedResponse, ttl: float) -> None:
         if generation == self._generation:
-            self._entries[key] = entry
+            self._entries.put(key, entry)
 
     async def invalidate(self) -> None:
         self._generation += 1

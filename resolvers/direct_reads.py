@@ -30,12 +30,13 @@ from operator import itemgetter
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # ships no type information
-from cachetools import LRUCache
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from resolvers.lru import LRU
 
 MAX_PREPARED = 1_024
 APPLICATION_NAME = "quire-direct-reads"  # in pg_stat_activity, to tell this pool's connections
@@ -117,9 +118,7 @@ class DirectReads(ABC):
         self.engine = engine  # whose event listeners count statements; same URL and settings
         self.dialect = engine.dialect
         self.executed = 0  # statements run here, for tests and curious operators
-        self._prepared: LRUCache[int, tuple[ClauseElement, PreparedRead | None]] = LRUCache(
-            MAX_PREPARED
-        )
+        self._prepared: LRU[int, tuple[ClauseElement, PreparedRead | None]] = LRU(MAX_PREPARED)
 
     def prepared(self, statement: ClauseElement) -> PreparedRead | None:
         """The statement compiled for the driver, or None when it cannot run here (it must
@@ -132,7 +131,7 @@ class DirectReads(ABC):
             prepared: PreparedRead | None = PreparedRead(statement, self.dialect, self.row_base)
         except Exception:  # SQLAlchemy runs it instead, and raises whatever is wrong with it
             prepared = None
-        self._prepared[key] = (statement, prepared)  # holding it keeps its id unique
+        self._prepared.put(key, (statement, prepared))  # holding it keeps its id unique
         return prepared
 
     async def fetch(

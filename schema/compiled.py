@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -55,9 +54,10 @@ from strawberry.types import ExecutionResult
 from resolvers import posts
 from resolvers.context import Context
 from resolvers.errors import QuireError
-from resolvers.fields import AUTHOR, POST, TAG, Fields, camel, snake
+from resolvers.fields import AUTHOR, POST, TAG, Fields, snake
 from resolvers.fields import Field as StoredField
 from resolvers.loaders import PostRelations
+from resolvers.lru import LRU
 from resolvers.pagination import Page
 from schema import QuireSchema
 from schema.connection import PAGE_INFO_FIELDS as PAGE_INFO
@@ -215,15 +215,14 @@ class EdgePlan:
 @dataclass
 class PageInfoPlan:
     fields: list[tuple[str, str]]
+    """(response key, the Page's attribute of that PageInfo field, or __typename)."""
 
     def page_info(self, page: Page[Any]) -> dict[str, Any]:
-        return {key: _page_info_value(page, name) for key, name in self.fields}
-
-
-def _page_info_value(page: Page[Any], name: str) -> Any:
-    """One PageInfo field: the page's attribute of that name (cursors are signed only when
-    asked for)."""
-    return "PageInfo" if name == "__typename" else getattr(page, snake(name))
+        # Cursors are signed only when asked for: they are properties of the page.
+        return {
+            key: "PageInfo" if name == "__typename" else getattr(page, name)
+            for key, name in self.fields
+        }
 
 
 RootField = Callable[[Run], Awaitable[Any]]
@@ -243,19 +242,20 @@ class OperationPlan:
     roots: list[Root]
     relation_columns: frozenset[str]
     """The columns of authors and tags any of its fields read."""
-    coerced: LRUCache[tuple[Any, ...], VariableValues] = field(
-        default_factory=lambda: LRUCache(MAX_COERCED_VARIABLES)
+    coerced: LRU[tuple[Any, ...], VariableValues] = field(
+        default_factory=lambda: LRU(MAX_COERCED_VARIABLES)
     )
     """Its variables as coerced, by the values sent (short plain scalars only)."""
 
     def variables(self, schema: GraphQLSchema, sent: dict[str, Any] | None) -> Any:
         """The coerced variables, or graphql-core's errors (a list)."""
         key = _scalars_key(sent or {})
-        if key is not None and key in self.coerced:
-            return self.coerced[key]
+        found = None if key is None else self.coerced.get(key)
+        if found is not None:
+            return found
         coerced = get_variable_values(schema, self.operation.variable_definitions or (), sent or {})
         if key is not None and not isinstance(coerced, list):
-            self.coerced[key] = coerced
+            self.coerced.put(key, coerced)
         return coerced
 
 
@@ -312,9 +312,9 @@ class Planner:
         self,
         quire: QuireSchema,
         document: DocumentNode,
-        converted: LRUCache[tuple[Any, ...], dict[str, Any]] | None = None,
+        converted: LRU[tuple[Any, ...], dict[str, Any]] | None = None,
     ) -> None:
-        self.converted = LRUCache(MAX_CONVERTED_ARGUMENTS) if converted is None else converted
+        self.converted = LRU(MAX_CONVERTED_ARGUMENTS) if converted is None else converted
         self.quire = quire
         self.schema: GraphQLSchema = graphql_schema(quire)
         self.fragments = {
@@ -407,12 +407,13 @@ class Planner:
             resolver only reads them."""
             variables = _scalars_key(run.variables.coerced)
             key = None if variables is None else (field_token, variables)
-            if key is not None and key in converted:
-                return converted[key]
+            found = None if key is None else converted.get(key)
+            if found is not None:
+                return found
             raw = get_argument_values(definition, node, run.variables)
             arguments = convert_arguments(raw, strawberry_field, quire)
             if key is not None:
-                converted[key] = arguments
+                converted.put(key, arguments)
             return arguments
 
         async def run_posts(run: Run) -> Any:
@@ -462,7 +463,7 @@ class Planner:
                 needs_page = True
             elif name == "pageInfo":
                 info_fields = [
-                    (info_key, info_nodes[0].name.value)
+                    (info_key, snake(info_nodes[0].name.value))
                     for info_key, info_nodes in self.collect(
                         selected, self._type("PageInfo")
                     ).items()
@@ -569,7 +570,7 @@ class Planner:
         return _builder(fields)
 
 
-PAGE_INFO_FIELDS = {*(camel(name) for name in PAGE_INFO), "__typename"}
+PAGE_INFO_FIELDS = {*PAGE_INFO, "__typename"}
 
 
 def _first(build: Builder, rows: list[Any]) -> dict[str, Any] | None:
@@ -605,9 +606,7 @@ class CompiledReads:
     def __init__(self, schema: QuireSchema) -> None:
         self.schema = schema
         # The `posts` fields' converted arguments, for all plans (see Planner._posts_root).
-        self._converted: LRUCache[tuple[Any, ...], dict[str, Any]] = LRUCache(
-            MAX_CONVERTED_ARGUMENTS
-        )
+        self._converted: LRU[tuple[Any, ...], dict[str, Any]] = LRU(MAX_CONVERTED_ARGUMENTS)
 
     def plan(self, document: Document | str, operation_name: str | None) -> OperationPlan | None:
         """The plan of an operation of a document (or of a text, through the one cache)."""

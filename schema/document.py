@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from cachetools import LRUCache
 from graphql import (
     ArgumentNode,
     DocumentNode,
@@ -34,6 +33,7 @@ from graphql import (
     visit,
 )
 
+from resolvers.lru import LRU
 from schema.limits import Analysis, analyze, brace_nesting
 
 MAX_KEPT_TEXT = 8_000
@@ -77,8 +77,8 @@ class Document:
     digest: bytes = b""
     """SHA-256 of the normalised document: texts that differ only in layout share it."""
     _validation: list[GraphQLError] | None = field(default=None, repr=False)
-    _analyses: LRUCache[tuple[str | None, bytes], Analysis | None] = field(
-        default_factory=lambda: LRUCache(MAX_ANALYSES), repr=False
+    _analyses: LRU[tuple[str | None, bytes], tuple[Analysis | None]] = field(
+        default_factory=lambda: LRU(MAX_ANALYSES), repr=False
     )
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False)
 
@@ -116,9 +116,11 @@ class Document:
         if values is None or len(values) > MAX_ANALYSED_VARIABLES:
             return analyze(schema, self.node, operation_name, variables)
         key = (operation_name, values)
-        if key not in self._analyses:
-            self._analyses[key] = analyze(schema, self.node, operation_name, variables)
-        return self._analyses[key]
+        found = self._analyses.get(key)
+        if found is None:
+            found = (analyze(schema, self.node, operation_name, variables),)
+            self._analyses.put(key, found)
+        return found[0]
 
     def plan(self, operation_name: str | None, make: Callable[["Document"], Any]) -> Any:
         """The compiled read plan of an operation (None: not planned), made once."""
@@ -132,14 +134,14 @@ class Documents:
 
     def __init__(self, *, max_tokens: int) -> None:
         self.max_tokens = max_tokens
-        self._kept: LRUCache[str, Document] = LRUCache(MAX_DOCUMENTS)
+        self._kept: LRU[str, Document] = LRU(MAX_DOCUMENTS)
 
     def get(self, text: str) -> Document:
         found = self._kept.get(text)
         if found is None:
             found = read(text, max_tokens=self.max_tokens)
             if len(text) <= MAX_KEPT_TEXT:
-                self._kept[text] = found
+                self._kept.put(text, found)
         return found
 
 
