@@ -7,6 +7,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from signal import SIGINT, SIGTERM
 from typing import Annotated, TypeVar
 
 import orjson
@@ -17,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrations
 from app.database import create_engine, create_session_factory
+from app.main import background_jobs
 from app.settings import get_settings
-from models import Editor, EditorRole
-from resolvers import accounts
-from resolvers.errors import BadUserInput
+from models import Editor, EditorRole, TokenKind, WebhookEndpoint
+from resolvers import accounts, webhooks
+from resolvers.accounts import Viewer
+from resolvers.errors import BadUserInput, Rejected
 
 T = TypeVar("T")
 
@@ -31,12 +34,14 @@ schema_cli = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 users_cli = typer.Typer(help="Editor accounts.", no_args_is_help=True)
 tokens_cli = typer.Typer(help="Integration tokens.", no_args_is_help=True)
 persisted_cli = typer.Typer(help="Persisted queries (the allowlist).", no_args_is_help=True)
+webhooks_cli = typer.Typer(help="Webhook endpoints.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(schema_cli, name="schema")
 cli.add_typer(persisted_cli, name="persisted-queries")
+cli.add_typer(webhooks_cli, name="webhooks")
 
 
 @cli.command()
@@ -168,6 +173,8 @@ def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(run())
+    except Rejected as error:
+        raise typer.BadParameter("; ".join(message for _, _, message in error.errors)) from None
     except BadUserInput as error:
         raise typer.BadParameter(error.message) from None
 
@@ -282,6 +289,112 @@ def tokens_revoke(
     if not _in_session(revoke):
         raise typer.BadParameter(f"no active token with id {token_id}")
     typer.echo(f"Token {token_id} is revoked.")
+
+
+@cli.command()
+def worker() -> None:
+    """Run the background jobs (scheduled posts' events, webhook deliveries) in this process,
+    until interrupted; with QUIRE_BACKGROUND_JOBS=false, `serve` leaves them to it."""
+    settings = get_settings()
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        jobs = background_jobs(
+            settings, create_session_factory(engine), lambda: datetime.now(UTC), force=True
+        )
+        assert jobs is not None
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal in (SIGINT, SIGTERM):
+            loop.add_signal_handler(signal, stop.set)
+        jobs.start()
+        typer.echo("Quire worker: scheduled posts and webhook deliveries. Ctrl-C stops it.")
+        try:
+            await stop.wait()
+        finally:
+            await jobs.stop()
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+# The command line acts as an admin: whoever can run it can reach the database anyway.
+OPERATOR = Viewer(token_id=0, kind=TokenKind.INTEGRATION, role=EditorRole.ADMIN, name="cli")
+
+
+@webhooks_cli.command("create")
+def webhooks_create(
+    url: Annotated[str, typer.Option(help="Where to POST events (http or https).")],
+    events: Annotated[
+        list[str], typer.Option("--event", help='An event type, "post.*" or "*"; repeatable.')
+    ],
+    description: Annotated[str | None, typer.Option(help="What it is for.")] = None,
+) -> None:
+    """Add a webhook endpoint; its signing secret is printed once."""
+
+    async def create(session: AsyncSession) -> tuple[int, str]:
+        endpoint, secret = await webhooks.create_endpoint(
+            session,
+            viewer=OPERATOR,
+            url=url,
+            event_types=events,
+            description=description,
+            active=True,
+            include_unpublished=False,
+            now=datetime.now(UTC),
+        )
+        return endpoint.id, secret
+
+    endpoint_id, secret = _in_session(create)
+    typer.echo(f"Endpoint {endpoint_id}: {url}")
+    typer.echo(secret)
+    typer.echo("Store the secret now (receivers verify signatures with it).", err=True)
+
+
+@webhooks_cli.command("list")
+def webhooks_list() -> None:
+    """List webhook endpoints with their state and pending deliveries."""
+
+    async def rows(session: AsyncSession) -> list[str]:
+        found = await session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id))
+        return [
+            f"{e.id}\t{e.url}\t{','.join(e.event_types)}\t"
+            f"{'active' if e.active else 'off: ' + (e.disabled_reason or 'switched off')}"
+            for e in found
+        ]
+
+    typer.echo("\n".join(_in_session(rows)) or "No webhook endpoints yet.")
+
+
+@webhooks_cli.command("delete")
+def webhooks_delete(
+    endpoint_id: Annotated[int, typer.Argument(help="The id from `webhooks list`.")],
+) -> None:
+    """Delete a webhook endpoint and its delivery log."""
+
+    async def delete(session: AsyncSession) -> None:
+        endpoint = await webhooks.load_endpoint(session, endpoint_id)
+        await webhooks.delete_endpoint(
+            session, viewer=OPERATOR, endpoint_id=endpoint_id, version=endpoint.version
+        )
+
+    _in_session(delete)
+    typer.echo(f"Endpoint {endpoint_id} is deleted.")
+
+
+@webhooks_cli.command("ping")
+def webhooks_ping(
+    endpoint_id: Annotated[int, typer.Argument(help="The id from `webhooks list`.")],
+) -> None:
+    """Queue a `webhook.ping` to the endpoint (sent by `serve` or `worker`)."""
+
+    async def ping(session: AsyncSession) -> str:
+        delivery = await webhooks.ping(
+            session, viewer=OPERATOR, endpoint_id=endpoint_id, now=datetime.now(UTC)
+        )
+        return delivery.message_id
+
+    typer.echo(f"Queued {_in_session(ping)}.")
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -14,7 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from app.background import BackgroundJobs
 from app.database import create_direct_reads, create_engine, create_session_factory
+from app.deliveries import Sender
 from app.endpoint import GraphQLEndpoint
 from app.graphiql import graphiql_assets, graphiql_page
 from app.health import healthz, readyz
@@ -30,6 +32,27 @@ from resolvers.direct_reads import DirectReads
 from schema import build_schema
 from schema.compiled import CompiledReads
 from schema.limits import Limits
+
+
+def background_jobs(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Callable[[], datetime],
+    *,
+    force: bool = False,
+) -> BackgroundJobs | None:
+    """The process's background jobs when the settings want them in `quire serve` (or
+    `force`: `quire worker`)."""
+    if not (settings.background_jobs or force):
+        return None
+    return BackgroundJobs(
+        session_factory,
+        clock=clock,
+        sender=Sender(allow_private=settings.webhook_allow_private_targets),
+        interval=settings.background_interval_seconds,
+        disable_after=timedelta(hours=settings.webhook_disable_after_hours),
+        claim=timedelta(seconds=settings.webhook_claim_seconds),
+    )
 
 
 def create_app(
@@ -115,9 +138,15 @@ def create_app(
         app.state.session_factory = create_session_factory(engine)
         app.state.read_session_factory = create_session_factory(read_engine)
         app.state.compiled_reads = compiled
+        background = background_jobs(settings, app.state.session_factory, now)
+        if background is not None:
+            background.start()
+        app.state.background_jobs = background
         try:
             yield
         finally:
+            if background is not None:
+                await background.stop()
             for closable in [*login_limiters, *([limiter] if limiter else [])]:
                 await closable.close()
             await persisted.close()

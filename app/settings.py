@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     persisted_queries: Literal["apq", "allowlist", "off"] = "apq"
     persisted_queries_file: Path | None = None  # Apollo manifest of the allowlist
 
+    # Background jobs (see app.background): scheduled posts' events at their instant, and
+    # webhook deliveries. In every `quire serve` worker unless off (then run `quire worker`).
+    background_jobs: bool = True
+    background_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Deliver to endpoints on loopback or private networks (local receivers, tests).
+    webhook_allow_private_targets: bool = False
+    # An endpoint whose every delivery failed for this long is switched off.
+    webhook_disable_after_hours: float = Field(default=120, gt=0)
+    # How long a process holds a delivery it is attempting; a process that dies mid-attempt
+    # leaves it to another after this. More than the 10 s request timeout, except in tests.
+    webhook_claim_seconds: float = Field(default=60, gt=0)
+
     @property
     def json_logs(self) -> bool:
         return self.log_format == "json" or (

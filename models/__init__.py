@@ -3,16 +3,21 @@
 from models.author import Author
 from models.base import Base
 from models.editor import ApiToken, Editor, EditorRole, TokenKind
+from models.event import ContentEvent, EventCursor
 from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
 from models.revision import IdempotencyKey, PostRevision, PostSlug
 from models.tag import Tag, TagVisibility
+from models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
     "Author",
     "Base",
+    "ContentEvent",
+    "DeliveryStatus",
     "Editor",
     "EditorRole",
+    "EventCursor",
     "IdempotencyKey",
     "Post",
     "PostAuthor",
@@ -24,4 +29,7 @@ __all__ = [
     "Tag",
     "TagVisibility",
     "TokenKind",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

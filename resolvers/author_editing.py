@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Author, PostAuthor
-from resolvers import idempotency, named_editing, relations, validation
+from resolvers import events, idempotency, named_editing, relations, validation
 from resolvers.accounts import Viewer
 from resolvers.errors import Rejected
 from resolvers.fields import AUTHOR
@@ -47,6 +47,7 @@ async def create_author(
     idempotency.remember(
         session, viewer=viewer, operation="createAuthor", key=idempotency_key, result_id=author.id
     )
+    await events.record(session, [events.author_event("author.created", author)], now)
     return author
 
 
@@ -69,7 +70,14 @@ async def update_author(
         values["slug"] = await named_editing.unique_slug(
             session, Author, values["slug"], name, author.id
         )
+    before = {column: getattr(author, column) for column in values}
     await named_editing.write(session, author, version, values, now)
+    changed = sorted(
+        AUTHOR.name_of(c) for c, value in before.items() if getattr(author, c) != value
+    )
+    await events.record(
+        session, [events.author_event("author.updated", author, changed=changed)], now
+    )
     return author
 
 
@@ -88,22 +96,33 @@ async def delete_author(
     require_manager(viewer, "delete authors")
     author = await named_editing.load(session, Author, author_id)
     named_editing.check(author, version)
+    recorded: list[events.Event] = []
     if reassign_to is not None:
-        await _reassign(session, author, reassign_to, now)
+        recorded = await _reassign(session, author, reassign_to, now)
     elif await session.scalar(relations.related_posts(PostAuthor, author.id).limit(1)) is not None:
         raise Rejected(
             "invalid",
             "This author still has posts; name another author to take them over.",
             field="reassignTo",
         )
+    deleted = events.author_event("author.deleted", author, reassignedTo=reassign_to)
+    deleted.data["visible"] = False
     await named_editing.remove(session, author, version)
+    await events.record(session, [deleted, *recorded], now)
 
 
-async def _reassign(session: AsyncSession, author: Author, target_id: int, now: datetime) -> None:
+async def _reassign(
+    session: AsyncSession, author: Author, target_id: int, now: datetime
+) -> list[events.Event]:
+    """Hand the author's posts to the target; the events of the posts it changes."""
     if target_id == author.id:
         raise Rejected(
             "invalid", "Posts cannot be handed to the author being deleted.", field="reassignTo"
         )
     target = await named_editing.load(session, Author, target_id, field="reassignTo")
-    await relations.touch_posts(session, relations.related_posts(PostAuthor, author.id), now)
+    bylined = relations.related_posts(PostAuthor, author.id)
+    await relations.touch_posts(session, bylined, now)
+    recorded = await events.posts_changed_by(session, bylined, now, changed=["authors"])
     await relations.move_relations(session, PostAuthor, author.id, target.id)
+    reassigned = events.author_event("author.reassigned", author, reassignedTo=target.id)
+    return [reassigned, *recorded]

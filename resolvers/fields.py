@@ -29,11 +29,6 @@ def snake(name: str) -> str:
     return "".join(f"_{char.lower()}" if char.isupper() else char for char in name)
 
 
-def camel(name: str) -> str:
-    """`feature_image_url` -> `featureImageUrl`."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
 
 @dataclass(frozen=True)
 class Field:

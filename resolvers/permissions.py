@@ -20,3 +20,9 @@ def require_manager(viewer: Viewer, action: str) -> None:
     """Refuse anyone but editors and admins; `action` completes "Only editors and admins may"."""
     if not is_manager(viewer):
         raise Rejected("forbidden", f"Only editors and admins may {action}.")
+
+
+def require_admin(viewer: Viewer, action: str) -> None:
+    """Refuse anyone but admins; `action` completes "Only admins may"."""
+    if viewer.role is not EditorRole.ADMIN:
+        raise Rejected("forbidden", f"Only admins may {action}.")

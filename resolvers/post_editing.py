@@ -25,7 +25,7 @@ from models import (
     PostTag,
     Tag,
 )
-from resolvers import idempotency, named_editing, validation
+from resolvers import events, idempotency, named_editing, validation
 from resolvers.accounts import Viewer
 from resolvers.content import render_body
 from resolvers.errors import Rejected
@@ -98,11 +98,15 @@ async def create_post(
     author_ids = changes.author_ids
     if author_ids is None:
         author_ids = [viewer.author_id] if viewer.author_id is not None else []
-    await _set_relations(session, viewer, post.id, author_ids, changes.tag_ids, changes.tag_names)
+    relations = await _set_relations(
+        session, viewer, post.id, author_ids, changes.tag_ids, changes.tag_names
+    )
     await _record_revision(session, post, viewer, now)
     idempotency.remember(
         session, viewer=viewer, operation="createPost", key=idempotency_key, result_id=post.id
     )
+    created = events.post_event("post.created", post, now)
+    await events.record(session, [*relations.tag_events(), created], now)
     return post
 
 
@@ -114,9 +118,13 @@ async def update_post(
     version: int,
     changes: PostChanges,
     now: datetime,
+    event: str = "post.updated",
 ) -> Post:
+    """Change the fields `changes` names; `event` is the type of the event it records (a
+    translation link is a write of the post, told as such)."""
     post = await _load(session, post_id)
     check_may_edit(viewer, post)
+    before, was_visible, old_slug = snapshot(post), events.post_is_live(post, now), post.slug
     values = dict(changes.values)
     _validate(values, creating=False)
     if "slug" in values and values["slug"] != post.slug:
@@ -129,11 +137,27 @@ async def update_post(
     if "excerpt" in values and values["excerpt"] is None:
         values["excerpt"] = default_excerpt(values.get("body", post.body))
     await _write(session, post, version, values, now)
+    changed = set(changed_fields(before, snapshot(post)))
+    if "translation_group" in values:
+        changed.add("translations")
+    recorded: list[events.Event] = []
     if changes.author_ids is not None or changes.tag_ids is not None or changes.tag_names:
-        await _set_relations(
+        relations = await _set_relations(
             session, viewer, post.id, changes.author_ids, changes.tag_ids, changes.tag_names
         )
+        changed |= relations.changed
+        recorded += relations.tag_events()
     await _record_revision(session, post, viewer, now)
+    recorded.append(
+        events.post_event(event, post, now, changed=sorted(changed), was_visible=was_visible)
+    )
+    if post.slug != old_slug:
+        recorded.append(
+            events.post_event(
+                "post.slug_changed", post, now, changed=["slug"], previous_slug=old_slug
+            )
+        )
+    await events.record(session, recorded, now)
     return post
 
 
@@ -146,34 +170,53 @@ async def publish_post(
     at: datetime | None,
     now: datetime,
 ) -> Post:
-    """Publish now, or schedule for `at`: readers see it from that instant, no job needed."""
+    """Publish now, or schedule for `at`: readers see it from that instant, no job needed. A
+    post published before keeps its first publication date unless `at` is given."""
     post = await _load(session, post_id)
     check_may_publish(viewer, post)
-    when = at or now
+    before, was_visible = snapshot(post), events.post_is_live(post, now)
+    first = post.published_at if post.published_at and post.published_at <= now else None
+    when = at or first or now
     if when.tzinfo is None:
         raise Rejected("invalid", "`at` needs a time zone.", field="at")
     status = PostStatus.SCHEDULED if when > now else PostStatus.PUBLISHED
     await _write(session, post, version, {"status": status, "published_at": when}, now)
     await _record_revision(session, post, viewer, now)
+    kind = "post.scheduled" if status is PostStatus.SCHEDULED else "post.published"
+    changed = changed_fields(before, snapshot(post))
+    event = events.post_event(kind, post, now, changed=changed, was_visible=was_visible)
+    await events.record(session, [event], now)
     return post
 
 
 async def unpublish_post(
     session: AsyncSession, *, viewer: Viewer, post_id: int, version: int, now: datetime
 ) -> Post:
+    """Back to draft; the publication date stays, for a later `publishPost` to keep."""
     post = await _load(session, post_id)
     check_may_publish(viewer, post)
-    await _write(session, post, version, {"status": PostStatus.DRAFT, "published_at": None}, now)
+    before, was_visible = snapshot(post), events.post_is_live(post, now)
+    await _write(session, post, version, {"status": PostStatus.DRAFT}, now)
     await _record_revision(session, post, viewer, now)
+    changed = changed_fields(before, snapshot(post))
+    event = events.post_event(
+        "post.unpublished", post, now, changed=changed, was_visible=was_visible
+    )
+    await events.record(session, [event], now)
     return post
 
 
-async def delete_post(session: AsyncSession, *, viewer: Viewer, post_id: int, version: int) -> None:
+async def delete_post(
+    session: AsyncSession, *, viewer: Viewer, post_id: int, version: int, now: datetime
+) -> None:
     post = await _load(session, post_id)
     check_may_edit(viewer, post)
+    event = events.post_event("post.deleted", post, now, was_visible=events.post_is_live(post, now))
+    event.data["visible"] = False
     result = await session.execute(delete(Post).where(Post.id == post_id, Post.version == version))
     if not result.rowcount:  # type: ignore[attr-defined]
         await _conflict(session, post, version)
+    await events.record(session, [event], now)
 
 
 def default_excerpt(body: str) -> str | None:
@@ -297,7 +340,10 @@ async def _set_relations(
     author_ids: list[int] | None,
     tag_ids: list[int] | None,
     tag_names: list[str] | None,
-) -> None:
+) -> "Relations":
+    """Replace the bylines and tags sent (None: leave them); what changed, and the tags that
+    `tag_names` created."""
+    written = Relations(set(), [])
     if author_ids is not None:
         found = set(await session.scalars(select(Author.id).where(Author.id.in_(author_ids))))
         if missing := [a for a in author_ids if a not in found]:
@@ -305,21 +351,33 @@ async def _set_relations(
         await session.execute(delete(PostAuthor).where(PostAuthor.post_id == post_id))
         for position, author_id in enumerate(dict.fromkeys(author_ids)):
             session.add(PostAuthor(post_id=post_id, author_id=author_id, position=position))
+        written.changed.add("authors")
     if tag_ids is None and tag_names is None:
-        return
+        return written
     ids = list(tag_ids or [])
     found = set(await session.scalars(select(Tag.id).where(Tag.id.in_(ids))))
     if missing := [t for t in ids if t not in found]:
         raise Rejected("not_found", f"No tag with ID {missing[0]}.", field="tagIds")
     for name in tag_names or []:
-        ids.append(await _tag_named(session, viewer, name))
+        ids.append(await _tag_named(session, viewer, name, written.new_tags))
     await session.execute(delete(PostTag).where(PostTag.post_id == post_id))
     for position, tag_id in enumerate(dict.fromkeys(ids)):
         session.add(PostTag(post_id=post_id, tag_id=tag_id, position=position))
     await session.flush()
+    written.changed.add("tags")
+    return written
 
 
-async def _tag_named(session: AsyncSession, viewer: Viewer, name: str) -> int:
+@dataclass
+class Relations:
+    changed: set[str]
+    new_tags: list[Tag]
+
+    def tag_events(self) -> list[events.Event]:
+        return [events.tag_event("tag.created", tag) for tag in self.new_tags]
+
+
+async def _tag_named(session: AsyncSession, viewer: Viewer, name: str, created: list[Tag]) -> int:
     name = name.strip()
     if not name or len(name) > 200:
         raise Rejected("invalid", "Tag names need 1 to 200 characters.", field="tagNames")
@@ -331,6 +389,7 @@ async def _tag_named(session: AsyncSession, viewer: Viewer, name: str) -> int:
     tag = Tag(name=name, slug=await named_editing.unique_slug(session, Tag, None, name, None))
     session.add(tag)
     await session.flush()
+    created.append(tag)
     return tag.id
 
 

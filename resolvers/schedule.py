@@ -1,11 +1,19 @@
-"""When the anonymous view of the content next changes by itself: the next post going live."""
+"""When the anonymous view of the content changes by itself: scheduled posts going live.
+
+Readers see a scheduled post from its instant on with no job at all (every read compares
+`published_at` with its clock). What needs doing at the instant is telling everyone else: `go_live`
+marks the posts whose instant has come PUBLISHED and records their `post.published` events, in
+one transaction; the conditional UPDATE makes that happen once per post whichever process gets
+there first, and late (never lost) when no process ran at the instant.
+"""
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Post
+from models import Post, PostStatus
+from resolvers import events
 from resolvers.visibility import LIVE_STATUSES
 
 
@@ -20,3 +28,38 @@ async def next_publication(session: AsyncSession, *, now: datetime) -> datetime 
         )
     )
     return instant
+
+
+async def go_live(session: AsyncSession, *, now: datetime, since: datetime | None = None) -> int:
+    """Mark the scheduled posts whose instant has come (after `since`, when given: the range
+    walks the publish-date index) PUBLISHED, each with its `post.published` event dated at its
+    instant; how many there were."""
+    conditions = [Post.status == PostStatus.SCHEDULED, Post.published_at <= now]
+    if since is not None:
+        conditions.append(Post.published_at > since)
+    # A read first: on SQLite an UPDATE takes the database's write lock even when nothing
+    # matches, and this runs every second.
+    if await session.scalar(select(Post.id).where(*conditions).limit(1)) is None:
+        return 0
+    went_live = list(
+        await session.scalars(
+            update(Post)
+            .where(*conditions)
+            .values(status=PostStatus.PUBLISHED)
+            .returning(Post.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not went_live:
+        return 0
+    posts = await session.scalars(
+        select(Post).where(Post.id.in_(went_live)).order_by(Post.published_at, Post.id)
+    )
+    recorded = []
+    for post in posts:
+        event = events.post_event(
+            "post.published", post, now, changed=["status"], was_visible=False
+        )
+        recorded.append(event.at(post.published_at))
+    await events.record(session, recorded, now)
+    return len(recorded)

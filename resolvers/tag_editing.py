@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import EditorRole, PostTag, Tag, TagVisibility
-from resolvers import idempotency, named_editing, relations, validation
+from resolvers import events, idempotency, named_editing, relations, validation
 from resolvers.accounts import Viewer
 from resolvers.errors import Rejected
 from resolvers.fields import TAG
@@ -49,6 +49,7 @@ async def create_tag(
     idempotency.remember(
         session, viewer=viewer, operation="createTag", key=idempotency_key, result_id=tag.id
     )
+    await events.record(session, [events.tag_event("tag.created", tag)], now)
     return tag
 
 
@@ -71,7 +72,11 @@ async def update_tag(
     if "slug" in values:
         name = values.get("name", tag.name)
         values["slug"] = await named_editing.unique_slug(session, Tag, values["slug"], name, tag.id)
+    before, was_visible = {column: getattr(tag, column) for column in values}, _visible(tag)
     await named_editing.write(session, tag, version, values, now)
+    changed = sorted(TAG.name_of(c) for c, value in before.items() if getattr(tag, c) != value)
+    event = events.tag_event("tag.updated", tag, changed=changed, was_visible=was_visible)
+    await events.record(session, [event], now)
     return tag
 
 
@@ -83,8 +88,13 @@ async def delete_tag(
     require_manager(viewer, "delete tags")
     tag = await named_editing.load(session, Tag, tag_id)
     named_editing.check(tag, version)
-    await relations.touch_posts(session, relations.related_posts(PostTag, tag.id), now)
+    tagged = relations.related_posts(PostTag, tag.id)
+    await relations.touch_posts(session, tagged, now)
+    recorded = await events.posts_changed_by(session, tagged, now, changed=["tags"])
+    deleted = events.tag_event("tag.deleted", tag, was_visible=_visible(tag))
+    deleted.data["visible"] = False
     await named_editing.remove(session, tag, version)
+    await events.record(session, [deleted, *recorded], now)
 
 
 async def merge_tags(
@@ -106,11 +116,22 @@ async def merge_tags(
     target = await named_editing.load(session, Tag, target_id, field="targetId")
     named_editing.check(source, source_version, field="sourceVersion")
     named_editing.check(target, target_version, field="targetVersion")
-    await relations.touch_posts(session, relations.related_posts(PostTag, source.id), now)
+    tagged = relations.related_posts(PostTag, source.id)
+    await relations.touch_posts(session, tagged, now)
+    recorded = await events.posts_changed_by(session, tagged, now, changed=["tags"])
     await relations.move_relations(session, PostTag, source.id, target.id)
+    merged = events.tag_event(
+        "tag.merged", source, was_visible=_visible(source), mergedInto=target.id
+    )
+    merged.data["visible"] = False
     await named_editing.remove(session, source, source_version, field="sourceVersion")
     await named_editing.write(session, target, target_version, {}, now, field="targetVersion")
+    await events.record(session, [merged, *recorded], now)
     return target
+
+
+def _visible(tag: Tag) -> bool:
+    return tag.visibility == TagVisibility.PUBLIC
 
 
 async def _check_name_free(session: AsyncSession, name: str, tag_id: int | None) -> None:

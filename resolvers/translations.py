@@ -54,6 +54,7 @@ async def link_translation(
         version=version,
         changes=PostChanges(values={"translation_group": group}),
         now=now,
+        event="post.translation_linked",
     )
     if other.translation_group is None:
         # Only the link label changes on the other post, not its content: no new version.
@@ -80,6 +81,7 @@ async def unlink_translation(
         version=version,
         changes=PostChanges(values={"translation_group": None}),
         now=now,
+        event="post.translation_unlinked",
     )
 
 

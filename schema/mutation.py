@@ -17,6 +17,7 @@ from schema.revision import RevisionMutations
 from schema.tag_mutations import TagMutations
 from schema.translation_mutations import TranslationMutations
 from schema.viewer import Viewer
+from schema.webhook import WebhookMutations
 
 
 @strawberry.type(description="The result of `login`.")
@@ -53,6 +54,7 @@ class Mutation(
     AccountMutations,
     AuthorMutations,
     TagMutations,
+    WebhookMutations,
 ):
     @strawberry.mutation(
         description="Exchange an editor's email and password for a session token. The answer "

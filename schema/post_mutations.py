@@ -249,7 +249,7 @@ class PostMutations:
             post_id = _post_id(id)
             await ctx.transaction(
                 lambda session: post_editing.delete_post(
-                    session, viewer=viewer, post_id=post_id, version=version
+                    session, viewer=viewer, post_id=post_id, version=version, now=ctx.now
                 )
             )
         except Rejected as rejected:

@@ -32,6 +32,7 @@ from schema.node import MAX_NODES, parse_id, resolve_node, resolve_nodes
 from schema.post import Post, PostConnection, post_connection
 from schema.tag import Tag
 from schema.viewer import Viewer
+from schema.webhook import WebhookQueries
 
 PreviewTokenArg = Annotated[
     str | None,
@@ -71,7 +72,7 @@ def _named_connection(
 
 
 @strawberry.type(description="Read published posts, their authors and tags.")
-class Query(AccountQueries):
+class Query(AccountQueries, WebhookQueries):
     node: relay.Node | None = strawberry.field(
         resolver=resolve_node, description="Fetch any post, author or tag by its global ID."
     )

@@ -113,6 +113,33 @@ def anonymous(client: GraphQLClient) -> Editor:
     return sender
 
 
+ENDPOINT = "endpoint { id version url active } secret"
+CREATE_ENDPOINT = f"""
+mutation($input: CreateWebhookEndpointInput!) {{
+  createWebhookEndpoint(input: $input) {{ {ENDPOINT} {ERRORS} }}
+}}"""
+UPDATE_ENDPOINT = f"""
+mutation($id: ID!, $version: Int!, $input: UpdateWebhookEndpointInput!) {{
+  updateWebhookEndpoint(id: $id, version: $version, input: $input) {{ {ENDPOINT} {ERRORS} }}
+}}"""
+ROTATE_SECRET = f"""
+mutation($id: ID!, $version: Int!) {{
+  rotateWebhookSecret(id: $id, version: $version) {{ {ENDPOINT} {ERRORS} }}
+}}"""
+DELETE_ENDPOINT = f"""
+mutation($id: ID!, $version: Int!) {{
+  deleteWebhookEndpoint(id: $id, version: $version) {{ deletedId {ERRORS} }}
+}}"""
+PING_ENDPOINT = f"""
+mutation($id: ID!) {{ pingWebhookEndpoint(id: $id) {{ delivery {{ id }} {ERRORS} }} }}
+"""
+REDELIVER = f"""
+mutation($id: ID!) {{ redeliverWebhook(id: $id) {{ delivery {{ id status }} {ERRORS} }} }}
+"""
+# Private targets are refused when sent to, not when saved: any URL may be registered.
+HOOK_URL = "https://hooks.example.com/quire"
+
+
 def unique(prefix: str) -> str:
     """A name no other test content has (titles and names also make unique slugs)."""
     return f"{prefix} {uuid.uuid4().hex[:8]}"

@@ -21,26 +21,33 @@ from tests.api.editors import PASSWORD, Editor, make_team
 from tests.api.mutations import (
     CREATE_AUTHOR,
     CREATE_EDITOR,
+    CREATE_ENDPOINT,
     CREATE_POST,
     CREATE_TAG,
     CREATE_TOKEN,
     DEACTIVATE,
     DELETE_AUTHOR,
+    DELETE_ENDPOINT,
     DELETE_POST,
     DELETE_TAG,
+    HOOK_URL,
     LINK,
     LOGIN,
     LOGOUT,
     MERGE_TAGS,
     MUTATIONS,
+    PING_ENDPOINT,
     PREVIEW_LINK,
     PUBLISH_POST,
+    REDELIVER,
     RESTORE,
     REVOKE_TOKEN,
+    ROTATE_SECRET,
     SET_ROLE,
     UNLINK,
     UNPUBLISH_POST,
     UPDATE_AUTHOR,
+    UPDATE_ENDPOINT,
     UPDATE_POST,
     UPDATE_TAG,
     anonymous,
@@ -419,6 +426,45 @@ async def revoke_a_missing_token(world: World) -> Call:
     return _call(world.team["admin"], REVOKE_TOKEN, id=_missing("ApiToken"))
 
 
+# Webhooks --------------------------------------------------------------------------------------
+
+
+async def _endpoint(world: World) -> dict[str, Any]:
+    hook = {"url": HOOK_URL, "eventTypes": ["post.*"]}
+    found: dict[str, Any] = (await succeed(world.team["admin"], CREATE_ENDPOINT, {"input": hook}))[
+        "endpoint"
+    ]
+    return found
+
+
+async def endpoint_with_a_bad_url(world: World) -> Call:
+    hook = {"url": "javascript:alert(1)", "eventTypes": ["*"]}
+    return _call(world.team["admin"], CREATE_ENDPOINT, input=hook)
+
+
+async def endpoint_update_with_a_stale_version(world: World) -> Call:
+    endpoint = await _endpoint(world)
+    changes = {"active": False}
+    return _call(world.team["admin"], UPDATE_ENDPOINT, id=endpoint["id"], version=9, input=changes)
+
+
+async def rotate_the_secret_of_a_missing_endpoint(world: World) -> Call:
+    return _call(world.team["admin"], ROTATE_SECRET, id=_missing("WebhookEndpoint"), version=1)
+
+
+async def delete_an_endpoint_with_a_stale_version(world: World) -> Call:
+    endpoint = await _endpoint(world)
+    return _call(world.team["admin"], DELETE_ENDPOINT, id=endpoint["id"], version=9)
+
+
+async def ping_a_missing_endpoint(world: World) -> Call:
+    return _call(world.team["admin"], PING_ENDPOINT, id=_missing("WebhookEndpoint"))
+
+
+async def redeliver_a_missing_delivery(world: World) -> Call:
+    return _call(world.team["admin"], REDELIVER, id=_missing("WebhookDelivery"))
+
+
 def _account(**fields: Any) -> dict[str, Any]:
     email = unique_slug("new") + "@example.com"
     return {"email": email, "displayName": "New", "password": PASSWORD, "role": "AUTHOR", **fields}
@@ -521,6 +567,14 @@ FAILURES = (
     failure("setEditorRole", role_of_a_missing_account, "NOT_FOUND", "id"),
     failure("deactivateEditor", admin_deactivating_themselves, "INVALID", "id"),
     failure("deactivateEditor", deactivate_a_missing_account, "NOT_FOUND", "id"),
+    failure("createWebhookEndpoint", endpoint_with_a_bad_url, "INVALID", "url"),
+    failure("updateWebhookEndpoint", endpoint_update_with_a_stale_version, "CONFLICT", "version"),
+    failure("rotateWebhookSecret", rotate_the_secret_of_a_missing_endpoint, "NOT_FOUND", "id"),
+    failure(
+        "deleteWebhookEndpoint", delete_an_endpoint_with_a_stale_version, "CONFLICT", "version"
+    ),
+    failure("pingWebhookEndpoint", ping_a_missing_endpoint, "NOT_FOUND", "id"),
+    failure("redeliverWebhook", redeliver_a_missing_delivery, "NOT_FOUND", "id"),
     failure("login", login_with_a_wrong_password, "INVALID_CREDENTIALS"),
     failure("login", login_as_nobody, "INVALID_CREDENTIALS"),
     failure("logout", logout_without_a_token, "UNAUTHENTICATED"),

@@ -26,11 +26,13 @@ HTML = {"accept": "text/html,application/xhtml+xml"}
 
 
 async def _http(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    # The page needs no database; the engine is created but never connects.
+    # The page needs no database; the engine is created but never connects (no background
+    # jobs either: they would query the empty database).
     app = create_app(
         Settings(
             database_url="sqlite+aiosqlite:///:memory:",
             secret_key="test-secret",
+            background_jobs=False,
             _env_file=None,
             **settings,
         )

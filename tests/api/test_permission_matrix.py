@@ -26,26 +26,33 @@ from tests.api.editors import PASSWORD, Editor, make_editor
 from tests.api.mutations import (
     CREATE_AUTHOR,
     CREATE_EDITOR,
+    CREATE_ENDPOINT,
     CREATE_POST,
     CREATE_TAG,
     CREATE_TOKEN,
     DEACTIVATE,
     DELETE_AUTHOR,
+    DELETE_ENDPOINT,
     DELETE_POST,
     DELETE_TAG,
+    HOOK_URL,
     LINK,
     LOGIN,
     LOGOUT,
     MERGE_TAGS,
     MUTATIONS,
+    PING_ENDPOINT,
     PREVIEW_LINK,
     PUBLISH_POST,
+    REDELIVER,
     RESTORE,
     REVOKE_TOKEN,
+    ROTATE_SECRET,
     SET_ROLE,
     UNLINK,
     UNPUBLISH_POST,
     UPDATE_AUTHOR,
+    UPDATE_ENDPOINT,
     UPDATE_POST,
     UPDATE_TAG,
     anonymous,
@@ -230,7 +237,8 @@ async def unpublish_post(world: World, cell: Cell) -> Call:
     post_id, version = await _post(world, _owner(world, cell), cell.state)
 
     async def applied(_: dict[str, Any]) -> None:
-        assert await _columns(world, "posts", post_id, "status", "published_at") == (DRAFT, None)
+        status, published_at = await _columns(world, "posts", post_id, "status", "published_at")
+        assert status == DRAFT and published_at is not None  # kept for a later publishPost
 
     return Call(UNPUBLISH_POST, {"id": post_id, "version": version}, applied)
 
@@ -429,6 +437,71 @@ async def revoke_api_token(world: World, cell: Cell) -> Call:
     return Call(REVOKE_TOKEN, {"id": token_id}, applied)
 
 
+async def _endpoint(world: World) -> dict[str, Any]:
+    hook = {"url": HOOK_URL, "eventTypes": ["post.*"]}
+    found: dict[str, Any] = (await succeed(world.bystander, CREATE_ENDPOINT, {"input": hook}))[
+        "endpoint"
+    ]
+    return found
+
+
+async def create_webhook_endpoint(world: World, cell: Cell) -> Call:
+    async def applied(payload: dict[str, Any]) -> None:
+        row = await _columns(world, "webhook_endpoints", payload["endpoint"]["id"], "url")
+        assert row == (HOOK_URL,) and payload["secret"].startswith("whsec_")
+
+    return Call(CREATE_ENDPOINT, {"input": {"url": HOOK_URL, "eventTypes": ["*"]}}, applied)
+
+
+async def update_webhook_endpoint(world: World, cell: Cell) -> Call:
+    endpoint = await _endpoint(world)
+
+    async def applied(_: dict[str, Any]) -> None:
+        row = await _columns(world, "webhook_endpoints", endpoint["id"], "active")
+        assert row == (False,)
+
+    variables = {"id": endpoint["id"], "version": endpoint["version"], "input": {"active": False}}
+    return Call(UPDATE_ENDPOINT, variables, applied)
+
+
+async def rotate_webhook_secret(world: World, cell: Cell) -> Call:
+    endpoint = await _endpoint(world)
+
+    async def applied(payload: dict[str, Any]) -> None:
+        assert payload["secret"].startswith("whsec_")
+
+    return Call(ROTATE_SECRET, {"id": endpoint["id"], "version": endpoint["version"]}, applied)
+
+
+async def delete_webhook_endpoint(world: World, cell: Cell) -> Call:
+    endpoint = await _endpoint(world)
+
+    async def applied(_: dict[str, Any]) -> None:
+        assert await _row(world, "webhook_endpoints", row_id(endpoint["id"])) is None
+
+    return Call(DELETE_ENDPOINT, {"id": endpoint["id"], "version": endpoint["version"]}, applied)
+
+
+async def ping_webhook_endpoint(world: World, cell: Cell) -> Call:
+    endpoint = await _endpoint(world)
+
+    async def applied(payload: dict[str, Any]) -> None:
+        row = await _columns(world, "webhook_deliveries", payload["delivery"]["id"], "event_type")
+        assert row == ("webhook.ping",)
+
+    return Call(PING_ENDPOINT, {"id": endpoint["id"]}, applied)
+
+
+async def redeliver_webhook(world: World, cell: Cell) -> Call:
+    endpoint = await _endpoint(world)
+    pinged = await succeed(world.bystander, PING_ENDPOINT, {"id": endpoint["id"]})
+
+    async def applied(payload: dict[str, Any]) -> None:
+        assert payload["delivery"]["status"] == "PENDING"
+
+    return Call(REDELIVER, {"id": pinged["delivery"]["id"]}, applied)
+
+
 async def create_editor(world: World, cell: Cell) -> Call:
     email = f"{unique_slug('new')}@example.com"
     account = {"email": email, "displayName": "New", "password": PASSWORD, "role": "CONTRIBUTOR"}
@@ -566,6 +639,12 @@ RULES = (
         owners=ACCOUNTS,
         refusals={(OWN, "admin"): "INVALID"},  # allowed, but not on their own account
     ),
+    Rule("createWebhookEndpoint", create_webhook_endpoint, {NONE: ADMINS}),
+    Rule("updateWebhookEndpoint", update_webhook_endpoint, {NONE: ADMINS}),
+    Rule("rotateWebhookSecret", rotate_webhook_secret, {NONE: ADMINS}),
+    Rule("deleteWebhookEndpoint", delete_webhook_endpoint, {NONE: ADMINS}),
+    Rule("pingWebhookEndpoint", ping_webhook_endpoint, {NONE: ADMINS}),
+    Rule("redeliverWebhook", redeliver_webhook, {NONE: ADMINS}),
     Rule("login", login, {NONE: EVERYONE}),
     Rule("logout", logout, {NONE: SIGNED_IN}),
 )

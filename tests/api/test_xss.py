@@ -94,7 +94,9 @@ ID = "id"  # global IDs: markup is bad input
 SECRET = "secret"  # passwords: kept to log in with, never returned
 CREATE, UPDATE = "create", "update"
 ERRORS = "errors { field code message }"
-TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
+TYPE_REF = (
+    "kind name ofType { kind name ofType { kind name ofType { kind name ofType { name } } } }"  # noqa: E501
+)
 INPUTS = f"{{ __schema {{ types {{ name kind inputFields {{ name type {{ {TYPE_REF} }} }} }} }} }}"
 LOGIN = f"""
 mutation($email: String!, $password: String!) {{
@@ -187,6 +189,20 @@ TOKEN = Kind(
     lambda: {"name": "Base"},
     input_object=False,
 )
+WEBHOOK = Kind(
+    "WebhookEndpoint",
+    "endpoint",
+    f"""mutation($input: CreateWebhookEndpointInput!) {{
+      createWebhookEndpoint(input: $input) {{ endpoint {{ id }} {ERRORS} }}
+    }}""",
+    f"""mutation($id: ID!, $version: Int!, $input: UpdateWebhookEndpointInput!) {{
+      updateWebhookEndpoint(id: $id, version: $version, input: $input) {{
+        endpoint {{ id }} {ERRORS}
+      }}
+    }}""",
+    "{ webhookEndpoints { id url description eventTypes } }",
+    lambda: {"url": "https://hooks.example.com/quire", "eventTypes": ["post.*"]},
+)
 
 
 def _same(text: str) -> str:
@@ -265,6 +281,9 @@ FIELDS = (
     TextField(EDITOR, "password", SECRET, text=lambda payload: f"{payload} long enough"),
     TextField(EDITOR, "authorId", ID),
     TextField(TOKEN, "name", VERBATIM),
+    TextField(WEBHOOK, "url", URL),
+    TextField(WEBHOOK, "description", VERBATIM),
+    TextField(WEBHOOK, "eventTypes", FORMAT, listed=True),
 )
 
 
@@ -481,7 +500,7 @@ def _strings(data: Any) -> Iterator[str]:
 
 
 def _is_text(reference: dict[str, Any]) -> bool:
-    while reference["ofType"] is not None:
+    while reference.get("ofType") is not None:
         reference = reference["ofType"]
     return reference["name"] in ("String", "ID")
 

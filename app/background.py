@@ -1,0 +1,130 @@
+"""The background jobs of a Quire process: scheduled posts going live on time, and webhook
+deliveries. They run in every `quire serve` worker (or in `quire worker`), every process
+safely beside the others: each job's writes are conditional or claimed (see
+`resolvers.schedule` and `resolvers.webhooks`), so any number of processes on one database do
+each piece of work once, and a process that dies leaves nothing another cannot finish.
+
+Each tick (`QUIRE_BACKGROUND_INTERVAL_SECONDS`, 1 s by default): posts whose instant has come
+go live with their `post.published` event (the publish-date range since the last tick; every
+scheduled post on the first tick and every few minutes, which is also how a process catches up
+with what went live while none was running); new events become deliveries; due deliveries are
+claimed and sent, a few at a time.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.deliveries import Sender
+from resolvers import schedule, webhooks
+
+logger = logging.getLogger("quire.background")
+
+FULL_CHECK_EVERY = timedelta(minutes=5)
+OVERLAP = timedelta(seconds=5)
+"""Each tick's range of publish dates starts this much before the last tick's instant."""
+SENDS_PER_TICK = 8
+
+
+class BackgroundJobs:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        clock: Callable[[], datetime],
+        sender: Sender,
+        interval: float,
+        disable_after: timedelta,
+        claim: timedelta = webhooks.CLAIM,
+    ) -> None:
+        self.session_factory = session_factory
+        self.clock = clock
+        self.sender = sender
+        self.interval = interval
+        self.disable_after = disable_after
+        self.claim = claim
+        self._checked: datetime | None = None
+        self._full_check: datetime | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="quire-background-jobs")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        await self.sender.close()
+
+    async def run(self) -> None:
+        failing: str | None = None  # logged once, not every second
+        while not self._stop.is_set():
+            try:
+                await self.tick()
+            except Exception as error:  # the database is down, say: the next tick tries again
+                what = f"{type(error).__name__}: {str(error).partition(chr(10))[0]}"
+                if what != failing:
+                    logger.warning("Background jobs failed; trying every tick", exc_info=True)
+                failing = what
+            else:
+                if failing is not None:
+                    logger.warning("Background jobs work again")
+                failing = None
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.interval)
+
+    async def tick(self) -> None:
+        await self.go_live()
+        while await self.fan_out():
+            pass
+        await self.deliver()
+
+    async def go_live(self) -> int:
+        now = self.clock()
+        since = None if self._full_check_due(now) else self._checked
+        async with self.session_factory() as session, session.begin():
+            count = await schedule.go_live(session, now=now, since=since)
+        self._checked = now - OVERLAP
+        if since is None:
+            self._full_check = now
+        return count
+
+    async def fan_out(self) -> int:
+        async with self.session_factory() as session, session.begin():
+            return await webhooks.fan_out(session, now=self.clock())
+
+    async def deliver(self) -> int:
+        async with self.session_factory() as session, session.begin():
+            claimed = await webhooks.claim(
+                session, now=self.clock(), limit=SENDS_PER_TICK, hold=self.claim
+            )
+        await asyncio.gather(*(self._attempt(delivery) for delivery in claimed))
+        return len(claimed)
+
+    async def _attempt(self, claimed: webhooks.Claimed) -> None:
+        started = self.clock()
+        outcome = await self.sender.send(claimed, now=started)
+        async with self.session_factory() as session, session.begin():
+            status = await webhooks.record_attempt(
+                session,
+                claimed=claimed,
+                outcome=outcome,
+                started_at=started,
+                now=self.clock(),
+                disable_after=self.disable_after,
+            )
+        logger.info(
+            "Webhook %s attempt %d: %s (%s)",
+            claimed.message_id,
+            claimed.attempt,
+            status.value,
+            outcome.error or outcome.status_code,
+        )
+
+    def _full_check_due(self, now: datetime) -> bool:
+        return self._full_check is None or now - self._full_check >= FULL_CHECK_EVERY

@@ -1,0 +1,161 @@
+"""Content events: written by every change a reader or an editor can see, in the same transaction
+as the change (no event without its change, no change without its event).
+
+An event names its object (type and id) and carries what a receiver needs to refresh it without
+asking again: slug (and the previous one), language, the changed fields in GraphQL names,
+whether readers can see it now, and the cache keys to purge (the keys responses carry in their
+`Surrogate-Key` header: `post:12`, `tag:3`, `author:5`, and `posts`, `tags`, `authors` for
+every list of them).
+
+Sequence numbers: events are inserted last in their transaction, under a transaction-wide lock
+on PostgreSQL (SQLite writes one transaction at a time anyway), so ids grow in commit order and
+a consumer that has read up to id N has seen everything up to N.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, Select, String, insert, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import func
+
+from models import Author, ContentEvent, Post, Tag, TagVisibility
+from models.base import UTCDateTime
+from resolvers.visibility import LIVE_STATUSES
+
+EVENTS_LOCK = 7_424_313_131  # pg_advisory_xact_lock key: "the event log's next id"
+
+POST_TYPES = (
+    "post.created",
+    "post.updated",
+    "post.published",
+    "post.scheduled",
+    "post.unpublished",
+    "post.deleted",
+    "post.slug_changed",
+    "post.translation_linked",
+    "post.translation_unlinked",
+)
+TAG_TYPES = ("tag.created", "tag.updated", "tag.deleted", "tag.merged")
+AUTHOR_TYPES = ("author.created", "author.updated", "author.deleted", "author.reassigned")
+EVENT_TYPES = (*POST_TYPES, *TAG_TYPES, *AUTHOR_TYPES)
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    object_type: str
+    object_id: int
+    data: dict[str, Any] = field(default_factory=dict)
+    occurred_at: datetime | None = None
+    """When it happened, if not when it is recorded (a scheduled post's instant)."""
+
+    def at(self, moment: datetime | None) -> "Event":
+        return replace(self, occurred_at=moment)
+
+
+def cache_keys(object_type: str, object_id: int) -> list[str]:
+    """The object's own key and the key of every list it may appear in. Tag names and bylines
+    show in lists of posts, so tags and authors purge those too."""
+    own = [f"{object_type}:{object_id}", f"{object_type}s"]
+    return own if object_type == "post" else [*own, "posts"]
+
+
+def post_is_live(post: Post, now: datetime) -> bool:
+    return (
+        post.status in LIVE_STATUSES and post.published_at is not None and post.published_at <= now
+    )
+
+
+def post_event(
+    type: str,
+    post: Post,
+    now: datetime,
+    *,
+    changed: Sequence[str] = (),
+    previous_slug: str | None = None,
+    was_visible: bool | None = None,
+) -> Event:
+    visible = post_is_live(post, now)
+    return Event(
+        type,
+        "post",
+        post.id,
+        {
+            "slug": post.slug,
+            "previousSlug": previous_slug,
+            "language": post.language,
+            "changedFields": list(changed),
+            "visible": visible,
+            "wasVisible": visible if was_visible is None else was_visible,
+            "cacheKeys": cache_keys("post", post.id),
+        },
+    )
+
+
+def tag_event(type: str, tag: Tag, *, changed: Sequence[str] = (), **extra: Any) -> Event:
+    visible = tag.visibility == TagVisibility.PUBLIC
+    return Event(
+        type,
+        "tag",
+        tag.id,
+        {
+            "slug": tag.slug,
+            "changedFields": list(changed),
+            "visible": visible,
+            "wasVisible": extra.pop("was_visible", visible),
+            "cacheKeys": cache_keys("tag", tag.id),
+            **extra,
+        },
+    )
+
+
+def author_event(type: str, author: Author, *, changed: Sequence[str] = (), **extra: Any) -> Event:
+    return Event(
+        type,
+        "author",
+        author.id,
+        {
+            "slug": author.slug,
+            "changedFields": list(changed),
+            "visible": True,
+            "wasVisible": True,
+            "cacheKeys": cache_keys("author", author.id),
+            **extra,
+        },
+    )
+
+
+async def posts_changed_by(
+    session: AsyncSession, post_ids: Select[int], now: datetime, *, changed: Sequence[str]
+) -> list[Event]:
+    """`post.updated` for each post (of the ids `post_ids` selects) whose bylines or tags an
+    author or tag write changes: one statement, before the change."""
+    posts = await session.scalars(select(Post).where(Post.id.in_(post_ids)).order_by(Post.id))
+    return [post_event("post.updated", post, now, changed=changed) for post in posts]
+
+
+async def record(session: AsyncSession, events: Sequence[Event], now: datetime) -> None:
+    """Insert `events` in one statement; call it last in the transaction (see the module's
+    docstring on sequence numbers)."""
+    if not events:
+        return
+    rows = [
+        select(
+            literal(event.type, String()).label("type"),
+            literal(event.object_type, String()).label("object_type"),
+            literal(event.object_id, Integer()).label("object_id"),
+            literal(event.occurred_at or now, UTCDateTime()).label("occurred_at"),
+            literal(event.data, JSON()).label("data"),
+        )
+        for event in events
+    ]
+    if session.get_bind().dialect.name == "postgresql":
+        # Taken in the statement itself: the lock adds no round trip.
+        lock = func.pg_advisory_xact_lock(EVENTS_LOCK).is_not(None)
+        rows = [row.where(lock) for row in rows]
+    source = rows[0] if len(rows) == 1 else union_all(*rows)
+    columns = ["type", "object_type", "object_id", "occurred_at", "data"]
+    await session.execute(insert(ContentEvent).from_select(columns, source))
