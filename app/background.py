@@ -27,7 +27,9 @@ logger = logging.getLogger("quire.background")
 FULL_CHECK_EVERY = timedelta(minutes=5)
 OVERLAP = timedelta(seconds=5)
 """Each tick's range of publish dates starts this much before the last tick's instant."""
-SENDS_PER_TICK = 8
+MAX_IN_FLIGHT = 8
+"""Deliveries a process attempts at once; each runs as a task of its own, so a slow receiver
+delays neither scheduled posts nor the other deliveries."""
 
 
 class BackgroundJobs:
@@ -50,6 +52,7 @@ class BackgroundJobs:
         self._checked: datetime | None = None
         self._full_check: datetime | None = None
         self._task: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
         self._stop = asyncio.Event()
 
     def start(self) -> None:
@@ -59,6 +62,7 @@ class BackgroundJobs:
         self._stop.set()
         if self._task is not None:
             await self._task
+        await asyncio.gather(*self._sending, return_exceptions=True)  # each ends by its timeout
         await self.sender.close()
 
     async def run(self) -> None:
@@ -87,8 +91,11 @@ class BackgroundJobs:
     async def go_live(self) -> int:
         now = self.clock()
         since = None if self._full_check_due(now) else self._checked
-        async with self.session_factory() as session, session.begin():
-            count = await schedule.go_live(session, now=now, since=since)
+        count, batch = 0, schedule.GO_LIVE_BATCH
+        while batch == schedule.GO_LIVE_BATCH:
+            async with self.session_factory() as session, session.begin():
+                batch = await schedule.go_live(session, now=now, since=since)
+            count += batch
         self._checked = now - OVERLAP
         if since is None:
             self._full_check = now
@@ -99,25 +106,34 @@ class BackgroundJobs:
             return await webhooks.fan_out(session, now=self.clock())
 
     async def deliver(self) -> int:
+        """Claim due deliveries while there is room, each sent by a task of its own."""
+        room = MAX_IN_FLIGHT - len(self._sending)
+        if room <= 0:
+            return 0
         async with self.session_factory() as session, session.begin():
-            claimed = await webhooks.claim(
-                session, now=self.clock(), limit=SENDS_PER_TICK, hold=self.claim
-            )
-        await asyncio.gather(*(self._attempt(delivery) for delivery in claimed))
+            claimed = await webhooks.claim(session, now=self.clock(), limit=room, hold=self.claim)
+        for delivery in claimed:
+            task = asyncio.create_task(self._attempt(delivery))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
         return len(claimed)
 
     async def _attempt(self, claimed: webhooks.Claimed) -> None:
         started = self.clock()
         outcome = await self.sender.send(claimed, now=started)
-        async with self.session_factory() as session, session.begin():
-            status = await webhooks.record_attempt(
-                session,
-                claimed=claimed,
-                outcome=outcome,
-                started_at=started,
-                now=self.clock(),
-                disable_after=self.disable_after,
-            )
+        try:
+            async with self.session_factory() as session, session.begin():
+                status = await webhooks.record_attempt(
+                    session,
+                    claimed=claimed,
+                    outcome=outcome,
+                    started_at=started,
+                    now=self.clock(),
+                    disable_after=self.disable_after,
+                )
+        except Exception:  # the claim expires, and the delivery is attempted again
+            logger.warning("Could not record webhook attempt %s", claimed.message_id, exc_info=True)
+            return
         logger.info(
             "Webhook %s attempt %d: %s (%s)",
             claimed.message_id,

@@ -34,17 +34,34 @@ class UnsafeTarget(Exception):
     """The URL may not be sent to; retrying would not change that."""
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    mapped = getattr(address, "ipv4_mapped", None)
-    return (mapped or address).is_global and not (mapped or address).is_multicast
+    """A global unicast address. IPv6 addresses that carry an IPv4 one (mapped, NAT64, 6to4,
+    Teredo) are judged by the IPv4 address they reach."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if address.teredo is not None:
+            embedded = address.teredo[1]
+        if address in NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public(embedded)
+        if address.is_site_local:
+            return False
+    return address.is_global and not address.is_multicast
 
 
 async def checked_address(url: str, *, allow_private: bool) -> tuple[str, int, str]:
     """(address to connect to, port, host name) for `url`, or UnsafeTarget."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeTarget("The URL cannot be delivered to.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeTarget("Only http and https URLs are delivered to.")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(
             parts.hostname, port, type=socket.SOCK_STREAM
@@ -65,31 +82,42 @@ class Sender:
 
     def __init__(self, *, allow_private: bool, timeout: float = TIMEOUT_SECONDS) -> None:
         self.allow_private = allow_private
+        self.timeout = timeout
+        # No connection is reused: requests go to checked addresses, and a pooled TLS
+        # connection to one address would serve another host name there unchecked.
         self.client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=timeout,
             trust_env=False,
             headers={"user-agent": USER_AGENT},
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     async def close(self) -> None:
         await self.client.aclose()
 
     async def send(self, claimed: Claimed, *, now: datetime) -> Outcome:
+        """One attempt, within the timeout as a whole (the name's lookup and a slow answer
+        included); any failure becomes the outcome, never an exception."""
         started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._send(claimed, now=now, started=started)
+        except TimeoutError:
+            return _outcome(started, None, f"No answer within {self.timeout:.0f} s.")
+        except Exception as error:  # a receiver's malformed answer must not stop the queue
+            return _outcome(started, None, f"Could not deliver: {type(error).__name__}.")
 
-        def outcome(code: int | None, error: str | None, **extra: object) -> Outcome:
-            duration = round((time.perf_counter() - started) * 1000)
-            return Outcome(code, error, duration, **extra)  # type: ignore[arg-type]
+    async def _send(self, claimed: Claimed, *, now: datetime, started: float) -> Outcome:
 
         try:
             address, port, host = await checked_address(
                 claimed.url, allow_private=self.allow_private
             )
         except UnsafeTarget as error:
-            return outcome(None, str(error), final=True)
+            return _outcome(started, None, str(error), final=True)
         except OSError as error:
-            return outcome(None, str(error))
+            return _outcome(started, None, str(error))
         headers = {
             "content-type": "application/json",
             "webhook-id": claimed.message_id,
@@ -107,11 +135,23 @@ class Sender:
                 code = response.status_code
                 retry_after = _retry_after(response.headers.get("retry-after"), now)
                 failure = None if 200 <= code < 300 else f"HTTP {code}"
-                return outcome(code, failure, retry_after=retry_after)
+                return _outcome(started, code, failure, retry_after=retry_after)
         except httpx.TimeoutException:
-            return outcome(None, f"No answer within {TIMEOUT_SECONDS:.0f} s.")
+            return _outcome(started, None, f"No answer within {self.timeout:.0f} s.")
         except httpx.HTTPError as error:
-            return outcome(None, f"Could not deliver: {type(error).__name__}.")
+            return _outcome(started, None, f"Could not deliver: {type(error).__name__}.")
+
+
+def _outcome(
+    started: float,
+    code: int | None,
+    error: str | None,
+    *,
+    retry_after: timedelta | None = None,
+    final: bool = False,
+) -> Outcome:
+    duration = round((time.perf_counter() - started) * 1000)
+    return Outcome(code, error, duration, retry_after=retry_after, final=final)
 
 
 def _pinned(
@@ -137,15 +177,19 @@ async def _read_some(response: httpx.Response) -> None:
             break
 
 
+MAX_RETRY_AFTER_SECONDS = 86_400
+
+
 def _retry_after(value: str | None, now: datetime) -> timedelta | None:
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return timedelta(seconds=int(value.strip()))
+    """Seconds or an HTTP date, capped at a day; None for anything else."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return timedelta(seconds=min(int(value[:9]), MAX_RETRY_AFTER_SECONDS))
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        wait = (moment - now).total_seconds()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(timedelta(0), moment - now)
+    return timedelta(seconds=min(max(0.0, wait), MAX_RETRY_AFTER_SECONDS))

@@ -21,9 +21,9 @@ from sqlalchemy import JSON, Integer, Select, String, insert, literal, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import func
 
-from models import Author, ContentEvent, Post, Tag, TagVisibility
+from models import Author, ContentEvent, Post, PostStatus, Tag, TagVisibility
 from models.base import UTCDateTime
-from resolvers.visibility import LIVE_STATUSES
+from resolvers.visibility import effective_status
 
 EVENTS_LOCK = 7_424_313_131  # pg_advisory_xact_lock key: "the event log's next id"
 
@@ -63,15 +63,18 @@ def cache_keys(object_type: str, object_id: int) -> list[str]:
     return own if object_type == "post" else [*own, "posts"]
 
 
-def post_is_live(post: Post, now: datetime) -> bool:
-    return (
-        post.status in LIVE_STATUSES and post.published_at is not None and post.published_at <= now
-    )
+def post_is_live(post: Any, now: datetime) -> bool:
+    """Whether readers see the post (a row with its status and publish date) at `now`."""
+    return effective_status(post.status, post.published_at, now) is PostStatus.PUBLISHED
+
+
+def tag_is_public(tag: Any) -> bool:
+    return bool(tag.visibility == TagVisibility.PUBLIC)
 
 
 def post_event(
     type: str,
-    post: Post,
+    post: Any,
     now: datetime,
     *,
     changed: Sequence[str] = (),
@@ -96,7 +99,7 @@ def post_event(
 
 
 def tag_event(type: str, tag: Tag, *, changed: Sequence[str] = (), **extra: Any) -> Event:
-    visible = tag.visibility == TagVisibility.PUBLIC
+    visible = tag_is_public(tag)
     return Event(
         type,
         "tag",
@@ -132,9 +135,17 @@ async def posts_changed_by(
     session: AsyncSession, post_ids: Select[int], now: datetime, *, changed: Sequence[str]
 ) -> list[Event]:
     """`post.updated` for each post (of the ids `post_ids` selects) whose bylines or tags an
-    author or tag write changes: one statement, before the change."""
-    posts = await session.scalars(select(Post).where(Post.id.in_(post_ids)).order_by(Post.id))
+    author or tag write changes: one statement, of the columns an event reads."""
+    posts = await session.execute(
+        select(*EVENT_COLUMNS).where(Post.id.in_(post_ids)).order_by(Post.id)
+    )
     return [post_event("post.updated", post, now, changed=changed) for post in posts]
+
+
+EVENT_COLUMNS = (Post.id, Post.slug, Post.language, Post.status, Post.published_at)
+"""What a post's event is made of."""
+BATCH = 200
+"""Events per INSERT (SQLite allows 500 terms in a compound SELECT)."""
 
 
 async def record(session: AsyncSession, events: Sequence[Event], now: datetime) -> None:
@@ -156,6 +167,8 @@ async def record(session: AsyncSession, events: Sequence[Event], now: datetime) 
         # Taken in the statement itself: the lock adds no round trip.
         lock = func.pg_advisory_xact_lock(EVENTS_LOCK).is_not(None)
         rows = [row.where(lock) for row in rows]
-    source = rows[0] if len(rows) == 1 else union_all(*rows)
     columns = ["type", "object_type", "object_id", "occurred_at", "data"]
-    await session.execute(insert(ContentEvent).from_select(columns, source))
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        source = batch[0] if len(batch) == 1 else union_all(*batch)
+        await session.execute(insert(ContentEvent).from_select(columns, source))

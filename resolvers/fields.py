@@ -29,7 +29,6 @@ def snake(name: str) -> str:
     return "".join(f"_{char.lower()}" if char.isupper() else char for char in name)
 
 
-
 @dataclass(frozen=True)
 class Field:
     """One field of a GraphQL object type, as stored."""

@@ -6,6 +6,7 @@ anything the caller would have to undo; the caller's rollback covers the rest.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
@@ -119,9 +120,11 @@ async def update_post(
     changes: PostChanges,
     now: datetime,
     event: str = "post.updated",
+    also: Sequence[events.Event] = (),
 ) -> Post:
     """Change the fields `changes` names; `event` is the type of the event it records (a
-    translation link is a write of the post, told as such)."""
+    translation link is a write of the post, told as such), with `also` (the events of other
+    posts the same write changes)."""
     post = await _load(session, post_id)
     check_may_edit(viewer, post)
     before, was_visible, old_slug = snapshot(post), events.post_is_live(post, now), post.slug
@@ -157,7 +160,7 @@ async def update_post(
                 "post.slug_changed", post, now, changed=["slug"], previous_slug=old_slug
             )
         )
-    await events.record(session, recorded, now)
+    await events.record(session, [*recorded, *also], now)
     return post
 
 

@@ -16,6 +16,8 @@ from models import Post, PostStatus
 from resolvers import events
 from resolvers.visibility import LIVE_STATUSES
 
+GO_LIVE_BATCH = 200
+
 
 async def next_publication(session: AsyncSession, *, now: datetime) -> datetime | None:
     """The earliest instant after `now` at which a post goes live, or None if none is due.
@@ -38,13 +40,19 @@ async def go_live(session: AsyncSession, *, now: datetime, since: datetime | Non
     if since is not None:
         conditions.append(Post.published_at > since)
     # A read first: on SQLite an UPDATE takes the database's write lock even when nothing
-    # matches, and this runs every second.
-    if await session.scalar(select(Post.id).where(*conditions).limit(1)) is None:
+    # matches, and this runs every second. At most a batch per transaction (a catch-up after
+    # downtime may find thousands): the caller calls again while it returns a full batch.
+    due = list(
+        await session.scalars(
+            select(Post.id).where(*conditions).order_by(Post.published_at).limit(GO_LIVE_BATCH)
+        )
+    )
+    if not due:
         return 0
     went_live = list(
         await session.scalars(
             update(Post)
-            .where(*conditions)
+            .where(Post.id.in_(due), *conditions)
             .values(status=PostStatus.PUBLISHED)
             .returning(Post.id)
             .execution_options(synchronize_session=False)
@@ -52,8 +60,10 @@ async def go_live(session: AsyncSession, *, now: datetime, since: datetime | Non
     )
     if not went_live:
         return 0
-    posts = await session.scalars(
-        select(Post).where(Post.id.in_(went_live)).order_by(Post.published_at, Post.id)
+    posts = await session.execute(
+        select(*events.EVENT_COLUMNS)
+        .where(Post.id.in_(went_live))
+        .order_by(Post.published_at, Post.id)
     )
     recorded = []
     for post in posts:
@@ -62,4 +72,4 @@ async def go_live(session: AsyncSession, *, now: datetime, since: datetime | Non
         )
         recorded.append(event.at(post.published_at))
     await events.record(session, recorded, now)
-    return len(recorded)
+    return len(due)

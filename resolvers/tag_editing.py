@@ -72,7 +72,10 @@ async def update_tag(
     if "slug" in values:
         name = values.get("name", tag.name)
         values["slug"] = await named_editing.unique_slug(session, Tag, values["slug"], name, tag.id)
-    before, was_visible = {column: getattr(tag, column) for column in values}, _visible(tag)
+    before, was_visible = (
+        {column: getattr(tag, column) for column in values},
+        events.tag_is_public(tag),
+    )
     await named_editing.write(session, tag, version, values, now)
     changed = sorted(TAG.name_of(c) for c, value in before.items() if getattr(tag, c) != value)
     event = events.tag_event("tag.updated", tag, changed=changed, was_visible=was_visible)
@@ -91,7 +94,7 @@ async def delete_tag(
     tagged = relations.related_posts(PostTag, tag.id)
     await relations.touch_posts(session, tagged, now)
     recorded = await events.posts_changed_by(session, tagged, now, changed=["tags"])
-    deleted = events.tag_event("tag.deleted", tag, was_visible=_visible(tag))
+    deleted = events.tag_event("tag.deleted", tag, was_visible=events.tag_is_public(tag))
     deleted.data["visible"] = False
     await named_editing.remove(session, tag, version)
     await events.record(session, [deleted, *recorded], now)
@@ -121,17 +124,13 @@ async def merge_tags(
     recorded = await events.posts_changed_by(session, tagged, now, changed=["tags"])
     await relations.move_relations(session, PostTag, source.id, target.id)
     merged = events.tag_event(
-        "tag.merged", source, was_visible=_visible(source), mergedInto=target.id
+        "tag.merged", source, was_visible=events.tag_is_public(source), mergedInto=target.id
     )
     merged.data["visible"] = False
     await named_editing.remove(session, source, source_version, field="sourceVersion")
     await named_editing.write(session, target, target_version, {}, now, field="targetVersion")
     await events.record(session, [merged, *recorded], now)
     return target
-
-
-def _visible(tag: Tag) -> bool:
-    return tag.visibility == TagVisibility.PUBLIC
 
 
 async def _check_name_free(session: AsyncSession, name: str, tag_id: int | None) -> None:

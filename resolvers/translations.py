@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Post
+from resolvers import events
 from resolvers.accounts import Viewer
 from resolvers.errors import Rejected
 from resolvers.post_editing import PostChanges, check_may_edit, update_post
@@ -47,7 +48,16 @@ async def link_translation(
             field="translationOf",
         )
     group = other.translation_group or str(uuid.uuid4())
-    linked = await update_post(
+    if other.translation_group is None:
+        # Only the link label changes on the other post, not its content: no new version.
+        # Written before the post's own write, which records the events last.
+        await session.execute(
+            update(Post)
+            .where(Post.id == other.id)
+            .values(translation_group=group)
+            .execution_options(synchronize_session=False)
+        )
+    return await update_post(
         session,
         viewer=viewer,
         post_id=post.id,
@@ -55,16 +65,8 @@ async def link_translation(
         changes=PostChanges(values={"translation_group": group}),
         now=now,
         event="post.translation_linked",
+        also=await _group_changed(session, group, post.id, now),
     )
-    if other.translation_group is None:
-        # Only the link label changes on the other post, not its content: no new version.
-        await session.execute(
-            update(Post)
-            .where(Post.id == other.id)
-            .values(translation_group=group)
-            .execution_options(synchronize_session=False)
-        )
-    return linked
 
 
 async def unlink_translation(
@@ -82,7 +84,21 @@ async def unlink_translation(
         changes=PostChanges(values={"translation_group": None}),
         now=now,
         event="post.translation_unlinked",
+        also=await _group_changed(session, post.translation_group, post.id, now),
     )
+
+
+async def _group_changed(
+    session: AsyncSession, group: str, moved_id: int, now: datetime
+) -> list[events.Event]:
+    """`post.updated` (`translations`) for the other posts of a group a post joins or leaves:
+    their list of translations changes."""
+    members = await session.execute(
+        select(*events.EVENT_COLUMNS)
+        .where(Post.translation_group == group, Post.id != moved_id)
+        .order_by(Post.id)
+    )
+    return [events.post_event("post.updated", m, now, changed=["translations"]) for m in members]
 
 
 async def _editable(session: AsyncSession, viewer: Viewer, post_id: int) -> Post:

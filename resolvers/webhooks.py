@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -119,17 +120,28 @@ def check_event_types(event_types: Sequence[str]) -> list[str]:
         raise Rejected("invalid", f"At most {MAX_EVENT_TYPES} event types.", field="eventTypes")
     unknown = [event_type for event_type in event_types if event_type not in known]
     if unknown:
+        shown = unknown[0][:60]
         raise Rejected(
             "invalid",
-            f"Unknown event type {unknown[0]!r}; use one of {', '.join(sorted(known))}.",
+            f"Unknown event type {shown!r}; use one of {', '.join(sorted(known))}.",
             field="eventTypes",
         )
     return list(dict.fromkeys(event_types))
 
 
 def check_url(url: str) -> str:
-    if len(url) > 2_000 or not validation.is_web_url(url):
+    """An http(s) URL with a host name that can be looked up and a valid port, without
+    credentials (which would be sent to whoever answers)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = (parts.hostname or "").encode("idna")
+    except (ValueError, UnicodeError):
+        raise Rejected("invalid", "`url` must be an http or https URL.", field="url") from None
+    if len(url) > 2_000 or not validation.is_web_url(url) or not host or port == 0:
         raise Rejected("invalid", "`url` must be an http or https URL.", field="url")
+    if parts.username is not None or parts.password is not None:
+        raise Rejected("invalid", "`url` may not hold a user name or password.", field="url")
     return url
 
 
@@ -241,7 +253,7 @@ async def ping(
     """A `webhook.ping` delivery to the endpoint, sent like any other (active or not)."""
     require_admin(viewer, "manage webhooks")
     endpoint = await load_endpoint(session, endpoint_id)
-    message_id = f"msg_ping_{secrets.token_hex(12)}"
+    message_id = _message_id()
     body = _body(PING, now, {"endpoint": endpoint.id})
     delivery = _delivery(endpoint.id, None, PING, message_id, body, now)
     session.add(delivery)
@@ -255,10 +267,13 @@ async def redeliver(
     """Send a delivery again now, with its message id and body: a receiver that processed it
     already can tell."""
     require_admin(viewer, "manage webhooks")
-    delivery = await session.get(WebhookDelivery, delivery_id)
+    delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
     if delivery is None:
         raise Rejected("not_found", "There is no delivery with this ID.", field="id")
+    if delivery.claimed_until is not None and delivery.claimed_until > now:
+        raise Rejected("invalid", "This delivery is being sent right now.", field="id")
     delivery.status = DeliveryStatus.PENDING
+    delivery.attempts = 0  # a fresh set of retries
     delivery.next_attempt_at = now
     delivery.claimed_until = None
     delivery.completed_at = None
@@ -269,30 +284,44 @@ async def redeliver(
 async def fan_out(session: AsyncSession, *, now: datetime) -> int:
     """Deliveries for the events after the `webhooks` cursor (a batch of them), and the cursor
     moved past them; the number of events read."""
-    cursor = await session.scalar(
-        select(EventCursor).where(EventCursor.name == "webhooks").with_for_update()
+    last = await session.scalar(
+        select(EventCursor.last_event_id).where(EventCursor.name == "webhooks").with_for_update()
     )
-    assert cursor is not None  # made by the migration
+    assert last is not None  # made by the migration
     found = list(
         await session.scalars(
             select(ContentEvent)
-            .where(ContentEvent.id > cursor.last_event_id)
+            .where(ContentEvent.id > last)
             .order_by(ContentEvent.id)
             .limit(FAN_OUT_BATCH)
         )
     )
     if not found:
         return 0
+    # The cursor moves only from where this process read it: on SQLite the reads above take no
+    # lock, and another process may have fanned these events out meanwhile. The UPDATE is the
+    # transaction's first write, so it takes SQLite's write lock and checks under it.
+    moved = await session.execute(
+        update(EventCursor)
+        .where(EventCursor.name == "webhooks", EventCursor.last_event_id == last)
+        .values(last_event_id=found[-1].id)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        return 0
     endpoints = list(await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active)))
     for event in found:
         for endpoint in endpoints:
             if matches(endpoint.event_types, event.type):
                 body = _body(event.type, event.occurred_at, _data(event, endpoint))
-                message_id = f"msg_{event.id}_{endpoint.id}"
-                session.add(_delivery(endpoint.id, event.id, event.type, message_id, body, now))
-    cursor.last_event_id = found[-1].id
+                delivery = _delivery(endpoint.id, event.id, event.type, _message_id(), body, now)
+                session.add(delivery)
     await session.flush()
     return len(found)
+
+
+def _message_id() -> str:
+    """Random, so ids never repeat, even after a database is restored or reset."""
+    return f"msg_{secrets.token_hex(16)}"
 
 
 async def claim(
@@ -300,27 +329,35 @@ async def claim(
 ) -> list[Claimed]:
     """Pending deliveries whose attempt is due and that nobody holds, each claimed for one
     attempt (its `attempts` counted now, so a crash mid-attempt still counts it)."""
+    available = (
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+        WebhookDelivery.next_attempt_at <= now,
+        (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until < now),
+    )
     due = (
         select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-            (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until < now),
-        )
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(*available, WebhookEndpoint.active)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(await session.scalars(due))
-    if not ids:
+        due = due.with_for_update(of=WebhookDelivery, skip_locked=True)
+    candidates = list(await session.scalars(due))
+    if not candidates:
         return []
-    await session.execute(
+    # Checked again by the UPDATE: on SQLite the SELECT took no lock, and another process may
+    # have claimed some of them meanwhile.
+    claimed = await session.scalars(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(ids))
+        .where(WebhookDelivery.id.in_(candidates), *available)
         .values(claimed_until=now + hold, attempts=WebhookDelivery.attempts + 1)
+        .returning(WebhookDelivery.id)
         .execution_options(synchronize_session=False)
     )
+    ids = list(claimed)
+    if not ids:
+        return []
     rows = await session.execute(
         select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -359,16 +396,23 @@ async def record_attempt(
             error=outcome.error,
         )
     )
+    if delivery.attempts != claimed.attempt or delivery.status is not DeliveryStatus.PENDING:
+        # Another attempt has started since (this one outlived its claim), or a redelivery
+        # was asked for: the log keeps this attempt, the delivery's state is the newer one's.
+        await session.flush()
+        return delivery.status
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     delivery.last_duration_ms = outcome.duration_ms
     delivery.claimed_until = None
     endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
     assert endpoint is not None  # deliveries go with their endpoint
+    if outcome.succeeded or not outcome.retryable:
+        # The endpoint answered (a final 4xx is an answer): it is not failing.
+        endpoint.failing_since = None
     if outcome.succeeded:
         delivery.status = DeliveryStatus.SUCCEEDED
         delivery.completed_at = now
-        endpoint.failing_since = None
     else:
         wait = _next_wait(claimed.attempt, outcome, rng or random.Random())
         if wait is None:
@@ -376,8 +420,13 @@ async def record_attempt(
             delivery.completed_at = now
         else:
             delivery.next_attempt_at = now + wait
-        endpoint.failing_since = endpoint.failing_since or started_at
-        if endpoint.active and now - endpoint.failing_since >= disable_after:
+        if outcome.retryable:
+            endpoint.failing_since = endpoint.failing_since or started_at
+        if (
+            endpoint.active
+            and endpoint.failing_since is not None
+            and now - endpoint.failing_since >= disable_after
+        ):
             endpoint.active = False
             endpoint.disabled_at = now
             endpoint.disabled_reason = (
@@ -436,25 +485,23 @@ def _data(event: ContentEvent, endpoint: WebhookEndpoint) -> dict[str, Any]:
     could not before), only its identity and cache keys, unless the endpoint's admin asked
     for more."""
     data = dict(event.data)
-    seen = data.get("visible") or data.get("wasVisible") or endpoint.include_unpublished
-    if not seen:
-        data = {key: data[key] for key in ("visible", "wasVisible", "cacheKeys") if key in data}
+    for key, type_name in (("mergedInto", "Tag"), ("reassignedTo", "Author")):
+        if data.get(key) is not None:
+            data[key] = global_id(type_name, data[key])
+    if not (data.get("visible") or endpoint.include_unpublished):
+        # Hidden from readers now. What they saw before (an unpublished post's slug, so a site
+        # can drop its page) may be named; nothing that changed while hiding it may.
+        was_seen = data.get("wasVisible") and not {"slug", "name"} & set(
+            data.get("changedFields", [])
+        )
+        if not was_seen:
+            data = {k: data[k] for k in ("visible", "wasVisible", "cacheKeys") if k in data}
     return {
         "sequence": event.id,
         "objectType": event.object_type,
         "id": global_id(event.object_type.title(), event.object_id),
         **data,
     }
-
-
-async def count_pending(session: AsyncSession) -> int:
-    found: int = (
-        await session.scalar(
-            select(func.count()).where(WebhookDelivery.status == DeliveryStatus.PENDING)
-        )
-        or 0
-    )
-    return found
 
 
 # Reads, for admins.

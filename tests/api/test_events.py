@@ -160,3 +160,33 @@ async def _until_event(database: Database, event_type: str) -> ContentEvent:
             return found[-1]
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {event_type} event")
+
+
+async def test_linking_a_translation_tells_about_both_posts(
+    team: dict[str, Editor], scratch_db: Database
+) -> None:
+    from tests.api.mutations import LINK, UNLINK
+
+    editor = team["editor"]
+    english = (await editor.run(CREATE, {"input": {"title": "Queues"}}))["post"]
+    spanish = (await editor.run(CREATE, {"input": {"title": "Colas", "language": "es"}}))["post"]
+    seen = (await events_of(scratch_db))[-1].id
+    linked = await editor.run(LINK, {"id": spanish["id"], "version": 1, "of": english["id"]})
+    assert linked["errors"] == []
+    await editor.run(UNLINK, {"id": spanish["id"], "version": linked["post"]["version"]})
+    told = [
+        (e.type, e.object_id, e.data["changedFields"]) for e in await events_of(scratch_db, seen)
+    ]
+    english_id, spanish_id = (int(_row_id(p["id"])) for p in (english, spanish))
+    assert told == [
+        ("post.translation_linked", spanish_id, ["translations"]),
+        ("post.updated", english_id, ["translations"]),
+        ("post.translation_unlinked", spanish_id, ["translations"]),
+        ("post.updated", english_id, ["translations"]),
+    ]
+
+
+def _row_id(global_id: str) -> str:
+    from base64 import b64decode
+
+    return b64decode(global_id).decode().split(":")[1]
