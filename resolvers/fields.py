@@ -18,10 +18,18 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Literal
 
-from models import PostLevel, PostStatus, TagVisibility
+from strawberry.relay import to_base64
+
+from models import DeliveryStatus, PostLevel, PostStatus, TagVisibility
 from resolvers.visibility import effective_status
 
 Check = Literal["slug", "url", "language"]
+
+
+def global_id(type_name: str, row_id: int) -> str:
+    """The opaque global ID clients know an object by, encoded as Strawberry encodes a Node's
+    (base64 of `Type:id`): for the compiled reads, payloads and objects that are not Nodes."""
+    return to_base64(type_name, row_id)
 
 
 def snake(name: str) -> str:
@@ -332,5 +340,104 @@ TAG = Fields(
         stored("description", str | None, "What the tag covers.", editable=True, limit=2_000),
         stored("visibility", TagVisibility, "Who sees the tag.", editable=True, required=True),
         _version(),
+    ),
+)
+
+
+# The webhooks' types, as admins read them.
+
+
+class GlobalId(str):
+    """The type of an `id` that is a global ID but no Node's (GraphQL's ID)."""
+
+
+def object_id(type_name: str, description: str) -> Field:
+    return Field(
+        name="id",
+        type=GlobalId,
+        description=description,
+        columns=("id",),
+        get=lambda row: global_id(type_name, row.id),
+    )
+
+
+def _next_attempt_at(row: Any) -> datetime | None:
+    """Due only while the delivery is pending."""
+    pending: bool = row.status == DeliveryStatus.PENDING
+    return row.next_attempt_at if pending else None
+
+
+WEBHOOK_ATTEMPT = Fields(
+    "WebhookAttempt",
+    (
+        stored("attempt", int, "1 for the first try."),
+        stored("startedAt", datetime, "When it was sent."),
+        stored("statusCode", int | None, "The HTTP status; null: no answer."),
+        stored("durationMs", int, "How long it took, in milliseconds."),
+        stored("error", str | None, "What went wrong, if anything."),
+    ),
+)
+
+WEBHOOK_DELIVERY = Fields(
+    "WebhookDelivery",
+    (
+        object_id("WebhookDelivery", "Pass it to `redeliverWebhook`."),
+        stored("eventType", str, 'e.g. "post.published".'),
+        stored(
+            "sequence",
+            int | None,
+            "The event's number in the content event log; null for a test ping.",
+            column="event_id",
+        ),
+        stored(
+            "messageId",
+            str,
+            "The `webhook-id` header: the same on every attempt, for deduplication.",
+        ),
+        stored("status", DeliveryStatus, "Where the delivery stands."),
+        stored("attempts", int, "Attempts made so far."),
+        Field(
+            name="nextAttemptAt",
+            type=datetime | None,
+            description="When the next attempt is due, while PENDING.",
+            columns=("next_attempt_at", "status"),
+            get=_next_attempt_at,
+        ),
+        stored("lastStatusCode", int | None, "The last attempt's status."),
+        stored("lastError", str | None, "The last attempt's error."),
+        stored("lastDurationMs", int | None, "The last attempt's duration."),
+        stored("createdAt", datetime, "When the delivery was made."),
+        stored("completedAt", datetime | None, "When it succeeded or was given up."),
+        stored("body", str, "The JSON body sent, the same on every attempt."),
+    ),
+)
+
+WEBHOOK_ENDPOINT = Fields(
+    "WebhookEndpoint",
+    (
+        object_id("WebhookEndpoint", "The endpoint's ID."),
+        stored("url", str, "Where events are POSTed."),
+        stored("description", str | None, "What the endpoint is for."),
+        stored(
+            "eventTypes",
+            list[str],
+            'What it receives: event types, "post.*" for a family, "*" for all.',
+        ),
+        stored("active", bool, "Whether events are sent to it."),
+        stored(
+            "includeUnpublished",
+            bool,
+            "Whether payloads about what readers cannot see name it (slug, language); "
+            "otherwise they carry its ID, visibility and cache keys only.",
+        ),
+        stored(
+            "failingSince",
+            datetime | None,
+            "Since when every delivery has failed; null while deliveries succeed.",
+        ),
+        stored("disabledAt", datetime | None, "When it was switched off for failing, if it was."),
+        stored("disabledReason", str | None, "Why it was switched off."),
+        stored("createdAt", datetime, "When it was created."),
+        stored("version", int, "Send it back with changes; stale ones conflict."),
     ),
 )

@@ -33,6 +33,7 @@ from resolvers import validation
 from resolvers.accounts import Viewer, check_admin_reader
 from resolvers.errors import BadUserInput, Rejected
 from resolvers.events import EVENT_TYPES
+from resolvers.fields import global_id
 from resolvers.permissions import require_admin
 
 if TYPE_CHECKING:
@@ -96,11 +97,6 @@ class Claimed:
 def new_secret() -> str:
     """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def global_id(type_name: str, row_id: int) -> str:
-    """The Relay global ID clients know the object by (base64 of `Type:id`)."""
-    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
 
 
 def matches(subscribed: Sequence[str], event_type: str) -> bool:

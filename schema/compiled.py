@@ -48,13 +48,12 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from strawberry import relay
 from strawberry.types import ExecutionResult
 
 from resolvers import posts
 from resolvers.context import Context
 from resolvers.errors import QuireError
-from resolvers.fields import AUTHOR, POST, TAG, Fields, snake
+from resolvers.fields import AUTHOR, POST, TAG, Fields, global_id, snake
 from resolvers.fields import Field as StoredField
 from resolvers.loaders import PostRelations
 from resolvers.lru import LRU
@@ -289,7 +288,7 @@ def _serializer(type_: Any) -> Callable[[Any], Any] | None:
 
 
 def _global_id(type_name: str) -> Callable[[Any], str]:
-    return lambda obj: relay.to_base64(type_name, obj.id)
+    return lambda obj: global_id(type_name, obj.id)
 
 
 def _constant(result: str) -> Callable[[Any], Any]:

@@ -8,6 +8,7 @@ from strawberry import relay
 from strawberry.relay import GlobalID, GlobalIDValueError
 
 from resolvers.errors import BadUserInput
+from resolvers.fields import global_id
 from schema.author import Author
 from schema.context import Info
 from schema.post import Post
@@ -21,7 +22,7 @@ _TYPES: dict[str, Any] = {"Post": Post, "Author": Author, "Tag": Tag}
 
 def encode_id(type_name: str, row_id: int) -> strawberry.ID:
     """The opaque ID of an object that is not a Node (a revision, a token, an account)."""
-    return strawberry.ID(str(GlobalID(type_name, str(row_id))))
+    return strawberry.ID(global_id(type_name, row_id))
 
 
 def parse_id(value: str, *, expected: str | None = None, argument: str = "id") -> tuple[str, int]:
