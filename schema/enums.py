@@ -4,6 +4,7 @@ from enum import Enum
 
 import strawberry
 
+from models import DeliveryStatus as DeliveryStatusValue
 from models import PostLevel as PostLevelValue
 from models import PostStatus as PostStatusValue
 from models import TagVisibility as TagVisibilityValue
@@ -41,9 +42,24 @@ class TagVisibility(Enum):
     )
 
 
+@strawberry.enum(description="Where a delivery stands.")
+class DeliveryStatus(Enum):
+    PENDING = strawberry.enum_value(
+        DeliveryStatusValue.PENDING, description="Waiting for its next attempt."
+    )
+    SUCCEEDED = strawberry.enum_value(
+        DeliveryStatusValue.SUCCEEDED, description="The endpoint answered 2xx."
+    )
+    FAILED = strawberry.enum_value(
+        DeliveryStatusValue.FAILED,
+        description="Given up: a 4xx answer retrying cannot fix, or every retry failed.",
+    )
+
+
 GRAPHQL_ENUMS: dict[type[Enum], type[Enum]] = {
     PostLevelValue: PostLevel,
     PostStatusValue: PostStatus,
     TagVisibilityValue: TagVisibility,
+    DeliveryStatusValue: DeliveryStatus,
 }
 """The GraphQL enum of each of the models' enums."""

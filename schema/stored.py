@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeVar, Union, get_args
 import strawberry
 from strawberry.types.private import StrawberryPrivate
 
-from resolvers.fields import Field, Fields
+from resolvers.fields import Field, Fields, GlobalId
 from schema.context import Info
 from schema.enums import GRAPHQL_ENUMS
 
@@ -77,6 +77,8 @@ def graphql_type(python_type: Any) -> Any:
     if isinstance(python_type, types.UnionType):
         members = tuple(graphql_type(member) for member in get_args(python_type))
         return Union[members]  # noqa: UP007  # built from a tuple
+    if python_type is GlobalId:
+        return strawberry.ID
     return GRAPHQL_ENUMS.get(python_type, python_type)
 
 

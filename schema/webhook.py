@@ -1,107 +1,36 @@
 """Webhook endpoints and their delivery log, as admins see them, and the mutations that manage
 them. A secret is shown once: in the answer of the mutation that made it."""
 
-from datetime import datetime
-from enum import Enum
 from typing import Annotated, cast
 
 import strawberry
 
 from models import DeliveryStatus as DeliveryStatusValue
-from models import WebhookAttempt as WebhookAttemptModel
-from models import WebhookDelivery as WebhookDeliveryModel
 from models import WebhookEndpoint as WebhookEndpointModel
 from resolvers import webhooks
 from resolvers.accounts import Viewer
 from resolvers.context import Session
 from resolvers.events import EVENT_TYPES
+from resolvers.fields import WEBHOOK_ATTEMPT, WEBHOOK_DELIVERY, WEBHOOK_ENDPOINT
 from schema.context import Info
 from schema.editing import EditError, VersionArg, run
-from schema.node import encode_id, parse_id
-
-
-@strawberry.enum(description="Where a delivery stands.")
-class DeliveryStatus(Enum):
-    PENDING = strawberry.enum_value(
-        DeliveryStatusValue.PENDING, description="Waiting for its next attempt."
-    )
-    SUCCEEDED = strawberry.enum_value(
-        DeliveryStatusValue.SUCCEEDED, description="The endpoint answered 2xx."
-    )
-    FAILED = strawberry.enum_value(
-        DeliveryStatusValue.FAILED,
-        description="Given up: a 4xx answer retrying cannot fix, or every retry failed.",
-    )
+from schema.enums import DeliveryStatus
+from schema.node import parse_id
+from schema.stored import StoredType, stored
 
 
 @strawberry.type(description="One try at a delivery.")
-class WebhookAttempt:
-    attempt: int = strawberry.field(description="1 for the first try.")
-    started_at: datetime = strawberry.field(description="When it was sent.")
-    status_code: int | None = strawberry.field(description="The HTTP status; null: no answer.")
-    duration_ms: int = strawberry.field(description="How long it took, in milliseconds.")
-    error: str | None = strawberry.field(description="What went wrong, if anything.")
-
-    @classmethod
-    def from_model(cls, model: WebhookAttemptModel) -> "WebhookAttempt":
-        return cls(
-            attempt=model.attempt,
-            started_at=model.started_at,
-            status_code=model.status_code,
-            duration_ms=model.duration_ms,
-            error=model.error,
-        )
+@stored(WEBHOOK_ATTEMPT)
+class WebhookAttempt(StoredType):
+    pass
 
 
 @strawberry.type(description="One event sent to one endpoint, with every attempt.")
-class WebhookDelivery:
-    row_id: strawberry.Private[int]
-    id: strawberry.ID = strawberry.field(description="Pass it to `redeliverWebhook`.")
-    event_type: str = strawberry.field(description='e.g. "post.published".')
-    sequence: int | None = strawberry.field(
-        description="The event's number in the content event log; null for a test ping."
-    )
-    message_id: str = strawberry.field(
-        description="The `webhook-id` header: the same on every attempt, for deduplication."
-    )
-    status: DeliveryStatus = strawberry.field(description="Where the delivery stands.")
-    attempts: int = strawberry.field(description="Attempts made so far.")
-    next_attempt_at: datetime | None = strawberry.field(
-        description="When the next attempt is due, while PENDING."
-    )
-    last_status_code: int | None = strawberry.field(description="The last attempt's status.")
-    last_error: str | None = strawberry.field(description="The last attempt's error.")
-    last_duration_ms: int | None = strawberry.field(description="The last attempt's duration.")
-    created_at: datetime = strawberry.field(description="When the delivery was made.")
-    completed_at: datetime | None = strawberry.field(
-        description="When it succeeded or was given up."
-    )
-    body: str = strawberry.field(description="The JSON body sent, the same on every attempt.")
-
-    @classmethod
-    def from_model(cls, model: WebhookDeliveryModel) -> "WebhookDelivery":
-        return cls(
-            row_id=model.id,
-            id=encode_id("WebhookDelivery", model.id),
-            event_type=model.event_type,
-            sequence=model.event_id,
-            message_id=model.message_id,
-            status=DeliveryStatus(model.status),
-            attempts=model.attempts,
-            next_attempt_at=(
-                model.next_attempt_at if model.status is DeliveryStatusValue.PENDING else None
-            ),
-            last_status_code=model.last_status_code,
-            last_error=model.last_error,
-            last_duration_ms=model.last_duration_ms,
-            created_at=model.created_at,
-            completed_at=model.completed_at,
-            body=model.body,
-        )
-
+@stored(WEBHOOK_DELIVERY)
+class WebhookDelivery(StoredType):
     @strawberry.field(description="Every attempt, first first.")
     async def attempt_log(self, info: Info) -> list[WebhookAttempt]:
-        found = await webhooks.attempts_of(info.context, self.row_id)
+        found = await webhooks.attempts_of(info.context, self.row.id)
         return [WebhookAttempt.from_model(model) for model in found]
 
 
@@ -109,46 +38,8 @@ class WebhookDelivery:
     description="An HTTP endpoint that receives content events, signed as the Standard "
     "Webhooks specification says."
 )
-class WebhookEndpoint:
-    row_id: strawberry.Private[int]
-    id: strawberry.ID = strawberry.field(description="The endpoint's ID.")
-    url: str = strawberry.field(description="Where events are POSTed.")
-    description: str | None = strawberry.field(description="What the endpoint is for.")
-    event_types: list[str] = strawberry.field(
-        description='What it receives: event types, "post.*" for a family, "*" for all.'
-    )
-    active: bool = strawberry.field(description="Whether events are sent to it.")
-    include_unpublished: bool = strawberry.field(
-        description="Whether payloads about what readers cannot see name it (slug, language); "
-        "otherwise they carry its ID, visibility and cache keys only."
-    )
-    failing_since: datetime | None = strawberry.field(
-        description="Since when every delivery has failed; null while deliveries succeed."
-    )
-    disabled_at: datetime | None = strawberry.field(
-        description="When it was switched off for failing, if it was."
-    )
-    disabled_reason: str | None = strawberry.field(description="Why it was switched off.")
-    created_at: datetime = strawberry.field(description="When it was created.")
-    version: int = strawberry.field(description="Send it back with changes; stale ones conflict.")
-
-    @classmethod
-    def from_model(cls, model: WebhookEndpointModel) -> "WebhookEndpoint":
-        return cls(
-            row_id=model.id,
-            id=encode_id("WebhookEndpoint", model.id),
-            url=model.url,
-            description=model.description,
-            event_types=list(model.event_types),
-            active=model.active,
-            include_unpublished=model.include_unpublished,
-            failing_since=model.failing_since,
-            disabled_at=model.disabled_at,
-            disabled_reason=model.disabled_reason,
-            created_at=model.created_at,
-            version=model.version,
-        )
-
+@stored(WEBHOOK_ENDPOINT)
+class WebhookEndpoint(StoredType):
     @strawberry.field(description="Its latest deliveries, newest first (the delivery log).")
     async def deliveries(
         self,
@@ -160,7 +51,7 @@ class WebhookEndpoint:
     ) -> list[WebhookDelivery]:
         found = await webhooks.list_deliveries(
             info.context,
-            endpoint_id=self.row_id,
+            endpoint_id=self.row.id,
             first=first,
             status=None if status is None else DeliveryStatusValue(cast(str, status.value)),
         )
