@@ -106,7 +106,6 @@ async def delete_author(
             field="reassignTo",
         )
     deleted = events.author_event("author.deleted", author, reassignedTo=reassign_to)
-    deleted.data["visible"] = False
     await named_editing.remove(session, author, version)
     await events.record(session, [deleted, *recorded], now)
 

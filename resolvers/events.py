@@ -72,6 +72,17 @@ def tag_is_public(tag: Any) -> bool:
     return bool(tag.visibility == TagVisibility.PUBLIC)
 
 
+GONE = (".deleted", ".merged")
+"""Events after which the object no longer exists: readers cannot see it, whatever it was."""
+
+
+def _visibility(type: str, visible: bool, was_visible: bool | None) -> dict[str, bool]:
+    """`visible` now and `wasVisible` before; by default the object was as it is (an event
+    made before a delete sees the object as readers last saw it)."""
+    before = visible if was_visible is None else was_visible
+    return {"visible": visible and not type.endswith(GONE), "wasVisible": before}
+
+
 def post_event(
     type: str,
     post: Any,
@@ -81,7 +92,6 @@ def post_event(
     previous_slug: str | None = None,
     was_visible: bool | None = None,
 ) -> Event:
-    visible = post_is_live(post, now)
     return Event(
         type,
         "post",
@@ -91,15 +101,20 @@ def post_event(
             "previousSlug": previous_slug,
             "language": post.language,
             "changedFields": list(changed),
-            "visible": visible,
-            "wasVisible": visible if was_visible is None else was_visible,
+            **_visibility(type, post_is_live(post, now), was_visible),
             "cacheKeys": cache_keys("post", post.id),
         },
     )
 
 
-def tag_event(type: str, tag: Tag, *, changed: Sequence[str] = (), **extra: Any) -> Event:
-    visible = tag_is_public(tag)
+def tag_event(
+    type: str,
+    tag: Tag,
+    *,
+    changed: Sequence[str] = (),
+    was_visible: bool | None = None,
+    **extra: Any,
+) -> Event:
     return Event(
         type,
         "tag",
@@ -107,8 +122,7 @@ def tag_event(type: str, tag: Tag, *, changed: Sequence[str] = (), **extra: Any)
         {
             "slug": tag.slug,
             "changedFields": list(changed),
-            "visible": visible,
-            "wasVisible": extra.pop("was_visible", visible),
+            **_visibility(type, tag_is_public(tag), was_visible),
             "cacheKeys": cache_keys("tag", tag.id),
             **extra,
         },
@@ -123,8 +137,7 @@ def author_event(type: str, author: Author, *, changed: Sequence[str] = (), **ex
         {
             "slug": author.slug,
             "changedFields": list(changed),
-            "visible": True,
-            "wasVisible": True,
+            **_visibility(type, True, None),
             "cacheKeys": cache_keys("author", author.id),
             **extra,
         },

@@ -214,8 +214,7 @@ async def delete_post(
 ) -> None:
     post = await _load(session, post_id)
     check_may_edit(viewer, post)
-    event = events.post_event("post.deleted", post, now, was_visible=events.post_is_live(post, now))
-    event.data["visible"] = False
+    event = events.post_event("post.deleted", post, now)  # as readers last saw it
     result = await session.execute(delete(Post).where(Post.id == post_id, Post.version == version))
     if not result.rowcount:  # type: ignore[attr-defined]
         await _conflict(session, post, version)

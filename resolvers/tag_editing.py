@@ -94,8 +94,7 @@ async def delete_tag(
     tagged = relations.related_posts(PostTag, tag.id)
     await relations.touch_posts(session, tagged, now)
     recorded = await events.posts_changed_by(session, tagged, now, changed=["tags"])
-    deleted = events.tag_event("tag.deleted", tag, was_visible=events.tag_is_public(tag))
-    deleted.data["visible"] = False
+    deleted = events.tag_event("tag.deleted", tag)  # as readers last saw it
     await named_editing.remove(session, tag, version)
     await events.record(session, [deleted, *recorded], now)
 
@@ -123,10 +122,7 @@ async def merge_tags(
     await relations.touch_posts(session, tagged, now)
     recorded = await events.posts_changed_by(session, tagged, now, changed=["tags"])
     await relations.move_relations(session, PostTag, source.id, target.id)
-    merged = events.tag_event(
-        "tag.merged", source, was_visible=events.tag_is_public(source), mergedInto=target.id
-    )
-    merged.data["visible"] = False
+    merged = events.tag_event("tag.merged", source, mergedInto=target.id)
     await named_editing.remove(session, source, source_version, field="sourceVersion")
     await named_editing.write(session, target, target_version, {}, now, field="targetVersion")
     await events.record(session, [merged, *recorded], now)
