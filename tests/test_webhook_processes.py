@@ -17,6 +17,7 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from app.cli import OPERATOR
 from app.database import create_session_factory
 from models import EditorRole
 from resolvers import accounts, webhooks
@@ -38,7 +39,7 @@ async def _prepare(database: Database, url: str) -> tuple[str, str]:
     async with create_session_factory(database.engine)() as session, session.begin():
         _, secret = await webhooks.create_endpoint(
             session,
-            viewer=accounts.Viewer(0, accounts.TokenKind.INTEGRATION, EditorRole.ADMIN, "test"),
+            viewer=OPERATOR,
             url=url,
             event_types=["*"],
             description=None,

@@ -71,8 +71,8 @@ async def test_each_post_write_records_its_event_and_a_failed_one_records_none(
         ("post.published", ["publishedAt", "status"]),
         ("post.deleted", []),
     ]
-    ids = [e.id for e in events]
-    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    moments = [e.occurred_at for e in events]  # the log's order is the order of the writes
+    assert moments == sorted(moments)
     slug_changed = events[3].data
     assert slug_changed["previousSlug"] == post["slug"] and slug_changed["slug"] == "logs"
     assert [e.data["visible"] for e in events[1:]] == [False, False, False, True, False]
@@ -165,7 +165,7 @@ async def _until_event(database: Database, event_type: str) -> ContentEvent:
 async def test_linking_a_translation_tells_about_both_posts(
     team: dict[str, Editor], scratch_db: Database
 ) -> None:
-    from tests.api.mutations import LINK, UNLINK
+    from tests.api.mutations import LINK, UNLINK, row_id
 
     editor = team["editor"]
     english = (await editor.run(CREATE, {"input": {"title": "Queues"}}))["post"]
@@ -177,7 +177,7 @@ async def test_linking_a_translation_tells_about_both_posts(
     told = [
         (e.type, e.object_id, e.data["changedFields"]) for e in await events_of(scratch_db, seen)
     ]
-    english_id, spanish_id = (int(_row_id(p["id"])) for p in (english, spanish))
+    english_id, spanish_id = (row_id(p["id"]) for p in (english, spanish))
     assert told == [
         ("post.translation_linked", spanish_id, ["translations"]),
         ("post.updated", english_id, ["translations"]),
@@ -185,8 +185,3 @@ async def test_linking_a_translation_tells_about_both_posts(
         ("post.updated", english_id, ["translations"]),
     ]
 
-
-def _row_id(global_id: str) -> str:
-    from base64 import b64decode
-
-    return b64decode(global_id).decode().split(":")[1]

@@ -95,7 +95,7 @@ SECRET = "secret"  # passwords: kept to log in with, never returned
 CREATE, UPDATE = "create", "update"
 ERRORS = "errors { field code message }"
 TYPE_REF = (
-    "kind name ofType { kind name ofType { kind name ofType { kind name ofType { name } } } }"  # noqa: E501
+    "kind name ofType { kind name ofType { kind name ofType { kind name ofType { name } } } }"
 )
 INPUTS = f"{{ __schema {{ types {{ name kind inputFields {{ name type {{ {TYPE_REF} }} }} }} }} }}"
 LOGIN = f"""
