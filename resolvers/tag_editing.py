@@ -79,7 +79,12 @@ async def update_tag(
     await named_editing.write(session, tag, version, values, now)
     changed = sorted(TAG.name_of(c) for c, value in before.items() if getattr(tag, c) != value)
     event = events.tag_event("tag.updated", tag, changed=changed, was_visible=was_visible)
-    await events.record(session, [event], now)
+    recorded: list[events.Event] = []
+    if events.tag_is_public(tag) != was_visible:  # its posts' public tags change
+        tagged = relations.related_posts(PostTag, tag.id)
+        await relations.touch_posts(session, tagged, now)
+        recorded = await events.posts_changed_by(session, tagged, now, changed=["tags"])
+    await events.record(session, [event, *recorded], now)
     return tag
 
 

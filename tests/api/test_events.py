@@ -126,6 +126,38 @@ async def test_merging_tags_and_reassigning_authors_tell_about_every_post_they_c
     assert all(e.data["changedFields"] == ["tags"] for e in events if e.type == "post.updated")
 
 
+async def test_hiding_a_tag_tells_about_every_post_that_showed_it_and_renaming_about_none(
+    team: dict[str, Editor], scratch_db: Database
+) -> None:
+    editor = team["editor"]
+    for title, tags in (("A", ["Kept"]), ("B", ["Kept", "Other"]), ("C", ["Other"])):
+        await editor.run(CREATE, {"input": {"title": title, "tagNames": tags}})
+    change = """mutation($id: ID!, $version: Int!, $input: UpdateTagInput!) {
+      updateTag(id: $id, version: $version, input: $input) { tag { version } errors { code } } }"""
+    tag = await _tag(editor, "Kept")
+    seen = (await events_of(scratch_db))[-1].id
+    renamed = await editor.run(
+        change, {"id": tag["id"], "version": tag["version"], "input": {"name": "Kept2"}}
+    )
+    assert renamed["errors"] == []
+    assert _summary(await events_of(scratch_db, after=seen)) == [("tag.updated", ["name"])]
+
+    seen = (await events_of(scratch_db))[-1].id
+    version = renamed["tag"]["version"]
+    hidden = await editor.run(
+        change, {"id": tag["id"], "version": version, "input": {"visibility": "INTERNAL"}}
+    )
+    assert hidden["errors"] == []
+    events = await events_of(scratch_db, after=seen)
+    assert _summary(events) == [
+        ("tag.updated", ["visibility"]),
+        ("post.updated", ["tags"]),
+        ("post.updated", ["tags"]),
+    ]
+    assert events[0].data["visible"] is False and events[0].data["wasVisible"] is True
+    assert "posts" in events[0].data["cacheKeys"]
+
+
 async def _tag(editor: Editor, name: str) -> dict[str, Any]:
     query = "query($slug: String!) { tag(slug: $slug) { id version } }"
     found: dict[str, Any] = (await editor.data(query, {"slug": name.lower()}))["tag"]
@@ -184,4 +216,3 @@ async def test_linking_a_translation_tells_about_both_posts(
         ("post.translation_unlinked", spanish_id, ["translations"]),
         ("post.updated", english_id, ["translations"]),
     ]
-
