@@ -1,5 +1,5 @@
 """The `quire` command line: serve, migrate, load demo content, export the schema, list
-persisted queries."""
+persisted queries, manage webhooks, purge the shared response cache."""
 
 import asyncio
 import os
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import migrations
 from app.database import create_engine, create_session_factory
 from app.main import background_jobs
+from app.response_cache import create_response_cache
 from app.settings import get_settings
 from models import Editor, EditorRole, TokenKind, WebhookEndpoint
 from resolvers import accounts, webhooks
@@ -35,6 +36,7 @@ users_cli = typer.Typer(help="Editor accounts.", no_args_is_help=True)
 tokens_cli = typer.Typer(help="Integration tokens.", no_args_is_help=True)
 persisted_cli = typer.Typer(help="Persisted queries (the allowlist).", no_args_is_help=True)
 webhooks_cli = typer.Typer(help="Webhook endpoints.", no_args_is_help=True)
+cache_cli = typer.Typer(help="The shared response cache (in Redis).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tokens_cli, name="tokens")
@@ -42,6 +44,7 @@ cli.add_typer(demo_cli, name="demo")
 cli.add_typer(schema_cli, name="schema")
 cli.add_typer(persisted_cli, name="persisted-queries")
 cli.add_typer(webhooks_cli, name="webhooks")
+cli.add_typer(cache_cli, name="cache")
 
 
 @cli.command()
@@ -395,6 +398,41 @@ def webhooks_ping(
         return delivery.message_id
 
     typer.echo(f"Queued {_in_session(ping)}.")
+
+
+@cache_cli.command("purge")
+def cache_purge(
+    keys: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Cache keys (post:12, posts, ...); none: every entry.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Purge entries of the shared response cache, after writes made outside the API."""
+    settings = get_settings()
+    if settings.redis_url is None:
+        typer.echo(
+            "The response cache lives in each `quire serve` process (QUIRE_REDIS_URL is not "
+            "set): restart it to empty it.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    cache = create_response_cache(settings)
+    if cache is None:
+        typer.echo("The response cache is off (QUIRE_RESPONSE_CACHE=false): nothing to purge.")
+        return
+
+    async def purge() -> bool:
+        try:
+            return await (cache.purge(keys) if keys else cache.purge_all())
+        finally:
+            await cache.close()
+
+    if not asyncio.run(purge()):
+        typer.echo("Redis (QUIRE_REDIS_URL) is unreachable; nothing was purged.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Purged {' '.join(keys)}." if keys else "Purged every entry.")
 
 
 def main() -> None:

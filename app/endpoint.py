@@ -8,7 +8,9 @@ cross-site form posts (CSRF: a browser must preflight an `application/json` POST
 
 Caching: anonymous queries are answered from the response cache when they can be (see
 app.response_cache); successful anonymous GET responses carry an ETag and the configured
-Cache-Control, and every other response `private, no-store`.
+Cache-Control, and every other response `private, no-store`. Complete anonymous answers name
+the cache keys of what they read in the configured header (`Surrogate-Key`), for CDNs; a write
+purges the keys its events name from the response cache before its response goes out.
 """
 
 import asyncio
@@ -17,7 +19,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,7 +47,7 @@ from app.response_cache import (
     etag_matches,
 )
 from app.settings import Settings
-from resolvers import accounts
+from resolvers import accounts, cache_keys
 from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
 from resolvers.errors import QuireError
@@ -62,6 +64,7 @@ _UNAVAILABLE = {"SERVICE_UNAVAILABLE", "TIMEOUT"}
 _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 _PRIVATE = "private, no-store"
 _VARY = "Authorization, Accept"
+MAX_KEY_HEADER = 8_000  # characters: CDNs accept 16 kB (Fastly, Cloudflare); see cache_keys
 _THROTTLED_MESSAGE = "Rate limit exceeded; retry after the time in the Retry-After header."
 
 
@@ -292,7 +295,7 @@ class GraphQLEndpoint:
                 throttled = {"errors": [_error(_THROTTLED_MESSAGE, "THROTTLED")]}
                 headers = {**_rate_headers(state), "retry-after": retry}
                 return _respond(throttled, 429, media_type, headers), ["THROTTLED"]
-        headers = _rate_headers(state)
+        headers = {**_rate_headers(state), **self._key_header(hit.keys)}
         return self._complete(request, hit.body, hit.etag, media_type, headers, public=True), []
 
     async def _authenticate(self, request: Request, state: RequestState) -> Viewer | None:
@@ -314,11 +317,12 @@ class GraphQLEndpoint:
         """The operation's result within the request timeout, and the context it ran with.
         Operations that cannot run at all, and the timeout, are raised as `RequestError`s."""
         context = self.make_context(request, state, viewer)
+        finished = False
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
-                return await self._compiled_or_strawberry(
-                    request, operation, state, viewer, context
-                )
+                ran = await self._compiled_or_strawberry(request, operation, state, viewer, context)
+            finished = True
+            return ran
         except InvalidOperationTypeError:
             raise RequestError(
                 405,
@@ -337,9 +341,13 @@ class GraphQLEndpoint:
                 code="TIMEOUT",
             ) from None
         finally:
-            # Even a mutation that failed or was stopped may have written before it ended.
-            if viewer is not None and _is_mutation(document, operation):
-                await self._invalidate()
+            # Even a mutation that failed may have written before it ended; one stopped half
+            # way may have committed what it could not tell.
+            if self.response_cache is not None and viewer is not None:
+                if not finished and _is_mutation(document, operation):
+                    await self.response_cache.purge_all()
+                else:
+                    await self.response_cache.purge(state.purged_keys)
 
     async def _compiled_or_strawberry(
         self,
@@ -431,12 +439,15 @@ class GraphQLEndpoint:
         and completed like a cached one."""
         payload = orjson.dumps(outcome.body)
         public = document is not None and document.cacheable
+        headers = outcome.headers
+        if public:
+            headers = {**headers, **self._key_header(state.read_keys.keys)}
         if lookup is None and (request.method == "POST" or not public):
-            return _respond(payload, 200, media_type, outcome.headers)  # nothing needs an ETag
+            return _respond(payload, 200, media_type, headers)  # nothing needs an ETag
         etag = etag_for(payload)
         if lookup is not None:
             await self._keep(request, lookup, payload, etag, state, now)
-        return self._complete(request, payload, etag, media_type, outcome.headers, public=public)
+        return self._complete(request, payload, etag, media_type, headers, public=public)
 
     async def _keep(
         self,
@@ -453,13 +464,18 @@ class GraphQLEndpoint:
                 body=body,
                 etag=etag,
                 cost=state.cost or 1,
+                keys=state.read_keys.keys,
                 now=now,
                 session_factory=request.app.state.session_factory,
             )
 
-    async def _invalidate(self) -> None:
-        if self.response_cache is not None:
-            await self.response_cache.invalidate()
+    def _key_header(self, keys: Collection[str]) -> dict[str, str]:
+        """The header naming `keys` for a CDN (see Settings.surrogate_key_header)."""
+        name = self.settings.surrogate_key_header
+        if not name or not keys:
+            return {}
+        separator = "," if name.lower().endswith("cache-tag") else " "
+        return {name: separator.join(cache_keys.collapsed(keys, max_chars=MAX_KEY_HEADER))}
 
     def _complete(
         self,

@@ -11,37 +11,38 @@ whitespace and commas dropped, so documents that differ only in layout share ent
 `schema.document`), the operation name and the variables with sorted keys. A lookup is one
 hash and a dictionary access.
 
-Invalidation is by generation: entries live under the generation current when their request
-started, and every mutation sent by an editor moves to the next one before its response goes
-out, so a reader who reloads after an editor's save never sees the old text. Capturing the
-generation before executing matters: a read that overlapped the write is stored under the old
-generation, which nobody reads any more. Anonymous mutations (`login`, or writes refused for
-want of a token) cannot change content, so they do not invalidate, and a flood of them cannot
-empty the cache. Writes made outside the API (`quire demo load`, SQL by hand) invalidate
-nothing: restart the workers or wait for the TTL.
+Purges are by key (see resolvers.cache_keys): an entry is kept with the keys of what its answer
+read, and a write purges the entries of the keys its events name, before its response goes out,
+so a reader who reloads after an editor's save never sees the old text, while pages that showed
+nothing the write changed stay cached. A read that overlapped the write must not store what it
+read before the write: every purge takes the next number of a purge sequence and marks its keys
+with it; a request notes the sequence before it executes, and its answer is refused if any of
+its keys was purged since (checked and stored in one atomic step). Anonymous mutations (`login`,
+or writes refused for want of a token) change no content and purge nothing. Writes made outside
+the API (`quire demo load`, SQL by hand) purge nothing: `quire cache purge` empties the cache.
 
 Expiry: an entry lives `ttl_seconds` at most, and never past the instant the next scheduled post
 goes live, because the anonymous view changes then with no write at all. That instant is asked
-of the database at most once per generation, and again once it has passed.
+of the database at most once per purge, and again once it has passed.
 
 `MemoryResponseStore` keeps entries in one process (least recently used evicted), so it is only
 correct with one worker: `create_response_cache` turns the cache off when `QUIRE_WORKERS` > 1
-without Redis. `RedisResponseStore` shares entries and the generation between every worker and
-host; a lookup is one round trip (a Lua script reads the generation and the entry together).
-Its entry keys are built inside the script, so it needs a single Redis server, not a cluster.
+without Redis. `RedisResponseStore` shares entries, key sets and the purge sequence between
+every worker and host; a lookup is one round trip, a store one script, a purge one script. Its
+scripts build key names themselves, so it needs a single Redis server, not a cluster.
 When Redis fails, requests execute uncached: a cache outage never fails a request.
 """
 
 import hashlib
 import logging
+import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
-from graphql import (
-    OperationType,
-)
+from graphql import OperationType
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,14 +57,56 @@ from schema.document import Document
 logger = logging.getLogger("quire.cache")
 
 MAX_CACHED_BODY = 1_000_000  # bytes; larger answers are rare and would crowd out the rest
+PURGE_MARK_SECONDS = 600
+"""How long a purge's marks are remembered (in Redis; by count in memory)."""
+MAX_EXECUTION_SECONDS = PURGE_MARK_SECONDS / 2
+"""An answer that took longer is not stored: marks it would be checked against may be gone."""
+MEMORY_PURGE_MARKS = 100_000
 
-# KEYS[1] the generation counter; ARGV the entry key prefix, the entry's hash, and "1" to bump
-# the generation first (an invalidation that failed while Redis was unreachable).
-# Returns {generation, entry or nil}.
+# KEYS: the purge sequence, the flush generation. ARGV: the key prefix, the entry's hash, "1" to
+# flush everything first (a purge that failed while Redis was unreachable).
+# Returns {sequence, entry or nil}.
 _LOOKUP_SCRIPT = """
-if ARGV[3] == '1' then redis.call('INCR', KEYS[1]) end
-local generation = redis.call('GET', KEYS[1]) or '0'
-return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+if ARGV[3] == '1' then redis.call('SET', KEYS[2], redis.call('INCR', KEYS[1])) end
+local generation = redis.call('GET', KEYS[2]) or '0'
+local entry = redis.call('GET', ARGV[1] .. 'e:' .. generation .. ':' .. ARGV[2])
+return {redis.call('GET', KEYS[1]) or '0', entry}
+"""
+
+# KEYS: the purge sequence, the flush generation. ARGV: the key prefix, the sequence the request
+# started at, the entry's hash, its value, its lifetime and its key sets' (ms), its cache keys.
+# Stores nothing (returns 0) if a flush or a purge of one of its keys came after the start.
+_STORE_SCRIPT = """
+local since = tonumber(ARGV[2])
+local generation = redis.call('GET', KEYS[2]) or '0'
+if tonumber(generation) > since then return 0 end
+for i = 7, #ARGV do
+  local mark = redis.call('GET', ARGV[1] .. 'p:' .. ARGV[i])
+  if mark and tonumber(mark) > since then return 0 end
+end
+local entry = ARGV[1] .. 'e:' .. generation .. ':' .. ARGV[3]
+redis.call('SET', entry, ARGV[4], 'PX', ARGV[5])
+for i = 7, #ARGV do
+  local members = ARGV[1] .. 'k:' .. ARGV[i]
+  redis.call('SADD', members, entry)
+  redis.call('PEXPIRE', members, ARGV[6])
+end
+return 1
+"""
+
+# KEYS: the purge sequence. ARGV: the key prefix, the marks' lifetime (ms), the cache keys.
+_PURGE_SCRIPT = """
+local sequence = redis.call('INCR', KEYS[1])
+for i = 3, #ARGV do
+  redis.call('SET', ARGV[1] .. 'p:' .. ARGV[i], sequence, 'PX', ARGV[2])
+  local members = ARGV[1] .. 'k:' .. ARGV[i]
+  local entries = redis.call('SMEMBERS', members)
+  for j = 1, #entries, 500 do
+    redis.call('UNLINK', unpack(entries, j, math.min(j + 499, #entries)))
+  end
+  redis.call('DEL', members)
+end
+return sequence
 """
 
 
@@ -75,105 +118,170 @@ class CachedResponse:
     """Charged to the client's rate limit on every hit, as if the query ran."""
     expires_at: float
     """POSIX seconds on the app's clock."""
+    keys: tuple[str, ...]
+    """The cache keys of what it read (resolvers.cache_keys), sorted."""
 
 
 @dataclass(frozen=True)
 class Lookup:
     key: str
-    generation: int | None
-    """The generation the result must be stored under; None when the store could not tell."""
+    since: int | None
+    """The purge sequence when the request started; None when the store could not tell."""
     hit: CachedResponse | None
+    started: float
+    """time.monotonic() at the lookup."""
 
 
 class ResponseStore(Protocol):
     async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
-        """The current generation and the entry stored under it for `key`, if any."""
+        """The purge sequence now and the entry stored under `key`, if any."""
         ...
 
-    async def put(self, key: str, generation: int, entry: CachedResponse, ttl: float) -> None:
-        """Store `entry` unless `generation` is no longer current."""
+    async def put(self, key: str, since: int, entry: CachedResponse, ttl: float) -> None:
+        """Store `entry` unless one of its keys was purged (or all were) after `since`."""
         ...
 
-    async def invalidate(self) -> None: ...
+    async def purge(self, keys: Collection[str]) -> bool:
+        """Whether it was made (not left for later by an outage)."""
+        ...
+
+    async def purge_all(self) -> bool: ...
 
     async def close(self) -> None: ...
 
 
 class MemoryResponseStore:
-    """Entries in this process, the least recently used evicted beyond `max_entries`.
-    Nothing here awaits, so every operation is atomic under asyncio."""
+    """Entries in this process, the least recently used evicted beyond `max_entries`, and the
+    entries of each cache key. Nothing here awaits, so every operation is atomic under asyncio."""
 
     def __init__(self, *, max_entries: int) -> None:
-        self._entries: LRU[str, CachedResponse] = LRU(max_entries)
-        self._generation = 0
+        self._entries: LRU[str, CachedResponse] = LRU(max_entries, on_evict=self._unindex)
+        self._entries_of: dict[str, set[str]] = {}
+        self._sequence = 0
+        self._marks: LRU[str, int] = LRU(MEMORY_PURGE_MARKS, on_evict=self._forget_mark)
+        self._floor = 0
+        """Every purge whose marks were forgotten came at or before it."""
 
     async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
-        return self._generation, self._entries.get(key)
+        return self._sequence, self._entries.get(key)
 
-    async def put(self, key: str, generation: int, entry: CachedResponse, ttl: float) -> None:
-        if generation == self._generation:
-            self._entries.put(key, entry)
+    async def put(self, key: str, since: int, entry: CachedResponse, ttl: float) -> None:
+        if since < self._floor or any((self._marks.get(k) or 0) > since for k in entry.keys):
+            return
+        self._remove(key)
+        self._entries.put(key, entry)
+        if key in self._entries:
+            for cache_key in entry.keys:
+                self._entries_of.setdefault(cache_key, set()).add(key)
 
-    async def invalidate(self) -> None:
-        self._generation += 1
+    async def purge(self, keys: Collection[str]) -> bool:
+        self._sequence += 1
+        for cache_key in keys:
+            self._marks.put(cache_key, self._sequence)
+            for key in self._entries_of.pop(cache_key, ()):
+                self._remove(key)
+        return True
+
+    async def purge_all(self) -> bool:
+        self._sequence += 1
+        self._floor = self._sequence
         self._entries.clear()
+        self._entries_of.clear()
+        self._marks.clear()
+        return True
 
     async def close(self) -> None:
-        self._entries.clear()
+        await self.purge_all()
+
+    def _remove(self, key: str) -> None:
+        entry = self._entries.pop(key)
+        if entry is not None:
+            self._unindex(key, entry)
+
+    def _unindex(self, key: str, entry: CachedResponse) -> None:
+        for cache_key in entry.keys:
+            members = self._entries_of.get(cache_key)
+            if members is not None:
+                members.discard(key)
+                if not members:
+                    del self._entries_of[cache_key]
+
+    def _forget_mark(self, _cache_key: str, sequence: int) -> None:
+        self._floor = max(self._floor, sequence)
 
 
 class RedisResponseStore:
-    """Entries under `{prefix}rc:{generation}:{key}` with a PX expiry, and the shared generation
-    counter `{prefix}rc:generation`. An invalidation that fails while Redis is unreachable is
-    remembered and done by the next lookup that reaches it."""
+    """Under `{prefix}rc:`: `seq` (the purge sequence), `generation` (the sequence of the last
+    flush), `e:{generation}:{hash}` (entries, with a PX expiry), `k:{cache key}` (the set of
+    entries of a key) and `p:{cache key}` (the sequence of its last purge, remembered for
+    PURGE_MARK_SECONDS). A purge that fails while Redis is unreachable becomes a flush, made by
+    the next lookup that reaches it."""
 
-    def __init__(self, redis: Redis, *, prefix: str) -> None:
+    def __init__(self, redis: Redis, *, prefix: str, ttl_seconds: float) -> None:
         self._redis = redis
-        self._generation_key = f"{prefix}rc:generation"
-        self._entry_prefix = f"{prefix}rc:"
+        self._prefix = f"{prefix}rc:"
+        self._counters = [f"{self._prefix}seq", f"{self._prefix}generation"]
+        self._key_set_ms = max(1, round(ttl_seconds * 1000))
         self._lookup = redis.register_script(_LOOKUP_SCRIPT)
+        self._store = redis.register_script(_STORE_SCRIPT)
+        self._purge = redis.register_script(_PURGE_SCRIPT)
         self._outage = Outage(logger, "the response cache; executing every request")
-        self._pending_invalidation = False
+        self._pending_flush = False
 
     async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
         if self._outage.ongoing:
             return None, None
-        bump = self._pending_invalidation
+        flush = self._pending_flush
         try:
-            generation, value = await self._lookup(
-                keys=[self._generation_key], args=[self._entry_prefix, key, "1" if bump else "0"]
+            sequence, value = await self._lookup(
+                keys=self._counters, args=[self._prefix, key, "1" if flush else "0"]
             )
         except RedisError as error:
             self._outage.record(error)
             return None, None
-        if bump:
-            self._pending_invalidation = False
-        return int(generation), None if value is None else _decode(value)
+        if flush:
+            self._pending_flush = False
+        return int(sequence), None if value is None else _decode(value)
 
-    async def put(self, key: str, generation: int, entry: CachedResponse, ttl: float) -> None:
+    async def put(self, key: str, since: int, entry: CachedResponse, ttl: float) -> None:
         if self._outage.ongoing:
             return
-        name = f"{self._entry_prefix}{generation}:{key}"
+        lifetime = max(1, round(ttl * 1000))
+        args: list[str | int | bytes] = [self._prefix, since, key, _encode(entry), lifetime]
+        args += [self._key_set_ms, *entry.keys]
         try:
-            await self._redis.set(name, _encode(entry), px=max(1, round(ttl * 1000)))
+            await self._store(keys=self._counters, args=args)
         except RedisError as error:
             self._outage.record(error)
 
-    async def invalidate(self) -> None:
+    async def purge(self, keys: Collection[str]) -> bool:
         try:
-            await self._redis.incr(self._generation_key)
+            await self._purge(
+                keys=self._counters[:1],
+                args=[self._prefix, PURGE_MARK_SECONDS * 1000, *sorted(keys)],
+            )
         except RedisError as error:
-            self._pending_invalidation = True
+            self._pending_flush = True
             self._outage.record(error)
-            return
-        self._pending_invalidation = False
+            return False
+        return True
+
+    async def purge_all(self) -> bool:
+        try:
+            await self._lookup(keys=self._counters, args=[self._prefix, "-", "1"])
+        except RedisError as error:
+            self._pending_flush = True
+            self._outage.record(error)
+            return False
+        self._pending_flush = False
+        return True
 
     async def close(self) -> None:
         await self._redis.aclose()
 
 
 class ResponseCache:
-    """Looks responses up, stores them with their expiry, and invalidates them on writes."""
+    """Looks responses up, stores them with their keys and expiry, and purges them on writes."""
 
     def __init__(self, store: ResponseStore, *, ttl_seconds: float) -> None:
         self.backend = store
@@ -199,10 +307,10 @@ class ResponseCache:
         except orjson.JSONEncodeError:
             return None
         key = hashlib.sha256(document.digest + request).hexdigest()
-        generation, entry = await self.backend.get(key)
+        since, entry = await self.backend.get(key)
         if entry is not None and entry.expires_at <= now.timestamp():
             entry = None
-        return Lookup(key=key, generation=generation, hit=entry)
+        return Lookup(key=key, since=since, hit=entry, started=time.monotonic())
 
     async def store(
         self,
@@ -211,38 +319,49 @@ class ResponseCache:
         body: bytes,
         etag: str,
         cost: int,
+        keys: Collection[str],
         now: datetime,
         session_factory: async_sessionmaker[AsyncSession],
     ) -> None:
-        """Keep a complete response; `now` must be the instant its query ran at."""
-        if lookup.generation is None or len(body) > MAX_CACHED_BODY:
+        """Keep a complete response and the keys of what it read; `now` must be the instant its
+        query ran at."""
+        if lookup.since is None or len(body) > MAX_CACHED_BODY:
+            return
+        if time.monotonic() - lookup.started > MAX_EXECUTION_SECONDS:
             return
         try:
-            upcoming = await self._next_publication(lookup.generation, now, session_factory)
+            upcoming = await self._next_publication(lookup.since, now, session_factory)
         except (SQLAlchemyError, OSError):
             return  # the response is already made; it is just not kept
         expires_at = now.timestamp() + self.ttl_seconds
         if upcoming is not None:
             expires_at = min(expires_at, upcoming.timestamp())
-        entry = CachedResponse(body=body, etag=etag, cost=cost, expires_at=expires_at)
-        await self.backend.put(lookup.key, lookup.generation, entry, expires_at - now.timestamp())
+        entry = CachedResponse(
+            body=body, etag=etag, cost=cost, expires_at=expires_at, keys=tuple(sorted(keys))
+        )
+        await self.backend.put(lookup.key, lookup.since, entry, expires_at - now.timestamp())
 
-    async def invalidate(self) -> None:
-        """After an editor's mutation: it may have changed any content."""
-        await self.backend.invalidate()
+    async def purge(self, keys: Collection[str]) -> bool:
+        """After a write: the entries that read what it changed. Whether it was made now (an
+        outage of Redis leaves a flush for the first lookup that reaches it)."""
+        return await self.backend.purge(keys) if keys else True
+
+    async def purge_all(self) -> bool:
+        """After a write whose keys are unknown (stopped half way, or made outside the API)."""
+        return await self.backend.purge_all()
 
     async def close(self) -> None:
         await self.backend.close()
 
     async def _next_publication(
-        self, generation: int, now: datetime, session_factory: async_sessionmaker[AsyncSession]
+        self, since: int, now: datetime, session_factory: async_sessionmaker[AsyncSession]
     ) -> datetime | None:
         known = self._schedule
-        if known is not None and known[0] == generation and (known[1] is None or known[1] > now):
+        if known is not None and known[0] == since and (known[1] is None or known[1] > now):
             return known[1]
         async with session_factory() as session:
             upcoming = await schedule.next_publication(session, now=now)
-        self._schedule = (generation, upcoming)
+        self._schedule = (since, upcoming)
         return upcoming
 
 
@@ -262,7 +381,11 @@ def create_response_cache(settings: Settings) -> ResponseCache | None:
     if settings.redis_url is None:
         store = MemoryResponseStore(max_entries=settings.response_cache_max_entries)
     else:
-        store = RedisResponseStore(connect(settings.redis_url), prefix=settings.redis_prefix)
+        store = RedisResponseStore(
+            connect(settings.redis_url),
+            prefix=settings.redis_prefix,
+            ttl_seconds=settings.response_cache_ttl_seconds,
+        )
     return ResponseCache(store, ttl_seconds=settings.response_cache_ttl_seconds)
 
 
@@ -283,10 +406,17 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def _encode(entry: CachedResponse) -> bytes:
-    return f"{entry.cost} {entry.expires_at!r} {entry.etag}\n".encode() + entry.body
+    header = f"{entry.cost} {entry.expires_at!r} {entry.etag} {','.join(entry.keys)}\n"
+    return header.encode() + entry.body
 
 
 def _decode(value: bytes) -> CachedResponse:
     header, _, body = value.partition(b"\n")
-    cost, expires_at, etag = header.decode().split(" ")
-    return CachedResponse(body=body, etag=etag, cost=int(cost), expires_at=float(expires_at))
+    cost, expires_at, etag, keys = header.decode().split(" ")
+    return CachedResponse(
+        body=body,
+        etag=etag,
+        cost=int(cost),
+        expires_at=float(expires_at),
+        keys=tuple(keys.split(",")) if keys else (),
+    )

@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     cache_control: str = Field(
         default="public, max-age=0, must-revalidate", pattern=r"^[\x20-\x7e]+$"
     )
+    # The header naming the cache keys of what a complete anonymous answer read (see
+    # resolvers.cache_keys), for a CDN to purge by: Fastly's and Varnish's Surrogate-Key
+    # (space-separated), or Cloudflare's or Akamai's Cache-Tag (comma-separated: any name
+    # ending in "Cache-Tag"). Empty: no header.
+    surrogate_key_header: str = Field(
+        default="Surrogate-Key", pattern=r"^([A-Za-z0-9][A-Za-z0-9-]{0,63})?$"
+    )
     persisted_queries: Literal["apq", "allowlist", "off"] = "apq"
     persisted_queries_file: Path | None = None  # Apollo manifest of the allowlist
 

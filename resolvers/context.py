@@ -10,7 +10,9 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from resolvers import events
 from resolvers.accounts import Viewer
+from resolvers.cache_keys import ReadKeys
 from resolvers.direct_reads import DirectReads
 from resolvers.loaders import Loaders
 
@@ -50,6 +52,8 @@ class RequestState:
     charged: bool = False  # the rate limit has taken this request's cost (once per request)
     executor: str | None = None  # compiled | fallback | strawberry, once an operation ran
     document: Any = None  # the request's parsed document (schema.document), looked up once
+    read_keys: ReadKeys = field(default_factory=ReadKeys)  # the cache keys of what it read
+    purged_keys: set[str] = field(default_factory=set)  # the cache keys its writes made stale
 
 
 @dataclass
@@ -90,8 +94,11 @@ class Context:
     async def transaction(self, write: "Write[T]") -> T:
         """`write` in one transaction of a session of its own: all of it lands, or (when it
         raises) none of it. How the GraphQL layer writes without ever opening a session."""
-        async with self.session() as session, session.begin():
-            return await write(session)
+        async with self.session() as session:
+            async with session.begin():
+                result = await write(session)
+            self.request.purged_keys |= events.purged(session)  # committed: now stale
+            return result
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

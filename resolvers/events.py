@@ -23,6 +23,7 @@ from sqlalchemy.sql import func
 
 from models import Author, ContentEvent, Post, PostStatus, Tag, TagVisibility
 from models.base import UTCDateTime
+from resolvers import cache_keys
 from resolvers.visibility import effective_status
 
 EVENTS_LOCK = 7_424_313_131  # pg_advisory_xact_lock key: "the event log's next id"
@@ -54,13 +55,6 @@ class Event:
 
     def at(self, moment: datetime | None) -> "Event":
         return replace(self, occurred_at=moment)
-
-
-def cache_keys(object_type: str, object_id: int) -> list[str]:
-    """The object's own key and the key of every list it may appear in. Tag names and bylines
-    show in lists of posts, so tags and authors purge those too."""
-    own = [f"{object_type}:{object_id}", f"{object_type}s"]
-    return own if object_type == "post" else [*own, "posts"]
 
 
 def post_is_live(post: Any, now: datetime) -> bool:
@@ -102,7 +96,7 @@ def post_event(
             "language": post.language,
             "changedFields": list(changed),
             **_visibility(type, post_is_live(post, now), was_visible),
-            "cacheKeys": cache_keys("post", post.id),
+            "cacheKeys": cache_keys.of_change("post", post.id),
         },
     )
 
@@ -123,7 +117,7 @@ def tag_event(
             "slug": tag.slug,
             "changedFields": list(changed),
             **_visibility(type, tag_is_public(tag), was_visible),
-            "cacheKeys": cache_keys("tag", tag.id),
+            "cacheKeys": cache_keys.of_change("tag", tag.id),
             **extra,
         },
     )
@@ -138,7 +132,7 @@ def author_event(type: str, author: Author, *, changed: Sequence[str] = (), **ex
             "slug": author.slug,
             "changedFields": list(changed),
             **_visibility(type, True, None),
-            "cacheKeys": cache_keys("author", author.id),
+            "cacheKeys": cache_keys.of_change("author", author.id),
             **extra,
         },
     )
@@ -161,11 +155,21 @@ BATCH = 200
 """Events per INSERT (SQLite allows 500 terms in a compound SELECT)."""
 
 
+def purged(session: AsyncSession) -> set[str]:
+    """The cache keys of the events `session` recorded: what its commit makes stale."""
+    keys: set[str] = session.info.setdefault(PURGED, set())
+    return keys
+
+
+PURGED = "quire.purged_cache_keys"
+
+
 async def record(session: AsyncSession, events: Sequence[Event], now: datetime) -> None:
     """Insert `events` in one statement; call it last in the transaction (see the module's
-    docstring on sequence numbers)."""
+    docstring on sequence numbers). Their cache keys are kept on the session (`purged`)."""
     if not events:
         return
+    purged(session).update(key for event in events for key in event.data["cacheKeys"])
     rows = [
         select(
             literal(event.type, String()).label("type"),

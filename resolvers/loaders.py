@@ -177,18 +177,24 @@ class Loaders:
         rows of the ids and `columns` (by default all the types are built from)."""
         found_by_post = {post_id: PostRelations([], []) for post_id in post_ids}
         statement = _relations_statement(self._ctx.dialect, columns)
+        read = self._ctx.request.read_keys
         for row in await self._ctx.rows(statement, {"post_ids": post_ids}):
             found = found_by_post[row.post_id]
             (found.tags if row.is_tag else found.authors).append(row)
+            read.objects("tag" if row.is_tag else "author", (row.id,))
         return [found_by_post[post_id] for post_id in post_ids]
 
     async def _translations_by_post(self, post_ids: list[int]) -> list[list[Any]]:
         """Rows of every column of Post (what `schema.post.Post.from_model` reads)."""
         statement = _translations_statement(self._ctx.dialect)
         rows = await self._ctx.rows(statement, {"post_ids": post_ids, "now": self._ctx.now})
+        # Which posts are translations changes with other posts' writes: a list of posts.
+        self._ctx.request.read_keys.listed("post")
+        self._ctx.request.read_keys.objects("post", (row.id for row in rows))
         return _grouped(post_ids, ((row.original_id, row) for row in rows))
 
     async def _post_count_by_author(self, author_ids: list[int]) -> list[int]:
+        self._ctx.request.read_keys.listed("post")
         rows = await self._rows(
             select(PostAuthor.author_id, func.count())
             .join(Post, Post.id == PostAuthor.post_id)
@@ -198,6 +204,7 @@ class Loaders:
         return _counts(author_ids, rows)
 
     async def _post_count_by_tag(self, tag_ids: list[int]) -> list[int]:
+        self._ctx.request.read_keys.listed("post")
         rows = await self._rows(
             select(PostTag.tag_id, func.count())
             .join(Post, Post.id == PostTag.post_id)
@@ -210,14 +217,17 @@ class Loaders:
         """Any post the viewer may read, for `node` and `nodes` (translations and counts stay
         live-only)."""
         readable = readable_posts(self._ctx.viewer, self._ctx.now)
+        self._ctx.request.read_keys.objects("post", ids)  # found or not, until it changes
         rows = await self._rows(select(Post).where(Post.id.in_(ids), readable))
         return _by_id(ids, (row[0] for row in rows))
 
     async def _author_by_id(self, ids: list[int]) -> list[Author | None]:
+        self._ctx.request.read_keys.objects("author", ids)
         rows = await self._rows(select(Author).where(Author.id.in_(ids)))
         return _by_id(ids, (row[0] for row in rows))
 
     async def _tag_by_id(self, ids: list[int]) -> list[Tag | None]:
+        self._ctx.request.read_keys.objects("tag", ids)
         rows = await self._rows(select(Tag).where(Tag.id.in_(ids), tag_is_visible()))
         return _by_id(ids, (row[0] for row in rows))
 

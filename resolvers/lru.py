@@ -1,7 +1,8 @@
 """The one least-recently-used cache every bounded memo of Quire uses: a dictionary that forgets
 its least recently used entries beyond `maxsize` (counted in entries, or in what `sizeof` says
 of each value). Built on OrderedDict, whose reordering is done in C: a hit costs about a
-dictionary lookup, which matters on paths that run several times per request."""
+dictionary lookup, which matters on paths that run several times per request. `on_evict` hears
+of each value evicted for room (not of those replaced, popped or cleared)."""
 
 from collections import OrderedDict
 from collections.abc import Callable
@@ -12,9 +13,16 @@ V = TypeVar("V")
 
 
 class LRU(Generic[K, V]):
-    def __init__(self, maxsize: int, *, sizeof: Callable[[V], int] | None = None) -> None:
+    def __init__(
+        self,
+        maxsize: int,
+        *,
+        sizeof: Callable[[V], int] | None = None,
+        on_evict: Callable[[K, V], None] | None = None,
+    ) -> None:
         self.maxsize = maxsize
         self._sizeof = sizeof
+        self._on_evict = on_evict
         self._size = 0
         self._data: OrderedDict[K, V] = OrderedDict()
 
@@ -41,7 +49,17 @@ class LRU(Generic[K, V]):
         self._data[key] = value
         self._size += size
         while self._size > self.maxsize:
-            self._size -= self._weigh(self._data.popitem(last=False)[1])
+            evicted, value = self._data.popitem(last=False)
+            self._size -= self._weigh(value)
+            if self._on_evict is not None:
+                self._on_evict(evicted, value)
+
+    def pop(self, key: K) -> V | None:
+        """Forget `key`; its value, or None when absent."""
+        value = self._data.pop(key, None)
+        if value is not None:
+            self._size -= self._weigh(value)
+        return value
 
     def clear(self) -> None:
         self._data.clear()

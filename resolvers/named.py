@@ -64,10 +64,15 @@ class NamedQuery:
             clauses.append(named_filter_clause(self.filter, entity=self.entity, now=ctx.now))
         return and_(*clauses) if clauses else self.entity.id.is_not(None)
 
+    @property
+    def kind(self) -> str:
+        """Its cache keys' kind (resolvers.cache_keys)."""
+        return "author" if self.entity is Author else "tag"
+
 
 async def list_named(ctx: Context, *, query: NamedQuery, page: PageRequest) -> Page[Any]:
     async with ctx.reader() as session:
-        return await fetch_page(
+        found = await fetch_page(
             session,
             select(query.entity).where(query.where(ctx)),
             ordering=query.ordering(ctx),
@@ -75,9 +80,13 @@ async def list_named(ctx: Context, *, query: NamedQuery, page: PageRequest) -> P
             codec=query.codec(ctx),
             row_id=lambda row: row.id,
         )
+    ctx.request.read_keys.listed(query.kind)
+    ctx.request.read_keys.objects(query.kind, (item.id for item in found.items))
+    return found
 
 
 async def count_named(ctx: Context, *, query: NamedQuery) -> int:
+    ctx.request.read_keys.listed(query.kind)
     async with ctx.reader() as session:
         return await count_rows(session, select(query.entity.id).where(query.where(ctx)))
 
@@ -87,7 +96,11 @@ async def get_author(
 ) -> Author | None:
     condition = Author.id == author_id if author_id is not None else Author.slug == slug
     async with ctx.reader() as session:
-        return await session.scalar(select(Author).where(condition))
+        author = await session.scalar(select(Author).where(condition))
+    ctx.request.read_keys.looked_up(
+        "author", None if author is None else author.id, by_id=author_id
+    )
+    return author
 
 
 async def get_tag(
@@ -95,4 +108,6 @@ async def get_tag(
 ) -> Tag | None:
     condition = Tag.id == tag_id if tag_id is not None else Tag.slug == slug
     async with ctx.reader() as session:
-        return await session.scalar(select(Tag).where(condition, tag_is_visible()))
+        tag = await session.scalar(select(Tag).where(condition, tag_is_visible()))
+    ctx.request.read_keys.looked_up("tag", None if tag is None else tag.id, by_id=tag_id)
+    return tag

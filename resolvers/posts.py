@@ -215,6 +215,20 @@ async def _list(
     columns: tuple[str, ...] | None,
     slugs_in_page: bool = False,
 ) -> Page[Any]:
+    found = await _fetch(ctx, query=query, page=page, columns=columns, slugs_in_page=slugs_in_page)
+    ctx.request.read_keys.listed("post")
+    ctx.request.read_keys.objects("post", (_row_id(item) for item in found.items))
+    return found
+
+
+async def _fetch(
+    ctx: Context,
+    *,
+    query: PostQuery,
+    page: PageRequest,
+    columns: tuple[str, ...] | None,
+    slugs_in_page: bool,
+) -> Page[Any]:
     whole_rows = columns is not None
     params: dict[str, Any] = {}
     codec = query.codec(ctx)
@@ -291,6 +305,7 @@ async def summarize(ctx: Context, *, query: PostQuery, parts: frozenset[str]) ->
     value (nulls last) or by name: Tag and Author rows for the tag and author facets; counts
     only include posts the reader may see, the tag facet only public tags.
     """
+    ctx.request.read_keys.listed("post")
     branches = [_summary_branch(part, query.where(ctx)) for part in sorted(parts)]
     async with ctx.reader() as session:
         rows = (await session.execute(union_all(*branches))).all()
@@ -368,6 +383,18 @@ async def get_post(
     """By id or slug, if the viewer may read it; a slug the post had before a rename still finds
     it (the answer carries the current slug, so a frontend can redirect). The Post, or with
     `columns` a row of those columns."""
+    found = await _get(ctx, post_id=post_id, slug=slug, columns=columns)
+    ctx.request.read_keys.looked_up("post", None if found is None else found.id, by_id=post_id)
+    if found is not None and slug is not None and found.slug != slug:
+        ctx.request.read_keys.listed("post")  # a former slug: another post may take it
+    return found
+
+
+async def _get(
+    ctx: Context, *, post_id: int | None, slug: str | None, columns: Iterable[str] | None
+) -> Any:
+    if columns is not None and slug is not None:
+        columns = {"slug", *columns}  # tells a former slug from the current one
     selected = tuple(sorted({"id", *columns})) if columns is not None else None
     params: dict[str, Any] = {"post_id": post_id} if post_id is not None else {"slug": slug}
     built_once = not may_read_unpublished(ctx.viewer)

@@ -25,3 +25,16 @@ def test_a_size_budget_counts_what_sizeof_says() -> None:
     assert "huge" not in cache and len(cache) == 2
     cache.clear()
     assert len(cache) == 0 and cache.get("a") is None
+
+
+def test_on_evict_hears_of_evictions_only_and_pop_frees_room() -> None:
+    evicted: list[tuple[str, int]] = []
+    cache: LRU[str, int] = LRU(2, on_evict=lambda key, value: evicted.append((key, value)))
+    cache.put("a", 1)
+    cache.put("b", 2)
+    cache.put("a", 3)  # replaced, not evicted
+    assert cache.pop("b") == 2 and cache.pop("b") is None
+    cache.put("c", 4)
+    assert evicted == []
+    cache.put("d", 5)
+    assert evicted == [("a", 3)] and len(cache) == 2

@@ -1,0 +1,176 @@
+"""Purges by key: every complete anonymous answer names the cache keys of what it read (in
+`Surrogate-Key`, or the header configured), and a write purges only the cached answers that read
+what it changed: in one process, and between processes through Redis."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from models import EditorRole
+from tests.api.conftest import GraphQLClient, serve
+from tests.api.editors import Editor, make_editor
+from tests.api.reader import db_id, global_id
+from tests.api.redis_server import REDIS_URL, unique_prefix
+from tests.api.test_response_cache import UPDATE
+from tests.conftest import Database
+
+LISTED = "{ posts(first: 3) { nodes { id authors { id } tags { id } } } }"
+PAGE = "query($id: ID!) { post(id: $id) { title tags { name } } }"
+TITLES = "{ posts(first: 20) { nodes { title } } }"
+CREATE = """
+mutation($title: String!, $tags: [String!]) {
+  createPost(input: { title: $title, body: "Hello.", tagNames: $tags }) {
+    post { id version tags { id version } } errors { code }
+  }
+}"""
+PUBLISH = """
+mutation($id: ID!, $version: Int!) {
+  publishPost(id: $id, version: $version) { post { id version } errors { code } }
+}"""
+UPDATE_TAG = """
+mutation($id: ID!, $version: Int!, $input: UpdateTagInput!) {
+  updateTag(id: $id, version: $version, input: $input) { tag { version } errors { code } }
+}"""
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    async for prefix in unique_prefix():
+        yield prefix
+
+
+def header_keys(response: httpx.Response, name: str = "surrogate-key", sep: str = " ") -> set[str]:
+    assert response.status_code == 200, response.text
+    return set(response.headers[name].split(sep))
+
+
+async def get(client: GraphQLClient, query: str, variables: str | None = None) -> httpx.Response:
+    params = {"query": query} | ({"variables": variables} if variables else {})
+    return await client.http.get("/graphql", params=params)
+
+
+async def test_an_answer_names_each_object_it_read_and_the_lists_it_read(
+    client: GraphQLClient,
+) -> None:
+    response = await get(client, LISTED)
+    expected = {"posts"}
+    for post in response.json()["data"]["posts"]["nodes"]:
+        expected.add(f"post:{db_id(post['id'])}")
+        expected |= {f"author:{db_id(author['id'])}" for author in post["authors"]}
+        expected |= {f"tag:{db_id(tag['id'])}" for tag in post["tags"]}
+    assert any(key.startswith("tag:") for key in expected), "the demo's posts have tags"
+    assert header_keys(response) == expected
+    hit = await get(client, LISTED)
+    assert hit.headers["surrogate-key"] == response.headers["surrogate-key"]
+    revalidated = await client.http.get(
+        "/graphql", params={"query": LISTED}, headers={"if-none-match": hit.headers["etag"]}
+    )
+    assert revalidated.status_code == 304
+    assert revalidated.headers["surrogate-key"] == response.headers["surrogate-key"]
+
+
+async def test_a_lookup_that_found_nothing_names_what_would_make_it_find_something(
+    client: GraphQLClient,
+) -> None:
+    missing = global_id("Post", 987_654)
+    assert header_keys(await get(client, PAGE, f'{{"id": "{missing}"}}')) == {"post:987654"}
+    assert header_keys(await get(client, '{ post(slug: "no-such-post") { id } }')) == {"posts"}
+    assert header_keys(await get(client, '{ tag(slug: "no-such-tag") { id } }')) == {"tags"}
+    counted = await get(client, "{ tags(first: 1) { nodes { postCount } } }")
+    assert {"tags", "posts"} <= header_keys(counted)
+
+
+async def test_cache_tag_is_comma_separated_and_editors_answers_name_no_keys(
+    demo_db: Database,
+) -> None:
+    async for client in serve(demo_db, surrogate_key_header="Cache-Tag"):
+        response = await get(client, LISTED)
+        assert "surrogate-key" not in response.headers
+        assert "posts" in header_keys(response, "cache-tag", ",")
+        editor = await make_editor(client, demo_db, EditorRole.EDITOR, "keys-editor")
+        private = await client.http.get(
+            "/graphql", params={"query": LISTED}, headers=editor.headers
+        )
+        assert private.status_code == 200 and "cache-tag" not in private.headers
+    async for client in serve(demo_db, surrogate_key_header=""):
+        response = await get(client, LISTED)
+        assert response.status_code == 200 and "surrogate-key" not in response.headers
+
+
+async def published(editor: Editor, title: str, tags: list[str] | None = None) -> dict[str, Any]:
+    created = await editor.run(CREATE, {"title": title, "tags": tags})
+    assert created["errors"] == [], created
+    post = created["post"]
+    done = await editor.run(PUBLISH, {"id": post["id"], "version": post["version"]})
+    assert done["errors"] == [], done
+    return {**post, "version": done["post"]["version"]}
+
+
+async def saving_one_post_keeps_the_others_page(
+    writer: GraphQLClient, reader: GraphQLClient, editor: Editor, count_statements: Any
+) -> None:
+    """Post A saved through `writer`: `reader` still answers post B's page from the cache,
+    and post A's page and every list with the new title."""
+    a, b = await published(editor, "Post A"), await published(editor, "Post B")
+    for client in (reader, writer):
+        await client.data(PAGE, {"id": a["id"]})
+        await client.data(PAGE, {"id": b["id"]})
+        await client.data(TITLES)
+    saved = await editor.run(
+        UPDATE, {"id": a["id"], "version": a["version"], "input": {"title": "Post A, again"}}
+    )
+    assert saved["errors"] == []
+
+    counter = count_statements(reader)
+    assert (await reader.data(PAGE, {"id": b["id"]}))["post"]["title"] == "Post B"
+    assert counter.count == 0, "post B's page should still be cached"
+    assert (await reader.data(PAGE, {"id": a["id"]}))["post"]["title"] == "Post A, again"
+    titles = [node["title"] for node in (await reader.data(TITLES))["posts"]["nodes"]]
+    assert titles == ["Post B", "Post A, again"]
+
+
+async def test_saving_a_post_purges_its_page_and_the_lists_and_keeps_the_others(
+    scratch_client: GraphQLClient, scratch_db: Database, count_statements: Any
+) -> None:
+    editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
+    await saving_one_post_keeps_the_others_page(
+        scratch_client, scratch_client, editor, count_statements
+    )
+
+
+async def test_a_save_through_one_instance_purges_only_its_keys_in_redis(
+    scratch_db: Database, redis_prefix: str, count_statements: Any
+) -> None:
+    shared = {"redis_url": REDIS_URL, "redis_prefix": redis_prefix, "workers": 2}
+    async for writer in serve(scratch_db, **shared):
+        async for reader in serve(scratch_db, **shared):
+            editor = await make_editor(writer, scratch_db, EditorRole.EDITOR, "ed")
+            await saving_one_post_keeps_the_others_page(writer, reader, editor, count_statements)
+
+
+async def test_a_tag_made_internal_disappears_from_the_cached_pages_of_its_posts(
+    scratch_client: GraphQLClient, scratch_db: Database
+) -> None:
+    editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
+    post = await published(editor, "Tagged", tags=["Kafka"])
+    tag = post["tags"][0]
+
+    async def tags_shown() -> list[str]:
+        found = await scratch_client.data(PAGE, {"id": post["id"]})
+        return [t["name"] for t in found["post"]["tags"]]
+
+    assert await tags_shown() == ["Kafka"]
+    internal = {"visibility": "INTERNAL"}
+    hidden = await editor.run(
+        UPDATE_TAG, {"id": tag["id"], "version": tag["version"], "input": internal}
+    )
+    assert hidden["errors"] == []
+    assert await tags_shown() == []
+    shown = await editor.run(
+        UPDATE_TAG,
+        {"id": tag["id"], "version": hidden["tag"]["version"], "input": {"visibility": "PUBLIC"}},
+    )
+    assert shown["errors"] == []
+    assert await tags_shown() == ["Kafka"]
