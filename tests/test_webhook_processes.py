@@ -3,13 +3,8 @@ share the work and deliver each event once; a process killed with SIGKILL in the
 delivery leaves it to the next process, which sends it again with the same `webhook-id`."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +17,8 @@ from app.database import create_session_factory
 from models import EditorRole
 from resolvers import accounts, webhooks
 from tests.conftest import Database
-from tests.webhook_receiver import Receiver, free_port, receiving
+from tests.server_process import ready, server
+from tests.webhook_receiver import Receiver, receiving
 
 CREATE = """mutation($title: String!) {
   createPost(input: { title: $title }) { post { id } errors { code } } }"""
@@ -53,54 +49,6 @@ async def _prepare(database: Database, url: str) -> tuple[str, str]:
     return secret, issued.secret
 
 
-@dataclass
-class Server:
-    base: str
-    process: subprocess.Popen[bytes]
-
-
-@contextmanager
-def server(database: Database, tmp_path: Path, name: str, **settings: str) -> Iterator[Server]:
-    """A `quire serve` process (one worker: uvicorn serves in the process itself) on a free
-    port."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "QUIRE_DATABASE_URL": database.url,
-        "QUIRE_LOG_LEVEL": "warning",
-        "QUIRE_RATE_LIMIT_ENABLED": "false",
-        "QUIRE_BACKGROUND_INTERVAL_SECONDS": "0.05",
-        "QUIRE_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
-        **settings,
-    }
-    log = (tmp_path / f"{name}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield Server(f"http://127.0.0.1:{port}", process)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
-
-
-async def _ready(base: str) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(300):
-            try:
-                if (await http.get(f"{base}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{base} never answered")
-
-
 async def _create_posts(base: str, token: str, titles: list[str]) -> None:
     async with httpx.AsyncClient(headers={"authorization": f"Bearer {token}"}) as http:
         for title in titles:
@@ -116,8 +64,8 @@ async def test_two_server_processes_deliver_each_event_once(
     secret, token = await _prepare(scratch_db, receiver.url)
     receiver.delay = 0.2  # slow answers: both processes look for work while deliveries are out
     with server(scratch_db, tmp_path, "a") as a, server(scratch_db, tmp_path, "b") as b:
-        await _ready(a.base)
-        await _ready(b.base)
+        await ready(a.base)
+        await ready(b.base)
         await asyncio.gather(
             _create_posts(a.base, token, [f"A{n}" for n in range(10)]),
             _create_posts(b.base, token, [f"B{n}" for n in range(10)]),
@@ -139,14 +87,14 @@ async def test_a_delivery_cut_short_by_sigkill_is_sent_again_after_restart(
     receiver.hold = asyncio.Event()  # the first request hangs until released
     claim = {"QUIRE_WEBHOOK_CLAIM_SECONDS": "2"}
     with server(scratch_db, tmp_path, "first", **claim) as first:
-        await _ready(first.base)
+        await ready(first.base)
         await _create_posts(first.base, token, ["Cut short"])
         (interrupted,) = await receiver.wait_for(1, within=30)
         first.process.send_signal(signal.SIGKILL)  # in the middle of the delivery
     receiver.hold.set()
     receiver.hold = None
     with server(scratch_db, tmp_path, "second", **claim) as second:
-        await _ready(second.base)
+        await ready(second.base)
         _, again = await receiver.wait_for(2, within=30)
     assert again.headers["webhook-id"] == interrupted.headers["webhook-id"]
     assert again.body == interrupted.body
