@@ -19,7 +19,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -439,14 +439,15 @@ class GraphQLEndpoint:
         and completed like a cached one."""
         payload = orjson.dumps(outcome.body)
         public = document is not None and document.cacheable
-        headers = outcome.headers
-        if public:
-            headers = {**headers, **self._key_header(state.read_keys.keys)}
+        headers, keys = outcome.headers, []
+        if public and (lookup is not None or self.settings.surrogate_key_header):
+            keys = state.read_keys.names()
+            headers = {**headers, **self._key_header(keys)}
         if lookup is None and (request.method == "POST" or not public):
             return _respond(payload, 200, media_type, headers)  # nothing needs an ETag
         etag = etag_for(payload)
         if lookup is not None:
-            await self._keep(request, lookup, payload, etag, state, now)
+            await self._keep(request, lookup, payload, etag, keys, state, now)
         return self._complete(request, payload, etag, media_type, headers, public=public)
 
     async def _keep(
@@ -455,6 +456,7 @@ class GraphQLEndpoint:
         lookup: Lookup,
         body: bytes,
         etag: str,
+        keys: list[str],
         state: RequestState,
         now: datetime,
     ) -> None:
@@ -464,12 +466,12 @@ class GraphQLEndpoint:
                 body=body,
                 etag=etag,
                 cost=state.cost or 1,
-                keys=state.read_keys.keys,
+                keys=keys,
                 now=now,
                 session_factory=request.app.state.session_factory,
             )
 
-    def _key_header(self, keys: Collection[str]) -> dict[str, str]:
+    def _key_header(self, keys: Sequence[str]) -> dict[str, str]:
         """The header naming `keys` for a CDN (see Settings.surrogate_key_header)."""
         name = self.settings.surrogate_key_header
         if not name or not keys:

@@ -337,7 +337,7 @@ class ResponseCache:
         if upcoming is not None:
             expires_at = min(expires_at, upcoming.timestamp())
         entry = CachedResponse(
-            body=body, etag=etag, cost=cost, expires_at=expires_at, keys=tuple(sorted(keys))
+            body=body, etag=etag, cost=cost, expires_at=expires_at, keys=tuple(keys)
         )
         await self.backend.put(lookup.key, lookup.since, entry, expires_at - now.timestamp())
 

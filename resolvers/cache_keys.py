@@ -14,7 +14,7 @@ be replaced by its list key without missing a purge: `collapsed` does so when a 
 be too long.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 KINDS = ("post", "tag", "author")
 
@@ -35,33 +35,44 @@ def of_change(kind: str, object_id: int) -> list[str]:
 
 
 class ReadKeys:
-    """The keys of one request's reads (kept on its `RequestState`)."""
+    """The keys of one request's reads (kept on its `RequestState`): object ids by kind, and
+    kinds read as lists. Names are made once, by `names`, when the answer is complete."""
 
-    __slots__ = ("keys",)
+    __slots__ = ("ids", "lists")
 
     def __init__(self) -> None:
-        self.keys: set[str] = set()
+        self.ids: dict[str, set[int]] = {kind: set() for kind in KINDS}
+        self.lists: set[str] = set()
 
     def objects(self, kind: str, ids: Iterable[int]) -> None:
-        self.keys.update(f"{kind}:{object_id}" for object_id in ids)
+        self.ids[kind].update(ids)
 
     def listed(self, kind: str) -> None:
         """A set of `kind` chosen by a condition was read."""
-        self.keys.add(list_key(kind))
+        self.lists.add(kind)
 
     def looked_up(self, kind: str, found: int | None, *, by_id: int | None = None) -> None:
         """One object looked up by id (`by_id`) or slug, and the id of what was `found`."""
         if found is not None:
-            self.keys.add(object_key(kind, found))
+            self.ids[kind].add(found)
         elif by_id is not None:
-            self.keys.add(object_key(kind, by_id))
+            self.ids[kind].add(by_id)
         else:
-            self.listed(kind)
+            self.lists.add(kind)
+
+    def names(self) -> list[str]:
+        """Every key, by kind and id."""
+        found = [list_key(kind) for kind in sorted(self.lists)]
+        for kind in KINDS:
+            found += [f"{kind}:{object_id}" for object_id in sorted(self.ids[kind])]
+        return found
 
 
-def collapsed(keys: Iterable[str], *, max_chars: int) -> list[str]:
-    """`keys`, sorted, in at most about `max_chars` (joined by one character): beyond that,
-    the object keys of the kinds with the most of them give way to their list keys."""
+def collapsed(keys: Sequence[str], *, max_chars: int) -> Sequence[str]:
+    """`keys` in at most about `max_chars` (joined by one character): beyond that, the object
+    keys of the kinds with the most of them give way to their list keys."""
+    if sum(map(len, keys)) + len(keys) <= max_chars:
+        return keys
     kept = set(keys)
     while sum(len(key) + 1 for key in kept) > max_chars:
         by_kind = {kind: [key for key in kept if key.startswith(f"{kind}:")] for kind in KINDS}

@@ -177,11 +177,12 @@ class Loaders:
         rows of the ids and `columns` (by default all the types are built from)."""
         found_by_post = {post_id: PostRelations([], []) for post_id in post_ids}
         statement = _relations_statement(self._ctx.dialect, columns)
-        read = self._ctx.request.read_keys
         for row in await self._ctx.rows(statement, {"post_ids": post_ids}):
             found = found_by_post[row.post_id]
             (found.tags if row.is_tag else found.authors).append(row)
-            read.objects("tag" if row.is_tag else "author", (row.id,))
+        read, relations = self._ctx.request.read_keys, found_by_post.values()
+        read.objects("author", [row.id for found in relations for row in found.authors])
+        read.objects("tag", [row.id for found in relations for row in found.tags])
         return [found_by_post[post_id] for post_id in post_ids]
 
     async def _translations_by_post(self, post_ids: list[int]) -> list[list[Any]]:
