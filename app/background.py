@@ -8,7 +8,8 @@ Each tick (`QUIRE_BACKGROUND_INTERVAL_SECONDS`, 1 s by default): posts whose ins
 go live with their `post.published` event (the publish-date range since the last tick; every
 scheduled post on the first tick and every few minutes, which is also how a process catches up
 with what went live while none was running); new events become deliveries; due deliveries are
-claimed and sent, a few at a time.
+claimed and sent, a few at a time. Every few minutes, events older than the sync retention
+are pruned.
 """
 
 import asyncio
@@ -20,11 +21,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.deliveries import Sender
-from resolvers import schedule, webhooks
+from resolvers import schedule, sync, webhooks
 
 logger = logging.getLogger("quire.background")
 
 FULL_CHECK_EVERY = timedelta(minutes=5)
+PRUNE_EVERY = timedelta(minutes=5)
 OVERLAP = timedelta(seconds=5)
 """Each tick's range of publish dates starts this much before the last tick's instant."""
 MAX_IN_FLIGHT = 8
@@ -41,6 +43,7 @@ class BackgroundJobs:
         sender: Sender,
         interval: float,
         disable_after: timedelta,
+        retention: timedelta = timedelta(days=30),
         claim: timedelta = webhooks.CLAIM,
     ) -> None:
         self.session_factory = session_factory
@@ -49,6 +52,8 @@ class BackgroundJobs:
         self.interval = interval
         self.disable_after = disable_after
         self.claim = claim
+        self.retention = retention
+        self._pruned: datetime | None = None
         self._checked: datetime | None = None
         self._full_check: datetime | None = None
         self._task: asyncio.Task[None] | None = None
@@ -87,6 +92,20 @@ class BackgroundJobs:
         while await self.fan_out():
             pass
         await self.deliver()
+        await self.prune()
+
+    async def prune(self) -> int:
+        """Events past the retention, a batch per transaction, every PRUNE_EVERY."""
+        now = self.clock()
+        if self._pruned is not None and now - self._pruned < PRUNE_EVERY:
+            return 0
+        count, batch = 0, sync.PRUNE_BATCH
+        while batch == sync.PRUNE_BATCH:
+            async with self.session_factory() as session, session.begin():
+                batch = await sync.prune(session, before=now - self.retention)
+            count += batch
+        self._pruned = now
+        return count
 
     async def go_live(self) -> int:
         now = self.clock()

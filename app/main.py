@@ -51,6 +51,7 @@ def background_jobs(
         sender=Sender(allow_private=settings.webhook_allow_private_targets),
         interval=settings.background_interval_seconds,
         disable_after=timedelta(hours=settings.webhook_disable_after_hours),
+        retention=timedelta(days=settings.sync_retention_days),
         claim=timedelta(seconds=settings.webhook_claim_seconds),
     )
 

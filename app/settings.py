@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     persisted_queries: Literal["apq", "allowlist", "off"] = "apq"
     persisted_queries_file: Path | None = None  # Apollo manifest of the allowlist
 
+    # How long the event log keeps events (see resolvers.sync): a sync cursor older than this
+    # gets SYNC_EXPIRED and the app starts a full sync.
+    sync_retention_days: float = Field(default=30, gt=0)
+
     # Background jobs (see app.background): scheduled posts' events at their instant, and
     # webhook deliveries. In every `quire serve` worker unless off (then run `quire worker`).
     background_jobs: bool = True

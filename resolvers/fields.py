@@ -327,6 +327,7 @@ AUTHOR = Fields(
             "website", str | None, "The author's own site.", editable=True, limit=2_000, check="url"
         ),
         stored("createdAt", datetime, "When the profile was created."),
+        stored("updatedAt", datetime, "When the profile last changed."),
         _version(),
     ),
 )
@@ -339,6 +340,8 @@ TAG = Fields(
         _slug("the tag's page", 200),
         stored("description", str | None, "What the tag covers.", editable=True, limit=2_000),
         stored("visibility", TagVisibility, "Who sees the tag.", editable=True, required=True),
+        stored("createdAt", datetime, "When the tag was created."),
+        stored("updatedAt", datetime, "When the tag last changed."),
         _version(),
     ),
 )

@@ -34,8 +34,9 @@ async def next_publication(session: AsyncSession, *, now: datetime) -> datetime 
 
 async def go_live(session: AsyncSession, *, now: datetime, since: datetime | None = None) -> int:
     """Mark the scheduled posts whose instant has come (after `since`, when given: the range
-    walks the publish-date index) PUBLISHED, each with its `post.published` event dated at its
-    instant; how many there were."""
+    walks the publish-date index) PUBLISHED, updated at their instant (when readers started to
+    see them), each with its `post.published` event dated at its instant; how many there
+    were."""
     conditions = [Post.status == PostStatus.SCHEDULED, Post.published_at <= now]
     if since is not None:
         conditions.append(Post.published_at > since)
@@ -53,7 +54,7 @@ async def go_live(session: AsyncSession, *, now: datetime, since: datetime | Non
         await session.scalars(
             update(Post)
             .where(Post.id.in_(due), *conditions)
-            .values(status=PostStatus.PUBLISHED)
+            .values(status=PostStatus.PUBLISHED, updated_at=Post.published_at)
             .returning(Post.id)
             .execution_options(synchronize_session=False)
         )
