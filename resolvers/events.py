@@ -149,6 +149,24 @@ async def posts_changed_by(
     return [post_event("post.updated", post, now, changed=changed) for post in posts]
 
 
+async def translations_changed_by(
+    session: AsyncSession, posts: Sequence[Any], now: datetime
+) -> list[Event]:
+    """`post.updated` (`translations`) for the other posts of the translation groups of
+    `posts`, whose visibility to readers just changed: a post's translations are the live
+    posts of its group. No statement when none of them is in a group."""
+    groups = {post.translation_group for post in posts if post.translation_group is not None}
+    if not groups:
+        return []
+    changed = [post.id for post in posts]
+    members = await session.execute(
+        select(*EVENT_COLUMNS)
+        .where(Post.translation_group.in_(sorted(groups)), Post.id.not_in(changed))
+        .order_by(Post.id)
+    )
+    return [post_event("post.updated", m, now, changed=["translations"]) for m in members]
+
+
 EVENT_COLUMNS = (Post.id, Post.slug, Post.language, Post.status, Post.published_at)
 """What a post's event is made of."""
 BATCH = 200

@@ -188,8 +188,17 @@ async def publish_post(
     kind = "post.scheduled" if status is PostStatus.SCHEDULED else "post.published"
     changed = changed_fields(before, snapshot(post))
     event = events.post_event(kind, post, now, changed=changed, was_visible=was_visible)
-    await events.record(session, [event], now)
+    await events.record(session, [event, *await _group_told(session, post, was_visible, now)], now)
     return post
+
+
+async def _group_told(
+    session: AsyncSession, post: Post, was_visible: bool, now: datetime
+) -> list[events.Event]:
+    """The events of the post's translations when readers' view of it changed."""
+    if events.post_is_live(post, now) == was_visible:
+        return []
+    return await events.translations_changed_by(session, [post], now)
 
 
 async def unpublish_post(
@@ -205,7 +214,7 @@ async def unpublish_post(
     event = events.post_event(
         "post.unpublished", post, now, changed=changed, was_visible=was_visible
     )
-    await events.record(session, [event], now)
+    await events.record(session, [event, *await _group_told(session, post, was_visible, now)], now)
     return post
 
 
@@ -215,10 +224,13 @@ async def delete_post(
     post = await _load(session, post_id)
     check_may_edit(viewer, post)
     event = events.post_event("post.deleted", post, now)  # as readers last saw it
+    told = []  # a live post's translations lose it
+    if events.post_is_live(post, now):
+        told = await events.translations_changed_by(session, [post], now)
     result = await session.execute(delete(Post).where(Post.id == post_id, Post.version == version))
     if not result.rowcount:  # type: ignore[attr-defined]
         await _conflict(session, post, version)
-    await events.record(session, [event], now)
+    await events.record(session, [event, *told], now)
 
 
 def default_excerpt(body: str) -> str | None:

@@ -61,16 +61,19 @@ async def go_live(session: AsyncSession, *, now: datetime, since: datetime | Non
     )
     if not went_live:
         return 0
-    posts = await session.execute(
-        select(*events.EVENT_COLUMNS)
-        .where(Post.id.in_(went_live))
-        .order_by(Post.published_at, Post.id)
-    )
+    posts = (
+        await session.execute(
+            select(*events.EVENT_COLUMNS, Post.translation_group)
+            .where(Post.id.in_(went_live))
+            .order_by(Post.published_at, Post.id)
+        )
+    ).all()
     recorded = []
     for post in posts:
         event = events.post_event(
             "post.published", post, now, changed=["status"], was_visible=False
         )
         recorded.append(event.at(post.published_at))
+    recorded += await events.translations_changed_by(session, posts, now)
     await events.record(session, recorded, now)
     return len(due)
