@@ -130,7 +130,8 @@ async def merge_tags(
     merged = events.tag_event("tag.merged", source, mergedInto=target.id)
     await named_editing.remove(session, source, source_version, field="sourceVersion")
     await named_editing.write(session, target, target_version, {}, now, field="targetVersion")
-    await events.record(session, [merged, *recorded], now)
+    grown = events.tag_event("tag.updated", target, mergedFrom=source.id)  # a new version
+    await events.record(session, [merged, grown, *recorded], now)
     return target
 
 
