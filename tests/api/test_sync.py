@@ -1,6 +1,7 @@
 """The sync feed: a full listing page by page, then only what changed, each object once in its
 latest state or as a tombstone; signed cursors bound to their filters and viewer; expiry."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -262,3 +263,24 @@ async def test_page_sizes_do_not_change_what_an_app_holds(
     await small.sync(first=first)
     await large.sync(first=37)
     assert small.objects == large.objects
+
+
+async def test_a_scheduled_post_arrives_at_its_instant_updated_then(
+    scratch_db: Database,
+) -> None:
+    async for client in serve(
+        scratch_db, background_jobs=True, background_interval_seconds=0.1, response_cache=False
+    ):
+        editor = await make_editor(client, scratch_db, EditorRole.EDITOR, "ed")
+        post = (await succeed(editor, CREATE, {"input": {"title": "Soon"}}))["post"]
+        instant = (datetime.now(UTC) + timedelta(seconds=1.5)).replace(microsecond=0)
+        variables = {"id": post["id"], "version": post["version"], "at": instant.isoformat()}
+        await succeed(editor, PUBLISH, variables)
+        app = App(client)
+        await app.sync()
+        assert post["id"] not in app.objects
+        await asyncio.sleep((instant - datetime.now(UTC)).total_seconds() + 1.0)
+        received = await app.sync()
+        assert [item["id"] for item in received] == [post["id"]]
+        assert datetime.fromisoformat(received[0]["updatedAt"]) == instant
+        assert received[0]["status"] == "PUBLISHED"
