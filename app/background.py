@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.deliveries import Sender
-from resolvers import schedule, sync, webhooks
+from app.response_cache import ResponseCache
+from resolvers import events, schedule, sync, webhooks
 
 logger = logging.getLogger("quire.background")
 
@@ -45,6 +46,7 @@ class BackgroundJobs:
         disable_after: timedelta,
         retention: timedelta = timedelta(days=30),
         claim: timedelta = webhooks.CLAIM,
+        cache: ResponseCache | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.clock = clock
@@ -53,6 +55,7 @@ class BackgroundJobs:
         self.disable_after = disable_after
         self.claim = claim
         self.retention = retention
+        self.cache = cache
         self._pruned: datetime | None = None
         self._checked: datetime | None = None
         self._full_check: datetime | None = None
@@ -112,8 +115,11 @@ class BackgroundJobs:
         since = None if self._full_check_due(now) else self._checked
         count, batch = 0, schedule.GO_LIVE_BATCH
         while batch == schedule.GO_LIVE_BATCH:
-            async with self.session_factory() as session, session.begin():
-                batch = await schedule.go_live(session, now=now, since=since)
+            async with self.session_factory() as session:
+                async with session.begin():
+                    batch = await schedule.go_live(session, now=now, since=since)
+                if self.cache is not None:  # a sync answer of "nothing new" is out of date
+                    await self.cache.purge(events.purged(session))
             count += batch
         self._checked = now - OVERLAP
         if since is None:

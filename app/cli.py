@@ -302,8 +302,15 @@ def worker() -> None:
 
     async def run() -> None:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        # The shared cache, to purge what scheduled posts change (an in-process one is the
+        # serving process's own: its entries expire at the instant instead).
+        cache = create_response_cache(settings) if settings.redis_url else None
         jobs = background_jobs(
-            settings, create_session_factory(engine), lambda: datetime.now(UTC), force=True
+            settings,
+            create_session_factory(engine),
+            lambda: datetime.now(UTC),
+            cache=cache,
+            force=True,
         )
         assert jobs is not None
         stop = asyncio.Event()
@@ -316,6 +323,8 @@ def worker() -> None:
             await stop.wait()
         finally:
             await jobs.stop()
+            if cache is not None:
+                await cache.close()
             await engine.dispose()
 
     asyncio.run(run())

@@ -317,12 +317,12 @@ class GraphQLEndpoint:
         """The operation's result within the request timeout, and the context it ran with.
         Operations that cannot run at all, and the timeout, are raised as `RequestError`s."""
         context = self.make_context(request, state, viewer)
-        finished = False
+        stopped = False
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
-                ran = await self._compiled_or_strawberry(request, operation, state, viewer, context)
-            finished = True
-            return ran
+                return await self._compiled_or_strawberry(
+                    request, operation, state, viewer, context
+                )
         except InvalidOperationTypeError:
             raise RequestError(
                 405,
@@ -334,6 +334,7 @@ class GraphQLEndpoint:
         except MissingQueryError:
             raise RequestError(400, "The request has no `query`.") from None
         except TimeoutError:
+            stopped = True
             raise RequestError(
                 503,
                 "The request took too long and was stopped.",
@@ -344,7 +345,7 @@ class GraphQLEndpoint:
             # Even a mutation that failed may have written before it ended; one stopped half
             # way may have committed what it could not tell.
             if self.response_cache is not None and viewer is not None:
-                if not finished and _is_mutation(document, operation):
+                if stopped and _is_mutation(document, operation):
                     await self.response_cache.purge_all()
                 else:
                     await self.response_cache.purge(state.purged_keys)

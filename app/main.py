@@ -23,7 +23,7 @@ from app.health import healthz, readyz
 from app.observability import Metrics, configure_logging, count_statements
 from app.persisted_queries import create_persisted_queries
 from app.ratelimit import create_rate_limiter
-from app.response_cache import create_response_cache
+from app.response_cache import ResponseCache, create_response_cache
 from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
 from resolvers.accounts import Viewer
@@ -39,15 +39,17 @@ def background_jobs(
     session_factory: async_sessionmaker[AsyncSession],
     clock: Callable[[], datetime],
     *,
+    cache: ResponseCache | None = None,
     force: bool = False,
 ) -> BackgroundJobs | None:
     """The process's background jobs when the settings want them in `quire serve` (or
-    `force`: `quire worker`)."""
+    `force`: `quire worker`); `cache` is purged of what scheduled posts going live change."""
     if not (settings.background_jobs or force):
         return None
     return BackgroundJobs(
         session_factory,
         clock=clock,
+        cache=cache,
         sender=Sender(allow_private=settings.webhook_allow_private_targets),
         interval=settings.background_interval_seconds,
         disable_after=timedelta(hours=settings.webhook_disable_after_hours),
@@ -139,7 +141,7 @@ def create_app(
         app.state.session_factory = create_session_factory(engine)
         app.state.read_session_factory = create_session_factory(read_engine)
         app.state.compiled_reads = compiled
-        background = background_jobs(settings, app.state.session_factory, now)
+        background = background_jobs(settings, app.state.session_factory, now, cache=response_cache)
         if background is not None:
             background.start()
         app.state.background_jobs = background

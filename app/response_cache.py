@@ -22,7 +22,9 @@ or writes refused for want of a token) change no content and purge nothing. Writ
 the API (`quire demo load`, SQL by hand) purge nothing: `quire cache purge` empties the cache.
 
 Expiry: an entry lives `ttl_seconds` at most, and never past the instant the next scheduled post
-goes live, because the anonymous view changes then with no write at all. That instant is asked
+goes live, because the anonymous view changes then with no write at all; the background job that
+then records the post's events purges their keys like a write (a sync answer of "nothing new"
+stored in between is out of date once the event is there). That instant is asked
 of the database at most once per purge, and again once it has passed.
 
 `MemoryResponseStore` keeps entries in one process (least recently used evicted), so it is only
@@ -74,8 +76,10 @@ return {redis.call('GET', KEYS[1]) or '0', entry}
 """
 
 # KEYS: the purge sequence, the flush generation. ARGV: the key prefix, the sequence the request
-# started at, the entry's hash, its value, its lifetime and its key sets' (ms), its cache keys.
-# Stores nothing (returns 0) if a flush or a purge of one of its keys came after the start.
+# started at, the entry's hash, its value, its lifetime (ms), the time now (ms), its cache keys.
+# Stores nothing (returns 0) if a flush or a purge of one of its keys came after the start. A
+# key's entries are a sorted set scored by their expiry: expired ones are trimmed at each store,
+# and the set lives as long as its longest-lived entry.
 _STORE_SCRIPT = """
 local since = tonumber(ARGV[2])
 local generation = redis.call('GET', KEYS[2]) or '0'
@@ -85,11 +89,13 @@ for i = 7, #ARGV do
   if mark and tonumber(mark) > since then return 0 end
 end
 local entry = ARGV[1] .. 'e:' .. generation .. ':' .. ARGV[3]
-redis.call('SET', entry, ARGV[4], 'PX', ARGV[5])
+local lifetime = tonumber(ARGV[5])
+redis.call('SET', entry, ARGV[4], 'PX', lifetime)
 for i = 7, #ARGV do
   local members = ARGV[1] .. 'k:' .. ARGV[i]
-  redis.call('SADD', members, entry)
-  redis.call('PEXPIRE', members, ARGV[6])
+  redis.call('ZADD', members, tonumber(ARGV[6]) + lifetime, entry)
+  redis.call('ZREMRANGEBYSCORE', members, '-inf', ARGV[6])
+  if redis.call('PTTL', members) < lifetime then redis.call('PEXPIRE', members, lifetime) end
 end
 return 1
 """
@@ -100,7 +106,7 @@ local sequence = redis.call('INCR', KEYS[1])
 for i = 3, #ARGV do
   redis.call('SET', ARGV[1] .. 'p:' .. ARGV[i], sequence, 'PX', ARGV[2])
   local members = ARGV[1] .. 'k:' .. ARGV[i]
-  local entries = redis.call('SMEMBERS', members)
+  local entries = redis.call('ZRANGE', members, 0, -1)
   for j = 1, #entries, 500 do
     redis.call('UNLINK', unpack(entries, j, math.min(j + 499, #entries)))
   end
@@ -211,17 +217,16 @@ class MemoryResponseStore:
 
 
 class RedisResponseStore:
-    """Under `{prefix}rc:`: `seq` (the purge sequence), `generation` (the sequence of the last
-    flush), `e:{generation}:{hash}` (entries, with a PX expiry), `k:{cache key}` (the set of
-    entries of a key) and `p:{cache key}` (the sequence of its last purge, remembered for
-    PURGE_MARK_SECONDS). A purge that fails while Redis is unreachable becomes a flush, made by
-    the next lookup that reaches it."""
+    """Under `{prefix}rc:`: `seq` (the purge sequence), `flushed` (the sequence of the last
+    flush: the entries' generation), `e:{generation}:{hash}` (entries, with a PX expiry),
+    `k:{cache key}` (the entries of a key, scored by expiry) and `p:{cache key}` (the sequence
+    of its last purge, remembered for PURGE_MARK_SECONDS). A purge that fails while Redis is
+    unreachable becomes a flush, made by the next lookup that reaches it."""
 
-    def __init__(self, redis: Redis, *, prefix: str, ttl_seconds: float) -> None:
+    def __init__(self, redis: Redis, *, prefix: str) -> None:
         self._redis = redis
         self._prefix = f"{prefix}rc:"
-        self._counters = [f"{self._prefix}seq", f"{self._prefix}generation"]
-        self._key_set_ms = max(1, round(ttl_seconds * 1000))
+        self._counters = [f"{self._prefix}seq", f"{self._prefix}flushed"]
         self._lookup = redis.register_script(_LOOKUP_SCRIPT)
         self._store = redis.register_script(_STORE_SCRIPT)
         self._purge = redis.register_script(_PURGE_SCRIPT)
@@ -248,7 +253,7 @@ class RedisResponseStore:
             return
         lifetime = max(1, round(ttl * 1000))
         args: list[str | int | bytes] = [self._prefix, since, key, _encode(entry), lifetime]
-        args += [self._key_set_ms, *entry.keys]
+        args += [round(time.time() * 1000), *entry.keys]
         try:
             await self._store(keys=self._counters, args=args)
         except RedisError as error:
@@ -381,11 +386,7 @@ def create_response_cache(settings: Settings) -> ResponseCache | None:
     if settings.redis_url is None:
         store = MemoryResponseStore(max_entries=settings.response_cache_max_entries)
     else:
-        store = RedisResponseStore(
-            connect(settings.redis_url),
-            prefix=settings.redis_prefix,
-            ttl_seconds=settings.response_cache_ttl_seconds,
-        )
+        store = RedisResponseStore(connect(settings.redis_url), prefix=settings.redis_prefix)
     return ResponseCache(store, ttl_seconds=settings.response_cache_ttl_seconds)
 
 

@@ -36,6 +36,7 @@ OPERATIONS = (
     Operation("post", "Post page", "post", ("post",), floor="post", floor_serves_it=True),
     Operation("facets", "Home + totalCount + facets", "home_facets", NODES),
     Operation("text", "Text filter", "text_search", NODES),
+    Operation("sync", "Sync poll, nothing new", "sync_poll", ("sync", "cursor")),
 )
 FLOOR_ROUTES = ("home", "tag", "post")
 
@@ -97,8 +98,21 @@ def discover(graphql_url: str, *, text: str, deep_page: int) -> Parameters:
             "author": {"author": author["slug"]},
             "post": {"slug": post_slug},
             "text": {"text": text},
+            "sync": {"after": _synced(graphql_url)},
         },
     )
+
+
+def _synced(graphql_url: str) -> str:
+    """The cursor of an app that has synced the tags and is up to date."""
+    query = (
+        "query($after: String) { sync(after: $after, first: 100, types: [TAG]) { cursor hasMore } }"
+    )
+    page = graphql(graphql_url, query, {"after": None})["sync"]
+    while page["hasMore"]:
+        page = graphql(graphql_url, query, {"after": page["cursor"]})["sync"]
+    cursor: str = page["cursor"]
+    return cursor
 
 
 def _translated_post(graphql_url: str, spanish: list[dict[str, Any]]) -> str:

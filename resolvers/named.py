@@ -80,13 +80,20 @@ async def list_named(ctx: Context, *, query: NamedQuery, page: PageRequest) -> P
             codec=query.codec(ctx),
             row_id=lambda row: row.id,
         )
-    ctx.request.read_keys.listed(query.kind)
+    _read_list(ctx, query)
     ctx.request.read_keys.objects(query.kind, (item.id for item in found.items))
     return found
 
 
-async def count_named(ctx: Context, *, query: NamedQuery) -> int:
+def _read_list(ctx: Context, query: NamedQuery) -> None:
+    """A list of authors or tags may be ordered or filtered by their published posts, so a
+    post's change may change it too."""
     ctx.request.read_keys.listed(query.kind)
+    ctx.request.read_keys.listed("post")
+
+
+async def count_named(ctx: Context, *, query: NamedQuery) -> int:
+    _read_list(ctx, query)
     async with ctx.reader() as session:
         return await count_rows(session, select(query.entity.id).where(query.where(ctx)))
 

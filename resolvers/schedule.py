@@ -9,7 +9,7 @@ there first, and late (never lost) when no process ran at the instant.
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Post, PostStatus
@@ -54,7 +54,14 @@ async def go_live(session: AsyncSession, *, now: datetime, since: datetime | Non
         await session.scalars(
             update(Post)
             .where(Post.id.in_(due), *conditions)
-            .values(status=PostStatus.PUBLISHED, updated_at=Post.published_at)
+            .values(
+                status=PostStatus.PUBLISHED,
+                # when readers started to see it, unless an edit since is later
+                updated_at=case(
+                    (Post.updated_at > Post.published_at, Post.updated_at),
+                    else_=Post.published_at,
+                ),
+            )
             .returning(Post.id)
             .execution_options(synchronize_session=False)
         )

@@ -40,6 +40,8 @@ MODELS: dict[str, type[Post] | type[Author] | type[Tag]] = {
     "tag": Tag,
 }
 PRUNE_BATCH = 1_000
+WINDOW = 10
+"""Events an incremental page reads per item asked, at most."""
 
 
 class SyncExpired(QuireError):
@@ -132,43 +134,51 @@ async def _list(
 async def _changes(
     session: AsyncSession, ctx: Context, position: _Position, first: int, filter: SyncFilter
 ) -> tuple[list[Any], _Position, bool]:
-    """The objects changed after the head, each once in its latest state, oldest change first;
-    one statement when nothing changed."""
-    latest = func.max(ContentEvent.id).label("last")
-    changed = (
-        select(ContentEvent.object_type, ContentEvent.object_id, latest)
+    """The objects changed after the head, each once in its latest state, in the order of
+    their latest change, from a window of at most WINDOW events per item asked (so a cursor
+    far behind costs no more per page than a recent one); one statement when nothing changed."""
+    window = (
+        select(ContentEvent.id, ContentEvent.object_type, ContentEvent.object_id)
         .where(ContentEvent.id > position.head, ContentEvent.object_type.in_(filter.kinds))
-        .group_by(ContentEvent.object_type, ContentEvent.object_id)
-        .order_by(latest)
-        .limit(first + 1)
+        .order_by(ContentEvent.id)
+        .limit(first * WINDOW)
         .subquery()
     )
     pruned = select(
-        literal("pruned", String()), literal(0, Integer()), EventCursor.last_event_id
+        EventCursor.last_event_id, literal("pruned", String()), literal(0, Integer())
     ).where(EventCursor.name == "pruned", EventCursor.last_event_id > position.head)
-    rows = (await session.execute(union_all(select(changed), pruned))).all()
-    if any(row[0] == "pruned" for row in rows):
+    rows = sorted((await session.execute(union_all(select(window), pruned))).all())
+    if any(kind == "pruned" for _, kind, _ in rows):
         raise SyncExpired(
             "This sync cursor is older than the event log's retention: start a full sync "
             "(without `after`).",
             field="after",
         )
-    rows = sorted(rows, key=lambda row: row[2])
-    has_more = len(rows) > first
-    rows = rows[:first]
-    if not rows:
+    latest: dict[tuple[str, int], int] = {}
+    read_up_to, more = position.head, len(rows) == first * WINDOW
+    for event_id, kind, object_id in rows:
+        if (kind, object_id) not in latest and len(latest) == first:
+            more = True  # the next page starts with this object's event
+            break
+        latest[(kind, object_id)] = read_up_to = event_id
+    if not latest:
         return [], position, False
-    current = {kind: await _current(session, ctx, kind, rows, filter) for kind in filter.kinds}
+    changed = sorted(latest, key=latest.__getitem__)
+    current = {kind: await _current(session, ctx, kind, changed, filter) for kind in filter.kinds}
     items = [
-        current[kind].get(object_id) or Removed(kind, object_id) for kind, object_id, _ in rows
+        current[kind].get(object_id) or Removed(kind, object_id) for kind, object_id in changed
     ]
-    return items, _Position(rows[-1][2], None), has_more
+    return items, _Position(read_up_to, None), more
 
 
 async def _current(
-    session: AsyncSession, ctx: Context, kind: str, rows: Sequence[Any], filter: SyncFilter
+    session: AsyncSession,
+    ctx: Context,
+    kind: str,
+    changed: Sequence[tuple[str, int]],
+    filter: SyncFilter,
 ) -> dict[int, Any]:
-    ids = [object_id for row_kind, object_id, _ in rows if row_kind == kind]
+    ids = [object_id for changed_kind, object_id in changed if changed_kind == kind]
     if not ids:
         return {}
     model = MODELS[kind]
@@ -240,10 +250,12 @@ async def prune(session: AsyncSession, *, before: datetime) -> int:
         gone.append(event_id)
     if not gone:
         return 0
-    await session.execute(delete(ContentEvent).where(ContentEvent.id <= gone[-1]))
-    await session.execute(
+    marked = await session.execute(
         update(EventCursor)
         .where(EventCursor.name == "pruned", EventCursor.last_event_id < gone[-1])
         .values(last_event_id=gone[-1])
     )
+    if not marked.rowcount:  # type: ignore[attr-defined]
+        raise RuntimeError("event_cursors has no `pruned` row: run `quire db upgrade`")
+    await session.execute(delete(ContentEvent).where(ContentEvent.id <= gone[-1]))
     return len(gone)

@@ -174,3 +174,30 @@ async def test_a_tag_made_internal_disappears_from_the_cached_pages_of_its_posts
     )
     assert shown["errors"] == []
     assert await tags_shown() == ["Kafka"]
+
+
+async def test_a_list_of_tags_by_their_posts_follows_a_post_published_under_a_new_tag(
+    scratch_client: GraphQLClient, scratch_db: Database
+) -> None:
+    editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
+    await published(editor, "First", tags=["Old"])
+    ranked = (
+        "{ tags(first: 5, orderBy: { field: POST_COUNT, direction: DESC }) { nodes { name } } }"
+    )
+    assert [t["name"] for t in (await scratch_client.data(ranked))["tags"]["nodes"]] == ["Old"]
+    created = await editor.run(CREATE, {"title": "Second", "tags": ["New"]})
+    assert [t["name"] for t in (await scratch_client.data(ranked))["tags"]["nodes"]] == [
+        "Old",
+        "New",
+    ]  # the tag is new: the list changed with it
+    await editor.run(PUBLISH, {"id": created["post"]["id"], "version": created["post"]["version"]})
+    counted = "{ tags(first: 5) { nodes { name postCount } } }"
+    shown = (await scratch_client.data(counted))["tags"]["nodes"]
+    assert {t["name"]: t["postCount"] for t in shown} == {"New": 1, "Old": 1}
+    await published(editor, "Third", tags=["New"])
+    shown = (await scratch_client.data(counted))["tags"]["nodes"]
+    assert {t["name"]: t["postCount"] for t in shown} == {"New": 2, "Old": 1}
+    assert [t["name"] for t in (await scratch_client.data(ranked))["tags"]["nodes"]] == [
+        "New",
+        "Old",
+    ]
