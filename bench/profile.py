@@ -37,6 +37,13 @@ async def _variables(operation: Operation, data: Any) -> dict[str, Any]:
         return {"slug": found["posts"]["nodes"][0]["slug"]}
     if operation.name == "text":
         return {"text": "kafka"}
+    if operation.name == "sync":  # an app that has synced the tags and is up to date
+        page: dict[str, Any] = {"cursor": None, "hasMore": True}
+        while page["hasMore"]:
+            after = f'after: "{page["cursor"]}", ' if page["cursor"] else ""
+            found = await data(f"{{ sync({after}first: 100, types: [TAG]) {{ cursor hasMore }} }}")
+            page = found["sync"]
+        return {"after": page["cursor"]}
     return {}
 
 

@@ -18,10 +18,22 @@ An incremental sync with nothing new is one statement on the event log's primary
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Integer, String, delete, func, literal, select, union_all, update
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    String,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Author, ContentEvent, EventCursor, Post, Tag
@@ -86,14 +98,14 @@ async def sync(ctx: Context, *, after: str | None, first: int, filter: SyncFilte
     for kind in filter.kinds:  # any change of these changes the answer (resolvers.cache_keys)
         ctx.request.read_keys.listed(kind)
     position = _decode(ctx.secret_key, scope, after) if after is not None else None
-    async with ctx.reader() as session:
-        if position is None:
-            position = _Position(await _head(session), (filter.kinds[0], 0))
-        if position.listing is not None:
+    if position is not None and position.listing is None:
+        items, position, has_more = await _changes(ctx, position, first, filter)
+    else:
+        async with ctx.reader() as session:
+            if position is None:
+                position = _Position(await _head(session), (filter.kinds[0], 0))
             items, position = await _list(session, ctx, position, first, filter)
-            has_more = True  # the listing's next page, or the changes made while it ran
-        else:
-            items, position, has_more = await _changes(session, ctx, position, first, filter)
+        has_more = True  # the listing's next page, or the changes made while it ran
     return SyncPage(items, _encode(ctx.secret_key, scope, position), has_more)
 
 
@@ -132,22 +144,13 @@ async def _list(
 
 
 async def _changes(
-    session: AsyncSession, ctx: Context, position: _Position, first: int, filter: SyncFilter
+    ctx: Context, position: _Position, first: int, filter: SyncFilter
 ) -> tuple[list[Any], _Position, bool]:
     """The objects changed after the head, each once in its latest state, in the order of
     their latest change, from a window of at most WINDOW events per item asked (so a cursor
     far behind costs no more per page than a recent one); one statement when nothing changed."""
-    window = (
-        select(ContentEvent.id, ContentEvent.object_type, ContentEvent.object_id)
-        .where(ContentEvent.id > position.head, ContentEvent.object_type.in_(filter.kinds))
-        .order_by(ContentEvent.id)
-        .limit(first * WINDOW)
-        .subquery()
-    )
-    pruned = select(
-        EventCursor.last_event_id, literal("pruned", String()), literal(0, Integer())
-    ).where(EventCursor.name == "pruned", EventCursor.last_event_id > position.head)
-    rows = sorted((await session.execute(union_all(select(window), pruned))).all())
+    params = {"head": position.head, "window": first * WINDOW}
+    rows = sorted(await ctx.rows(_changes_statement(filter.kinds), params))
     if any(kind == "pruned" for _, kind, _ in rows):
         raise SyncExpired(
             "This sync cursor is older than the event log's retention: start a full sync "
@@ -164,11 +167,33 @@ async def _changes(
     if not latest:
         return [], position, False
     changed = sorted(latest, key=latest.__getitem__)
-    current = {kind: await _current(session, ctx, kind, changed, filter) for kind in filter.kinds}
+    async with ctx.reader() as session:
+        current = {
+            kind: await _current(session, ctx, kind, changed, filter) for kind in filter.kinds
+        }
     items = [
         current[kind].get(object_id) or Removed(kind, object_id) for kind, object_id in changed
     ]
     return items, _Position(read_up_to, None), more
+
+
+@lru_cache(maxsize=16)
+def _changes_statement(kinds: tuple[str, ...]) -> CompoundSelect[Any]:
+    """Built once per set of kinds (run directly where the app has direct reads): rows of
+    (id, object type, object id) of a window of events after the bound `head`, of at most the
+    bound `window` rows, and a `pruned` row when events after `head` were pruned."""
+    head = bindparam("head", type_=Integer())
+    window = (
+        select(ContentEvent.id, ContentEvent.object_type, ContentEvent.object_id)
+        .where(ContentEvent.id > head, ContentEvent.object_type.in_(kinds))
+        .order_by(ContentEvent.id)
+        .limit(bindparam("window", type_=Integer()))
+        .subquery()
+    )
+    pruned = select(
+        EventCursor.last_event_id, literal("pruned", String()), literal(0, Integer())
+    ).where(EventCursor.name == "pruned", EventCursor.last_event_id > head)
+    return union_all(select(window), pruned)
 
 
 async def _current(
