@@ -2,15 +2,16 @@
 # uv itself is bootstrapped into .tools/ with pip when it is not on PATH.
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-RUN := $(UV) run --frozen
+# --locked: a uv.lock that no longer matches pyproject.toml is an error, not silently used.
+RUN := $(UV) run --locked
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: run test lint lint-imports bench schema
 
 run: $(UV)
-	$(RUN) quire db upgrade
-	$(RUN) quire demo load --if-empty
-	$(RUN) quire serve
+	$(RUN) --no-dev quire db upgrade
+	$(RUN) --no-dev quire demo load --if-empty
+	$(RUN) --no-dev quire serve
 
 test: $(UV)
 	$(RUN) pytest
