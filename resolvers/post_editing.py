@@ -37,6 +37,10 @@ EDITABLE = POST.editable()
 EXCERPT_LENGTH = 300
 
 
+MAX_RELATIONS = 50
+"""Authors, tags by id and tags by name a write may send (each)."""
+
+
 @dataclass
 class PostChanges:
     """What a create or update sends: only the keys present in `values` change; None clears."""
@@ -357,6 +361,10 @@ async def _set_relations(
 ) -> "Relations":
     """Replace the bylines and tags sent (None: leave them); what changed, and the tags that
     `tag_names` created."""
+    sent = {"authorIds": author_ids, "tagIds": tag_ids, "tagNames": tag_names}
+    for name, values in sent.items():
+        if values is not None and len(values) > MAX_RELATIONS:
+            raise Rejected("invalid", f"Send at most {MAX_RELATIONS} {name}.", field=name)
     written = Relations(set(), [])
     if author_ids is not None:
         found = set(await session.scalars(select(Author.id).where(Author.id.in_(author_ids))))

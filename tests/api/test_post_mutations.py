@@ -111,6 +111,19 @@ async def test_a_failure_after_the_insert_rolls_the_whole_mutation_back(
     assert await count_rows(scratch_db, PostRevision) == 0
 
 
+async def test_thousands_of_tag_names_are_refused_at_once_and_nothing_is_written(
+    team: dict[str, Editor], scratch_db: Database
+) -> None:
+    names = [f"t{n}" for n in range(10_000)]  # about 79 kB, under the body limit
+    result = await team["editor"].run(CREATE, {"input": {"title": "Tagged", "tagNames": names}})
+    assert result["post"] is None
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("tagNames", "INVALID")]
+    assert "50" in result["errors"][0]["message"]
+    assert await count_rows(scratch_db, Post) == 0
+    fifty = await team["editor"].run(CREATE, {"input": {"title": "Tagged", "tagNames": names[:50]}})
+    assert fifty["errors"] == [] and await count_rows(scratch_db, Post) == 1
+
+
 async def test_updates_are_partial_and_null_clears(team: dict[str, Editor]) -> None:
     editor = team["editor"]
     post = (
