@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from app.background import BackgroundJobs
+from app.cors import PreflightRefusal
 from app.database import create_direct_reads, create_engine, create_session_factory
 from app.deliveries import Sender
 from app.endpoint import GraphQLEndpoint
@@ -199,7 +200,10 @@ def create_app(
     if settings.graphiql:
         routes.append(graphiql_assets())
 
-    middleware = [Middleware(SecurityHeaders, hsts=settings.environment == "production")]
+    middleware = [
+        Middleware(SecurityHeaders, hsts=settings.environment == "production"),
+        Middleware(PreflightRefusal, allowed=settings.cors_origins),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(

@@ -48,3 +48,19 @@ async def test_cors_allows_only_configured_origins(
             },
         )
         assert (response.headers.get("access-control-allow-origin") == origin) is allowed
+        if not allowed:  # a refusal a developer can act on, not a bare 400 or 405
+            assert response.status_code == 403
+            error = response.json()["errors"][0]
+            assert error["extensions"]["code"] == "CORS_ORIGIN_NOT_ALLOWED"
+            assert origin in error["message"] and "QUIRE_CORS_ORIGINS" in error["message"]
+
+
+async def test_a_preflight_without_cors_configured_says_what_to_set(client: GraphQLClient) -> None:
+    response = await client.http.options(
+        "/graphql",
+        headers={"origin": ORIGIN, "access-control-request-method": "POST"},
+    )
+    assert response.status_code == 403
+    assert "QUIRE_CORS_ORIGINS" in response.json()["errors"][0]["message"]
+    plain = await client.http.options("/graphql")  # not a preflight: as before
+    assert plain.status_code == 405
