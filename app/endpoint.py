@@ -52,7 +52,7 @@ from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
 from resolvers.errors import QuireError
 from schema.compiled import CompiledReads
-from schema.document import Document
+from schema.document import MAX_DIRECTIVES, Document
 from schema.errors import UNAVAILABLE_MESSAGE
 
 logger = logging.getLogger("quire.access")
@@ -255,7 +255,12 @@ class GraphQLEndpoint:
         if lookup is not None and lookup.hit is not None:
             return await self._from_cache(request, lookup.hit, state, media_type)
         if document.too_deep:
-            return _too_deep(media_type), ["QUERY_TOO_COMPLEX"]
+            return _too_complex("The document nests too deeply.", media_type)
+        if document.directives > MAX_DIRECTIVES:
+            message = (
+                f"The document uses {document.directives} directives; at most {MAX_DIRECTIVES}."
+            )
+            return _too_complex(message, media_type)
         viewer = await self._authenticate(request, state)
         result, context = await self._run(request, operation, document, state, viewer)
         outcome = self._outcome(result, state, media_type)
@@ -670,9 +675,10 @@ def _not_run_status(media_type: str) -> int:
     return 400 if media_type == GRAPHQL_RESPONSE else 200
 
 
-def _too_deep(media_type: str) -> Response:
-    too_deep = {"errors": [_error("The document nests too deeply.", "QUERY_TOO_COMPLEX")]}
-    return _respond(too_deep, _not_run_status(media_type), media_type, {})
+def _too_complex(message: str, media_type: str) -> tuple[Response, list[str]]:
+    """A document refused before validation, whose work would grow with its size."""
+    body = {"errors": [_error(message, "QUERY_TOO_COMPLEX")]}
+    return _respond(body, _not_run_status(media_type), media_type, {}), ["QUERY_TOO_COMPLEX"]
 
 
 def _error_response(error: RequestError, media_type: str) -> Response:

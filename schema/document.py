@@ -48,6 +48,9 @@ MAX_ANALYSES = 16
 MAX_ANALYSED_VARIABLES = 2_000
 """Bytes of JSON; an analysis of larger variables is not kept."""
 UNCACHEABLE_ARGUMENTS = frozenset({"previewToken"})
+MAX_DIRECTIVES = 50
+"""Directives in a document. Validation reports each repeated directive (graphql-cop's
+"directive overloading"): a document with thousands would make thousands of errors."""
 """Arguments whose answers depend on a signed token that expires: a cached copy could outlive
 it."""
 
@@ -72,6 +75,7 @@ class Document:
     too_deep: bool = False
     operations: dict[str | None, OperationDefinitionNode] = field(default_factory=dict)
     unsafe_literals: bool = False
+    directives: int = 0
     cacheable: bool = False
     """Its answers may be kept by the response cache (no argument of `UNCACHEABLE_ARGUMENTS`)."""
     digest: bytes = b""
@@ -164,19 +168,24 @@ def read(text: str, *, max_tokens: int) -> Document:
             if isinstance(d, OperationDefinitionNode)
         },
         unsafe_literals=walk.unsafe_literals,
+        directives=walk.directives,
         cacheable=not walk.uncacheable,
         digest=hashlib.sha256(print_ast(node).encode()).digest(),
     )
 
 
 class _Walk(Visitor):
-    """What one pass over the document finds: unsafe string literals, and arguments whose
-    answers may not be cached."""
+    """What one pass over the document finds: unsafe string literals, arguments whose answers
+    may not be cached, and how many directives it uses."""
 
     def __init__(self) -> None:
         super().__init__()
         self.unsafe_literals = False
         self.uncacheable = False
+        self.directives = 0
+
+    def enter_directive(self, *_args: Any) -> None:
+        self.directives += 1
 
     def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
         self.unsafe_literals = self.unsafe_literals or is_unsafe_text(node.value)

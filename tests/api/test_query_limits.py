@@ -71,6 +71,19 @@ async def test_deeply_nested_braces_are_refused_without_recursion(client: GraphQ
     assert body["errors"][0]["extensions"]["code"] in {"GRAPHQL_PARSE_FAILED", "QUERY_TOO_COMPLEX"}
 
 
+async def test_an_overloaded_directive_gets_one_error_not_one_per_repetition(
+    client: GraphQLClient,
+) -> None:
+    repeated = " ".join("@include(if: true)" for _ in range(100))
+    body = await client.post(f"{{ posts(first: 1) {repeated} {{ nodes {{ title }} }} }}")
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COMPLEX"]
+    assert "100 directives" in body["errors"][0]["message"]
+    fine = " ".join("@include(if: true)" for _ in range(3))
+    body = await client.post(f"{{ a: posts(first: 1) {fine} {{ nodes {{ title }} }} }}")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"  # repeated
+    assert len(body["errors"]) == 2
+
+
 async def test_a_document_with_too_many_tokens_is_refused(client: GraphQLClient) -> None:
     query = "{ " + " ".join("__typename" for _ in range(2500)) + " }"
     error = (await client.post(query))["errors"][0]
