@@ -232,6 +232,7 @@ def users_set_role(
     async def change(session: AsyncSession) -> str:
         editor = await accounts.find_editor(session, email)
         editor.role = role
+        editor.version += 1
         return f"{editor.email} is now {role.value}."
 
     typer.echo(_in_session(change))

@@ -192,15 +192,30 @@ async def get_editor(session: AsyncSession, editor_id: int) -> Editor:
 
 
 async def set_editor_role(
-    session: AsyncSession, *, viewer: Viewer, editor_id: int, role: EditorRole
+    session: AsyncSession, *, viewer: Viewer, editor_id: int, role: EditorRole, version: int
 ) -> Editor:
-    """Takes effect on the account's next request, through its existing sessions too. An admin
-    cannot demote their own account, so some admin always remains."""
+    """Takes effect on the account's next request, through its existing sessions too, if the
+    account is still at `version` (two admins cannot overwrite each other's change unseen). An
+    admin cannot demote their own account, so some admin always remains."""
     editor = await get_editor(session, editor_id)
     if editor.id == viewer.editor_id and role is not EditorRole.ADMIN:
         raise Rejected("invalid", "Admins cannot demote themselves; ask another admin.", field="id")
-    editor.role = role
-    await session.flush()
+    changed = await session.execute(
+        update(Editor)
+        .where(Editor.id == editor.id, Editor.version == version)
+        .values(role=role, version=Editor.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not changed.rowcount:  # type: ignore[attr-defined]
+        current = await session.scalar(select(Editor.version).where(Editor.id == editor.id))
+        raise Rejected(
+            "conflict",
+            f"This account changed since version {version}; it is at version {current} now. "
+            "Read it again and retry.",
+            field="version",
+            current_version=current,
+        )
+    await session.refresh(editor)
     return editor
 
 
@@ -220,6 +235,7 @@ async def deactivate_editor(
 async def deactivate(session: AsyncSession, *, editor: Editor, now: datetime) -> None:
     """Deactivating an account revokes every token it holds."""
     editor.active = False
+    editor.version += 1
     await session.execute(
         update(ApiToken)
         .where(ApiToken.editor_id == editor.id, ApiToken.revoked_at.is_(None))

@@ -15,6 +15,7 @@ from resolvers.context import Session
 from resolvers.errors import NotFound, QuireError, Rejected
 from schema.accounts import ApiToken, Editor
 from schema.context import Info
+from schema.editing import VersionArg
 from schema.node import parse_id
 from schema.payloads import UserError, UserErrorCode
 from schema.viewer import EditorRole
@@ -161,12 +162,14 @@ class AccountMutations:
         description="Change an account's role; it applies to its open sessions at once. Admins "
         "only, and not to their own account."
     )
-    async def set_editor_role(self, info: Info, id: IdArg, role: RoleArg) -> EditorPayload:
+    async def set_editor_role(
+        self, info: Info, id: IdArg, version: VersionArg, role: RoleArg
+    ) -> EditorPayload:
         editor_id = parse_id(id, expected="Editor")[1]
         return await _editor_payload(
             info,
             lambda session, viewer: accounts.set_editor_role(
-                session, viewer=viewer, editor_id=editor_id, role=_role(role)
+                session, viewer=viewer, editor_id=editor_id, role=_role(role), version=version
             ),
         )
 

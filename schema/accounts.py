@@ -56,6 +56,9 @@ class Editor:
     role: EditorRole = strawberry.field(description="What the account may do.")
     active: bool = strawberry.field(description="False once deactivated: it cannot log in.")
     created_at: datetime = strawberry.field(description="When the account was created.")
+    version: int = strawberry.field(
+        description="Changes on every write; send it back with `setEditorRole`."
+    )
     author_id: strawberry.Private[int | None]
 
     @classmethod
@@ -67,6 +70,7 @@ class Editor:
             role=EditorRole(model.role),
             active=model.active,
             created_at=model.created_at,
+            version=model.version,
             author_id=model.author_id,
         )
 

@@ -92,8 +92,8 @@ mutation($input: CreateEditorInput!) {{
   createEditor(input: $input) {{ editor {{ id }} {ERRORS} }}
 }}"""
 SET_ROLE = f"""
-mutation($id: ID!, $role: EditorRole!) {{
-  setEditorRole(id: $id, role: $role) {{ editor {{ id role }} {ERRORS} }}
+mutation($id: ID!, $version: Int!, $role: EditorRole!) {{
+  setEditorRole(id: $id, version: $version, role: $role) {{ editor {{ id role }} {ERRORS} }}
 }}"""
 DEACTIVATE = f"""
 mutation($id: ID!) {{ deactivateEditor(id: $id) {{ editor {{ id active }} {ERRORS} }} }}

@@ -31,8 +31,8 @@ mutation($input: CreateEditorInput!) {{
   createEditor(input: $input) {{ editor {{ {EDITOR_FIELDS} }} {ERRORS} }}
 }}"""
 SET_ROLE = f"""
-mutation($id: ID!, $role: EditorRole!) {{
-  setEditorRole(id: $id, role: $role) {{ editor {{ {EDITOR_FIELDS} }} {ERRORS} }}
+mutation($id: ID!, $version: Int!, $role: EditorRole!) {{
+  setEditorRole(id: $id, version: $version, role: $role) {{ editor {{ {EDITOR_FIELDS} }} {ERRORS} }}
 }}"""
 DEACTIVATE = f"""
 mutation($id: ID!) {{ deactivateEditor(id: $id) {{ editor {{ {EDITOR_FIELDS} }} {ERRORS} }} }}
@@ -169,7 +169,7 @@ async def test_everyone_but_admins_is_refused_every_admin_mutation_and_list(
         (CREATE_TOKEN, {"name": "mine", "role": "ADMIN"}),
         (REVOKE_TOKEN, {"id": token["apiToken"]["id"]}),
         (CREATE_EDITOR, {"input": {**NEW_EDITOR, "role": "ADMIN"}}),
-        (SET_ROLE, {"id": author_id, "role": "ADMIN"}),
+        (SET_ROLE, {"id": author_id, "version": 1, "role": "ADMIN"}),
         (DEACTIVATE, {"id": author_id}),
     ]
     for mutation, variables in attempts:
@@ -253,13 +253,16 @@ async def test_set_editor_role_changes_what_they_may_do(team: dict[str, Editor])
     refused = await contributor.run(PUBLISH_POST, {"id": post["id"], "version": 1})
     assert _codes(refused) == [("id", "FORBIDDEN")]
     contributor_id = await _editor_id(admin, "contributor@example.com")
-    promoted = await admin.run(SET_ROLE, {"id": contributor_id, "role": "AUTHOR"})
+    promoted = await admin.run(SET_ROLE, {"id": contributor_id, "version": 1, "role": "AUTHOR"})
     assert promoted["errors"] == [] and promoted["editor"]["role"] == "AUTHOR"
+    again = await admin.run(SET_ROLE, {"id": contributor_id, "version": 1, "role": "EDITOR"})
+    assert _codes(again) == [("version", "CONFLICT")]  # another admin's change is not lost
     # The same session, now an author's, publishes.
     published = await contributor.run(PUBLISH_POST, {"id": post["id"], "version": 1})
     assert published["errors"] == [] and published["post"]["status"] == "PUBLISHED"
     demoted = await admin.run(
-        SET_ROLE, {"id": await _editor_id(admin, "admin@example.com"), "role": "EDITOR"}
+        SET_ROLE,
+        {"id": await _editor_id(admin, "admin@example.com"), "version": 1, "role": "EDITOR"},
     )
     assert _codes(demoted) == [("id", "INVALID")]
     assert (await admin.data(VIEWER))["viewer"]["role"] == "ADMIN"
@@ -282,7 +285,7 @@ async def test_no_answer_carries_a_secret_hash_or_password(
     created = (await send(CREATE_TOKEN, {"name": "build-bot", "role": "EDITOR"}))["data"]
     secret = created["createApiToken"]["token"]
     editor = (await send(CREATE_EDITOR, {"input": NEW_EDITOR}))["data"]["createEditor"]["editor"]
-    await send(SET_ROLE, {"id": editor["id"], "role": "EDITOR"})
+    await send(SET_ROLE, {"id": editor["id"], "version": 1, "role": "EDITOR"})
     await send(DEACTIVATE, {"id": editor["id"]})
     await send(REVOKE_TOKEN, {"id": created["createApiToken"]["apiToken"]["id"]})
     await send(TOKENS)

@@ -489,11 +489,20 @@ def _editor_id(world: World, role: str) -> str:
 
 async def admin_demoting_themselves(world: World) -> Call:
     admin_id = _editor_id(world, "admin")
-    return _call(world.team["admin"], SET_ROLE, id=admin_id, role="EDITOR")
+    return _call(world.team["admin"], SET_ROLE, id=admin_id, version=1, role="EDITOR")
 
 
 async def role_of_a_missing_account(world: World) -> Call:
-    return _call(world.team["admin"], SET_ROLE, id=_missing("Editor"), role="ADMIN")
+    return _call(world.team["admin"], SET_ROLE, id=_missing("Editor"), version=1, role="ADMIN")
+
+
+async def role_change_from_a_stale_version(world: World) -> Call:
+    editor_id = _editor_id(world, "author")
+    changed = await world.team["admin"].run(
+        SET_ROLE, {"id": editor_id, "version": 1, "role": "EDITOR"}
+    )
+    assert changed["errors"] == [], changed
+    return _call(world.team["admin"], SET_ROLE, id=editor_id, version=1, role="AUTHOR")
 
 
 async def admin_deactivating_themselves(world: World) -> Call:
@@ -565,6 +574,7 @@ FAILURES = (
     failure("createEditor", account_with_a_short_password, "INVALID", "password"),
     failure("setEditorRole", admin_demoting_themselves, "INVALID", "id"),
     failure("setEditorRole", role_of_a_missing_account, "NOT_FOUND", "id"),
+    failure("setEditorRole", role_change_from_a_stale_version, "CONFLICT", "version"),
     failure("deactivateEditor", admin_deactivating_themselves, "INVALID", "id"),
     failure("deactivateEditor", deactivate_a_missing_account, "NOT_FOUND", "id"),
     failure("createWebhookEndpoint", endpoint_with_a_bad_url, "INVALID", "url"),

@@ -532,7 +532,8 @@ async def set_editor_role(world: World, cell: Cell) -> Call:
     async def applied(_: dict[str, Any]) -> None:
         assert await _columns(world, "editors", editor_id, "role") == (role.lower(),)
 
-    return Call(SET_ROLE, {"id": editor_id, "role": role}, applied)
+    (version,) = await _columns(world, "editors", editor_id, "version")
+    return Call(SET_ROLE, {"id": editor_id, "version": version, "role": role}, applied)
 
 
 async def deactivate_editor(world: World, cell: Cell) -> Call:
