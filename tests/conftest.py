@@ -144,6 +144,16 @@ class StatementCounter:
 
 
 @pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key namespace of the test's own on the test Redis, emptied afterwards (skips, or
+    fails in CI, without Redis)."""
+    from tests.api.redis_server import unique_prefix  # it imports this module
+
+    async for prefix in unique_prefix():
+        yield prefix
+
+
+@pytest.fixture
 def count_statements() -> Any:
     """count_statements(engine or client) -> a counter of every SQL statement executed."""
     attached: list[tuple[AsyncEngine, StatementCounter]] = []

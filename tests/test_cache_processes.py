@@ -22,7 +22,7 @@ from sqlalchemy import make_url
 from app.database import create_session_factory
 from models import EditorRole
 from resolvers import accounts
-from tests.api.redis_server import REDIS_URL, unique_prefix
+from tests.api.redis_server import REDIS_URL
 from tests.conftest import Database
 from tests.server_process import ready, server
 from tests.tcp_proxy import TcpProxy
@@ -142,12 +142,6 @@ class Servers:
 
 def _json(variables: dict[str, Any]) -> str:
     return orjson.dumps(variables).decode()
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    async for prefix in unique_prefix():
-        yield prefix
 
 
 @pytest.fixture

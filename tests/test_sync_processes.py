@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from app.database import create_session_factory
 from models import EditorRole, Post, PostStatus
 from resolvers import accounts
-from tests.api.redis_server import REDIS_URL, unique_prefix
+from tests.api.redis_server import REDIS_URL
 from tests.conftest import Database
 from tests.server_process import ready, server
 
@@ -188,12 +188,6 @@ async def listing(servers: Servers, which: int) -> dict[str, dict[str, Any]]:
                 break
             after = page["pageInfo"]["endCursor"]
     return found
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    async for prefix in unique_prefix():
-        yield prefix
 
 
 @pytest.fixture

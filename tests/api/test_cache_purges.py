@@ -2,17 +2,15 @@
 `Surrogate-Key`, or the header configured), and a write purges only the cached answers that read
 what it changed: in one process, and between processes through Redis."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from models import EditorRole
 from tests.api.conftest import GraphQLClient, serve
 from tests.api.editors import Editor, make_editor
 from tests.api.reader import db_id, global_id
-from tests.api.redis_server import REDIS_URL, unique_prefix
+from tests.api.redis_server import REDIS_URL
 from tests.api.test_response_cache import UPDATE
 from tests.conftest import Database
 
@@ -33,12 +31,6 @@ UPDATE_TAG = """
 mutation($id: ID!, $version: Int!, $input: UpdateTagInput!) {
   updateTag(id: $id, version: $version, input: $input) { tag { version } errors { code } }
 }"""
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    async for prefix in unique_prefix():
-        yield prefix
 
 
 def header_keys(response: httpx.Response, name: str = "surrogate-key", sep: str = " ") -> set[str]:

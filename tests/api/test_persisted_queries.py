@@ -2,7 +2,6 @@
 Redis, and the allowlist mode fed by `quire persisted-queries manifest`."""
 
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.persisted_queries import build_manifest
 from tests.api.conftest import GraphQLClient, serve
-from tests.api.redis_server import REDIS_URL, unique_prefix
+from tests.api.redis_server import REDIS_URL
 from tests.conftest import Database
 
 QUERY = "query Latest { posts(first: 2) { nodes { title } } }"
@@ -31,12 +30,6 @@ async def send(client: GraphQLClient, **payload: Any) -> tuple[int, dict[str, An
 
 def code(body: dict[str, Any]) -> str:
     return str(body["errors"][0]["extensions"]["code"])
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    async for prefix in unique_prefix():
-        yield prefix
 
 
 async def test_the_apq_round_trip_over_post_and_get(demo_db: Database) -> None:

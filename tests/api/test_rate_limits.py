@@ -1,15 +1,10 @@
 """Per-client rate limits weighted by query cost: 429 with Retry-After, shared through Redis."""
 
 import os
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from redis.asyncio import Redis
-
 from tests.api.conftest import GraphQLClient, serve
-from tests.conftest import Database, missing_service
+from tests.conftest import Database
 
 REDIS_URL = os.environ.get("QUIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHEAP = "{ posts(first: 2) { totalCount } }"  # cost 2
@@ -58,22 +53,6 @@ async def test_an_expensive_query_spends_more_of_the_budget(demo_db: Database) -
             "/graphql", json={"query": "{ posts(first: 30) { nodes { title } } }"}
         )
         assert response.headers["ratelimit-remaining"] == str(100 - 60)
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        await redis.ping()
-    except Exception as error:
-        await redis.aclose()
-        missing_service(f"Redis unreachable at {REDIS_URL}: {error}")
-    prefix = f"quire-test-{uuid.uuid4().hex[:8]}:"
-    yield prefix
-    keys = [key async for key in redis.scan_iter(f"{prefix}*")]
-    if keys:
-        await redis.delete(*keys)
-    await redis.aclose()
 
 
 async def test_two_app_instances_on_one_redis_share_one_budget(

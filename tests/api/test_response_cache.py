@@ -3,7 +3,6 @@ scheduled post's instant, never filled or read by editors, shared and invalidate
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +13,7 @@ import pytest
 from models import EditorRole
 from tests.api.conftest import GraphQLClient, serve
 from tests.api.editors import Editor, make_editor
-from tests.api.redis_server import CLOSED_PORT_URL, REDIS_URL, unique_prefix
+from tests.api.redis_server import CLOSED_PORT_URL, REDIS_URL
 from tests.conftest import Database
 from tests.tcp_proxy import TcpProxy
 
@@ -35,12 +34,6 @@ mutation($id: ID!, $version: Int!, $at: DateTime) {
 PREVIEW_LINK = """
 mutation($id: ID!) { createPreviewLink(postId: $id) { token errors { code } } }"""
 PREVIEW = "query($token: String!) { post(previewToken: $token) { title } }"
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    async for prefix in unique_prefix():
-        yield prefix
 
 
 async def publish(editor: Editor, title: str, at: datetime | None = None) -> dict[str, Any]:
