@@ -12,6 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from app.database import create_session_factory
+from models import EditorRole
+from resolvers import accounts
 from tests.conftest import Database
 from tests.webhook_receiver import free_port
 
@@ -62,3 +65,10 @@ async def ready(base: str) -> None:
                 pass
             await asyncio.sleep(0.1)
     raise AssertionError(f"{base} never answered")
+
+
+async def editor_token(database: Database, name: str) -> str:
+    """The secret of a new integration token with the editor role, for the processes' writes."""
+    async with create_session_factory(database.engine)() as session, session.begin():
+        issued = await accounts.create_integration_token(session, name=name, role=EditorRole.EDITOR)
+    return issued.secret

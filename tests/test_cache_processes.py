@@ -19,12 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import make_url
 
-from app.database import create_session_factory
-from models import EditorRole
-from resolvers import accounts
 from tests.api.redis_server import REDIS_URL
 from tests.conftest import Database
-from tests.server_process import ready, server
+from tests.server_process import editor_token, ready, server
 from tests.tcp_proxy import TcpProxy
 
 POST = "query($id: ID!) { post(id: $id) { title tags { name } } }"
@@ -148,10 +145,7 @@ def _json(variables: dict[str, Any]) -> str:
 async def servers(
     scratch_db: Database, tmp_path: Path, redis_prefix: str
 ) -> AsyncIterator[Servers]:
-    async with create_session_factory(scratch_db.engine)() as session, session.begin():
-        issued = await accounts.create_integration_token(
-            session, name="writer", role=EditorRole.EDITOR
-        )
+    token = await editor_token(scratch_db, "writer")
     shared = {"QUIRE_REDIS_URL": REDIS_URL, "QUIRE_REDIS_PREFIX": redis_prefix}
     proxy, slow = None, {}
     if scratch_db.backend == "postgresql":
@@ -163,7 +157,7 @@ async def servers(
         with _both(scratch_db, tmp_path, shared, slow) as bases:
             for base in bases:
                 await ready(base)
-            found = Servers(bases, issued.secret, proxy)
+            found = Servers(bases, token, proxy)
             yield found
             await found.close()
             if proxy is not None:  # stopping waits on the process: nothing serves the proxy

@@ -20,12 +20,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.database import create_session_factory
-from models import EditorRole, Post, PostStatus
-from resolvers import accounts
+from models import Post, PostStatus
 from tests.api.redis_server import REDIS_URL
 from tests.conftest import Database
-from tests.server_process import ready, server
+from tests.server_process import editor_token, ready, server
 
 POST_FIELDS = (
     "id title slug language status updatedAt tags { id } authors { id } translations { id }"
@@ -195,10 +193,7 @@ async def servers(
     scratch_db: Database, tmp_path: Path, redis_prefix: str
 ) -> AsyncIterator[Servers]:
     """Two processes sharing their response cache in Redis, as production runs them."""
-    async with create_session_factory(scratch_db.engine)() as session, session.begin():
-        issued = await accounts.create_integration_token(
-            session, name="newsroom", role=EditorRole.EDITOR
-        )
+    token = await editor_token(scratch_db, "newsroom")
     shared = {"QUIRE_REDIS_URL": REDIS_URL, "QUIRE_REDIS_PREFIX": redis_prefix}
     with (
         server(scratch_db, tmp_path, "a", **shared) as a,
@@ -206,7 +201,7 @@ async def servers(
     ):
         await ready(a.base)
         await ready(b.base)
-        found = Servers([a.base, b.base], issued.secret, scratch_db)
+        found = Servers([a.base, b.base], token, scratch_db)
         yield found
         await found.close()
 

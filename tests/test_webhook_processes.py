@@ -14,10 +14,9 @@ from standardwebhooks.webhooks import Webhook
 
 from app.cli import OPERATOR
 from app.database import create_session_factory
-from models import EditorRole
-from resolvers import accounts, webhooks
+from resolvers import webhooks
 from tests.conftest import Database
-from tests.server_process import ready, server
+from tests.server_process import editor_token, ready, server
 from tests.webhook_receiver import Receiver, receiving
 
 CREATE = """mutation($title: String!) {
@@ -43,10 +42,7 @@ async def _prepare(database: Database, url: str) -> tuple[str, str]:
             include_unpublished=True,
             now=datetime.now(UTC),
         )
-        issued = await accounts.create_integration_token(
-            session, name="writer", role=EditorRole.EDITOR
-        )
-    return secret, issued.secret
+    return secret, await editor_token(database, "writer")
 
 
 async def _create_posts(base: str, token: str, titles: list[str]) -> None:
