@@ -43,7 +43,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput, QuireError
 from resolvers.pagination import fingerprint
 from resolvers.permissions import is_manager
-from resolvers.visibility import readable_posts, tag_is_visible
+from resolvers.visibility import may_read_unpublished, readable_posts, tag_is_visible
 
 KINDS = ("post", "author", "tag")
 MODELS: dict[str, type[Post] | type[Author] | type[Tag]] = {
@@ -223,8 +223,8 @@ def _visible(kind: str, ctx: Context, filter: SyncFilter) -> list[Any]:
 
 
 def _scope(viewer: Viewer | None, filter: SyncFilter) -> str:
-    """Whose view and which filters a cursor belongs to."""
-    if viewer is None or not (is_manager(viewer) or viewer.editor_id is not None):
+    """Whose view (the same as `readable_posts`) and which filters a cursor belongs to."""
+    if viewer is None or not may_read_unpublished(viewer):
         audience = "readers"
     elif is_manager(viewer):
         audience = "managers"
