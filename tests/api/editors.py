@@ -82,3 +82,23 @@ async def make_team(client: GraphQLClient, database: Database) -> dict[str, Edit
 async def count_rows(database: Database, model: Any) -> int:
     async with create_session_factory(database.engine)() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+CREATE_POST = """mutation($input: CreatePostInput!) {
+  createPost(input: $input) { post { id version tags { id version } } errors { code } } }"""
+PUBLISH_POST = """mutation($id: ID!, $version: Int!, $at: DateTime) {
+  publishPost(id: $id, version: $version, at: $at) { post { id version } errors { code } } }"""
+
+
+async def publish(
+    editor: Editor, title: str, at: datetime | None = None, **fields: Any
+) -> dict[str, Any]:
+    """A new post with `fields` (CreatePostInput's), published now or scheduled for `at`: its
+    id, version and tags."""
+    created = await editor.run(CREATE_POST, {"input": {"title": title, "body": "Hello.", **fields}})
+    assert created["errors"] == [], created
+    post: dict[str, Any] = created["post"]
+    variables = {"id": post["id"], "version": post["version"], "at": at and at.isoformat()}
+    done = await editor.run(PUBLISH_POST, variables)
+    assert done["errors"] == [], done
+    return {**post, "version": done["post"]["version"]}

@@ -8,7 +8,7 @@ import httpx
 
 from models import EditorRole
 from tests.api.conftest import GraphQLClient, serve
-from tests.api.editors import Editor, make_editor
+from tests.api.editors import CREATE_POST, PUBLISH_POST, Editor, make_editor, publish
 from tests.api.reader import db_id, global_id
 from tests.api.redis_server import REDIS_URL
 from tests.api.test_response_cache import UPDATE
@@ -17,16 +17,6 @@ from tests.conftest import Database
 LISTED = "{ posts(first: 3) { nodes { id authors { id } tags { id } } } }"
 PAGE = "query($id: ID!) { post(id: $id) { title tags { name } } }"
 TITLES = "{ posts(first: 20) { nodes { title } } }"
-CREATE = """
-mutation($title: String!, $tags: [String!]) {
-  createPost(input: { title: $title, body: "Hello.", tagNames: $tags }) {
-    post { id version tags { id version } } errors { code }
-  }
-}"""
-PUBLISH = """
-mutation($id: ID!, $version: Int!) {
-  publishPost(id: $id, version: $version) { post { id version } errors { code } }
-}"""
 UPDATE_TAG = """
 mutation($id: ID!, $version: Int!, $input: UpdateTagInput!) {
   updateTag(id: $id, version: $version, input: $input) { tag { version } errors { code } }
@@ -91,21 +81,12 @@ async def test_cache_tag_is_comma_separated_and_editors_answers_name_no_keys(
         assert response.status_code == 200 and "surrogate-key" not in response.headers
 
 
-async def published(editor: Editor, title: str, tags: list[str] | None = None) -> dict[str, Any]:
-    created = await editor.run(CREATE, {"title": title, "tags": tags})
-    assert created["errors"] == [], created
-    post = created["post"]
-    done = await editor.run(PUBLISH, {"id": post["id"], "version": post["version"]})
-    assert done["errors"] == [], done
-    return {**post, "version": done["post"]["version"]}
-
-
 async def saving_one_post_keeps_the_others_page(
     writer: GraphQLClient, reader: GraphQLClient, editor: Editor, count_statements: Any
 ) -> None:
     """Post A saved through `writer`: `reader` still answers post B's page from the cache,
     and post A's page and every list with the new title."""
-    a, b = await published(editor, "Post A"), await published(editor, "Post B")
+    a, b = await publish(editor, "Post A"), await publish(editor, "Post B")
     for client in (reader, writer):
         await client.data(PAGE, {"id": a["id"]})
         await client.data(PAGE, {"id": b["id"]})
@@ -146,7 +127,7 @@ async def test_a_tag_made_internal_disappears_from_the_cached_pages_of_its_posts
     scratch_client: GraphQLClient, scratch_db: Database
 ) -> None:
     editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
-    post = await published(editor, "Tagged", tags=["Kafka"])
+    post = await publish(editor, "Tagged", tagNames=["Kafka"])
     tag = post["tags"][0]
 
     async def tags_shown() -> list[str]:
@@ -172,21 +153,22 @@ async def test_a_list_of_tags_by_their_posts_follows_a_post_published_under_a_ne
     scratch_client: GraphQLClient, scratch_db: Database
 ) -> None:
     editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
-    await published(editor, "First", tags=["Old"])
+    await publish(editor, "First", tagNames=["Old"])
     ranked = (
         "{ tags(first: 5, orderBy: { field: POST_COUNT, direction: DESC }) { nodes { name } } }"
     )
     assert [t["name"] for t in (await scratch_client.data(ranked))["tags"]["nodes"]] == ["Old"]
-    created = await editor.run(CREATE, {"title": "Second", "tags": ["New"]})
+    created = await editor.run(CREATE_POST, {"input": {"title": "Second", "tagNames": ["New"]}})
     assert [t["name"] for t in (await scratch_client.data(ranked))["tags"]["nodes"]] == [
         "Old",
         "New",
     ]  # the tag is new: the list changed with it
-    await editor.run(PUBLISH, {"id": created["post"]["id"], "version": created["post"]["version"]})
+    post = created["post"]
+    await editor.run(PUBLISH_POST, {"id": post["id"], "version": post["version"]})
     counted = "{ tags(first: 5) { nodes { name postCount } } }"
     shown = (await scratch_client.data(counted))["tags"]["nodes"]
     assert {t["name"]: t["postCount"] for t in shown} == {"New": 1, "Old": 1}
-    await published(editor, "Third", tags=["New"])
+    await publish(editor, "Third", tagNames=["New"])
     shown = (await scratch_client.data(counted))["tags"]["nodes"]
     assert {t["name"]: t["postCount"] for t in shown} == {"New": 2, "Old": 1}
     assert [t["name"] for t in (await scratch_client.data(ranked))["tags"]["nodes"]] == [

@@ -4,8 +4,8 @@ from typing import Any
 
 from models import EditorRole
 from tests.api.conftest import GraphQLClient, serve
-from tests.api.editors import make_editor
-from tests.api.test_response_cache import UPDATE, publish
+from tests.api.editors import make_editor, publish
+from tests.api.test_response_cache import UPDATE
 from tests.conftest import Database
 
 QUERY = {"query": "{ posts(first: 3) { nodes { title } } }"}

@@ -12,7 +12,7 @@ import pytest
 
 from models import EditorRole
 from tests.api.conftest import GraphQLClient, serve
-from tests.api.editors import Editor, make_editor
+from tests.api.editors import make_editor, publish
 from tests.api.redis_server import CLOSED_PORT_URL, REDIS_URL
 from tests.conftest import Database
 from tests.tcp_proxy import TcpProxy
@@ -34,19 +34,6 @@ mutation($id: ID!, $version: Int!, $at: DateTime) {
 PREVIEW_LINK = """
 mutation($id: ID!) { createPreviewLink(postId: $id) { token errors { code } } }"""
 PREVIEW = "query($token: String!) { post(previewToken: $token) { title } }"
-
-
-async def publish(editor: Editor, title: str, at: datetime | None = None) -> dict[str, Any]:
-    """A new post, published now or scheduled for `at`; its id and version."""
-    created = await editor.run(CREATE, {"input": {"title": title, "body": "Hello."}})
-    assert created["errors"] == [], created
-    post = created["post"]
-    published = await editor.run(
-        PUBLISH, {"id": post["id"], "version": post["version"], "at": at and at.isoformat()}
-    )
-    assert published["errors"] == [], published
-    result: dict[str, Any] = published["post"]
-    return result
 
 
 def titles(data: dict[str, Any]) -> list[str]:

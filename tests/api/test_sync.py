@@ -12,7 +12,7 @@ from app.database import create_session_factory
 from models import EditorRole, EventCursor
 from resolvers import sync
 from tests.api.conftest import GraphQLClient, serve
-from tests.api.editors import Editor, make_editor
+from tests.api.editors import Editor, make_editor, publish
 from tests.conftest import Database
 
 SYNC = """
@@ -98,12 +98,6 @@ async def succeed(editor: Editor, query: str, variables: dict[str, Any]) -> dict
     return payload
 
 
-async def published(editor: Editor, title: str, **fields: Any) -> dict[str, Any]:
-    post = (await succeed(editor, CREATE, {"input": {"title": title, **fields}}))["post"]
-    done = await succeed(editor, PUBLISH, {"id": post["id"], "version": post["version"]})
-    return done["post"]  # type: ignore[no-any-return]
-
-
 async def test_a_full_sync_holds_what_a_full_listing_shows(
     client: GraphQLClient,
 ) -> None:
@@ -132,9 +126,9 @@ async def test_changes_come_once_each_in_their_latest_state_or_as_tombstones(
     scratch_client: GraphQLClient, scratch_db: Database
 ) -> None:
     editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
-    kept = await published(editor, "Kept", tagNames=["Kafka"])
-    gone = await published(editor, "Gone")
-    hidden = await published(editor, "Hidden")
+    kept = await publish(editor, "Kept", tagNames=["Kafka"])
+    gone = await publish(editor, "Gone")
+    hidden = await publish(editor, "Hidden")
     app = App(scratch_client)
     await app.sync()
     assert {item["title"] for item in app.objects.values() if "title" in item} == {
@@ -172,8 +166,8 @@ async def test_filters_limit_the_feed_and_a_post_that_leaves_them_is_a_tombstone
     scratch_client: GraphQLClient, scratch_db: Database
 ) -> None:
     editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
-    spanish = await published(editor, "Hola", language="es", tagNames=["Datos"])
-    await published(editor, "Hello", language="en")
+    spanish = await publish(editor, "Hola", language="es", tagNames=["Datos"])
+    await publish(editor, "Hello", language="en")
     app = App(scratch_client, types=["POST"], languages=["es"])
     await app.sync()
     assert [item["title"] for item in app.objects.values()] == ["Hola"]
@@ -235,10 +229,10 @@ async def test_a_cursor_from_before_the_retention_must_start_again(
     scratch_client: GraphQLClient, scratch_db: Database
 ) -> None:
     editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
-    await published(editor, "Old")
+    await publish(editor, "Old")
     app = App(scratch_client)
     await app.sync()
-    await published(editor, "Newer")  # an event after the app's cursor
+    await publish(editor, "Newer")  # an event after the app's cursor
     async with create_session_factory(scratch_db.engine)() as session, session.begin():
         await session.execute(
             update(EventCursor).where(EventCursor.name == "webhooks").values(last_event_id=10**9)
@@ -256,7 +250,7 @@ async def test_events_not_yet_sent_to_webhooks_are_never_pruned(
     scratch_client: GraphQLClient, scratch_db: Database
 ) -> None:
     editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
-    await published(editor, "Waiting")
+    await publish(editor, "Waiting")
     async with create_session_factory(scratch_db.engine)() as session, session.begin():
         assert await sync.prune(session, before=datetime.now(UTC) + timedelta(days=1)) == 0
 
