@@ -3,7 +3,7 @@ nothing else; only those who may edit a post can make one."""
 
 import base64
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -15,6 +15,7 @@ from resolvers import signing
 from tests.api.conftest import GraphQLClient, serve
 from tests.api.editors import Editor, make_team
 from tests.api.reader import global_id
+from tests.clock import Clock
 from tests.conftest import Database
 
 TTL = 3600
@@ -39,16 +40,6 @@ query($token: String!) {
     slug status translations { slug } authors { posts { nodes { slug } } }
   }
 }"""
-
-
-class Clock:
-    """The app's now, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from models import Author, EditorRole, Post, PostStatus
 from tests.api.conftest import GraphQLClient, serve
 from tests.api.editors import make_editor
 from tests.api.reader import global_id
+from tests.clock import Clock
 from tests.conftest import Database
 
 CREATE = """
@@ -34,19 +35,9 @@ START = datetime.now(UTC).replace(microsecond=0)
 LAUNCH = START + timedelta(minutes=10)
 
 
-class Clock:
-    """The app's now, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture
