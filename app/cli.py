@@ -69,6 +69,8 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        ws="websockets-sansio",  # websockets' own protocol code (its legacy one is deprecated)
+        ws_max_size=settings.max_body_bytes,  # a subscription's messages, as request bodies
         # Client addresses come from the connection, or QUIRE_TRUSTED_PROXY_HEADER: never from
         # an X-Forwarded-For that uvicorn would otherwise trust on loopback connections.
         proxy_headers=False,

@@ -29,7 +29,7 @@ from graphql import GraphQLFormattedError
 from graphql import OperationType as GraphQLOperationType
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -52,7 +52,7 @@ from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
 from resolvers.errors import QuireError
 from schema.compiled import CompiledReads
-from schema.document import MAX_DIRECTIVES, Document
+from schema.document import Document, refusal
 from schema.errors import UNAVAILABLE_MESSAGE
 
 logger = logging.getLogger("quire.access")
@@ -65,6 +65,9 @@ _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 _PRIVATE = "private, no-store"
 _VARY = "Authorization, Accept"
 MAX_KEY_HEADER = 8_000  # characters: CDNs accept 16 kB (Fastly, Cloudflare); see cache_keys
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions are served over WebSocket at this URL (the graphql-transport-ws protocol)."
+)
 _THROTTLED_MESSAGE = "Rate limit exceeded; retry after the time in the Retry-After header."
 
 
@@ -254,13 +257,10 @@ class GraphQLEndpoint:
         lookup = await self._lookup(document, operation) if anonymous else None
         if lookup is not None and lookup.hit is not None:
             return await self._from_cache(request, lookup.hit, state, media_type)
-        if document.too_deep:
-            return _too_complex("The document nests too deeply.", media_type)
-        if document.directives > MAX_DIRECTIVES:
-            message = (
-                f"The document uses {document.directives} directives; at most {MAX_DIRECTIVES}."
-            )
-            return _too_complex(message, media_type)
+        if (reason := refusal(document)) is not None:
+            return _too_complex(reason, media_type)
+        if document.operation_type(operation.operation_name) is GraphQLOperationType.SUBSCRIPTION:
+            raise RequestError(400, SUBSCRIPTIONS_OVER_WEBSOCKET)
         viewer = await self._authenticate(request, state)
         result, context = await self._run(request, operation, document, state, viewer)
         outcome = self._outcome(result, state, media_type)
@@ -391,9 +391,13 @@ class GraphQLEndpoint:
     async def _strawberry(
         self, request: Request, operation: Operation, context: Context
     ) -> ExecutionResult:
-        # Over POST every operation type is allowed and the schema validates it (there are no
-        # subscriptions, so those fail validation); over GET only queries may run.
-        allowed = {OperationType.QUERY} if request.method != "POST" else set(OperationType)
+        # Over POST queries and mutations may run, over GET only queries (subscriptions go
+        # over WebSocket: app.subscriptions).
+        allowed = (
+            {OperationType.QUERY}
+            if request.method != "POST"
+            else {OperationType.QUERY, OperationType.MUTATION}
+        )
         result: ExecutionResult = await self.schema.execute(
             operation.query,
             variable_values=operation.variables,
@@ -533,12 +537,7 @@ class GraphQLEndpoint:
         return viewer
 
     def _client_key(self, request: Request) -> str:
-        header = self.settings.trusted_proxy_header
-        if header and (lines := request.headers.getlist(header)):
-            # The proxy appends the address it saw (to the last line, or as a new line);
-            # anything before it is client-supplied.
-            return "ip:" + ",".join(lines).split(",")[-1].strip()
-        return "ip:" + (request.client.host if request.client else "unknown")
+        return client_key(request, self.settings.trusted_proxy_header)
 
     def _record(
         self,
@@ -710,3 +709,13 @@ def _rate_headers(state: RequestState) -> dict[str, str]:
 def _request_id(request: Request) -> str:
     incoming = request.headers.get("x-request-id", "")
     return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def client_key(connection: HTTPConnection, trusted_proxy_header: str | None) -> str:
+    """Who a request (or WebSocket) comes from, for the rate and connection limits: its
+    address, or the one the trusted proxy's header names."""
+    if trusted_proxy_header and (lines := connection.headers.getlist(trusted_proxy_header)):
+        # The proxy appends the address it saw (to the last line, or as a new line); anything
+        # before it is client-supplied.
+        return "ip:" + ",".join(lines).split(",")[-1].strip()
+    return "ip:" + (connection.client.host if connection.client else "unknown")

@@ -10,15 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from app.background import BackgroundJobs
 from app.cors import PreflightRefusal
 from app.database import create_direct_reads, create_engine, create_session_factory
 from app.deliveries import Sender
-from app.endpoint import GraphQLEndpoint
+from app.endpoint import GraphQLEndpoint, client_key
+from app.event_listener import EventListener
 from app.graphiql import graphiql_assets, graphiql_page
 from app.health import healthz, readyz
 from app.observability import Metrics, configure_logging, count_statements
@@ -27,6 +28,7 @@ from app.ratelimit import create_rate_limiter
 from app.response_cache import ResponseCache, create_response_cache
 from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
+from app.subscriptions import Subscriptions
 from resolvers.accounts import Viewer
 from resolvers.context import Context, LoginPolicy, RequestState
 from resolvers.direct_reads import DirectReads
@@ -142,6 +144,8 @@ def create_app(
         app.state.session_factory = create_session_factory(engine)
         app.state.read_session_factory = create_session_factory(read_engine)
         app.state.compiled_reads = compiled
+        listener = EventListener(app.state.session_factory, poll_seconds=settings.live_poll_seconds)
+        app.state.event_listener = subscriptions.listener = listener
         background = background_jobs(settings, app.state.session_factory, now, cache=response_cache)
         if background is not None:
             background.start()
@@ -151,6 +155,7 @@ def create_app(
         finally:
             if background is not None:
                 await background.stop()
+            await listener.close()
             for closable in [*login_limiters, *([limiter] if limiter else [])]:
                 await closable.close()
             await persisted.close()
@@ -162,7 +167,9 @@ def create_app(
             if read_engine is not engine:
                 await read_engine.dispose()
 
-    def make_context(request: Request, state: RequestState, viewer: Viewer | None) -> Context:
+    def make_context(
+        request: HTTPConnection, state: RequestState, viewer: Viewer | None
+    ) -> Context:
         return Context(
             session_factory=request.app.state.session_factory,
             read_session_factory=request.app.state.read_session_factory,
@@ -173,6 +180,7 @@ def create_app(
             viewer=viewer,
             login=login,
             preview_ttl=preview_ttl,
+            wrote_events=request.app.state.event_listener.wake,
         )
 
     async def metrics_endpoint(_request: Request) -> Response:
@@ -190,8 +198,18 @@ def create_app(
         quota=limiter,
         compiled=compiled,
     )
+    subscriptions = Subscriptions(
+        schema,
+        settings=settings,
+        make_context=make_context,
+        persisted=persisted,
+        clock=now,
+        client_key=lambda connection: client_key(connection, settings.trusted_proxy_header),
+        metrics=metrics,
+    )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", subscriptions),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]

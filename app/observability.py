@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -74,6 +74,12 @@ class Metrics:
             "Strawberry for a document no plan covers ('strawberry').",
             ["executor"],
             registry=self.registry,
+        )
+        self.websockets = Gauge(
+            "quire_websocket_connections", "Open WebSocket connections.", registry=self.registry
+        )
+        self.subscriptions = Gauge(
+            "quire_subscriptions", "Subscriptions running.", registry=self.registry
         )
         self._operations: set[str] = set()
         self._max_operations = max_operations

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # gets SYNC_EXPIRED and the app starts a full sync.
     sync_retention_days: float = Field(default=30, gt=0)
 
+    # Subscriptions over WebSocket (see app.subscriptions, app.event_listener).
+    ws_max_connections_per_client: int = Field(default=20, ge=1)  # per process
+    ws_idle_seconds: float = Field(default=300, gt=0)  # without a subscription
+    ws_recheck_seconds: float = Field(default=60, gt=0)  # the token, while nothing is saved
+    live_poll_seconds: float = Field(default=0.5, gt=0, le=60)  # SQLite: how often to look
+
     # Background jobs (see app.background): scheduled posts' events at their instant, and
     # webhook deliveries. In every `quire serve` worker unless off (then run `quire worker`).
     background_jobs: bool = True

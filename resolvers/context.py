@@ -2,8 +2,8 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeAlias, TypeVar
@@ -28,6 +28,31 @@ class Quota(Protocol):
     """A rate limiter: takes `cost` tokens from `key`'s budget (app.ratelimit implements it)."""
 
     async def take(self, key: str, cost: int) -> Any: ...
+
+
+class Watch(Protocol):
+    """Which changes a subscription waits for: the cache keys (resolvers.cache_keys) of what
+    its last message showed."""
+
+    def keys(self, keys: Iterable[str]) -> None:
+        """Watch these keys from now on."""
+        ...
+
+    async def wait(self) -> None:
+        """Until an event named one of the keys since the last wait returned."""
+        ...
+
+
+class Live(Protocol):
+    """What a long-lived operation (a subscription, over WebSocket: app.subscriptions) needs
+    of its connection."""
+
+    def watching(self) -> AbstractAsyncContextManager[Watch]: ...
+
+    async def renew(self) -> datetime:
+        """Checks the connection's authorization again (raising a QuireError once it has been
+        revoked or has expired) and gives the time now."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +94,10 @@ class Context:
     read_session_factory: async_sessionmaker[AsyncSession] | None = None
     # Where `rows` runs the statements built once; None: on the read session.
     direct: DirectReads | None = None
+    # A subscription's connection; None over HTTP, where no subscription runs.
+    live: Live | None = None
+    # Told after a commit that wrote events: this process's subscriptions see them at once.
+    wrote_events: Callable[[], None] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -97,7 +126,10 @@ class Context:
         async with self.session() as session:
             async with session.begin():
                 result = await write(session)
-            self.request.purged_keys |= events.purged(session)  # committed: now stale
+            purged = events.purged(session)
+            self.request.purged_keys |= purged  # committed: now stale
+            if purged and self.wrote_events is not None:
+                self.wrote_events()
             return result
 
     @asynccontextmanager
@@ -153,6 +185,19 @@ class Context:
             # a new one, as the sessions' pool pre-ping would have. A read is safe to repeat.
             self._connection = await self.direct.acquire()
             return await self.direct.fetch(self._connection, prepared, params)
+
+    async def renew(self) -> None:
+        """A subscription's next message: its connection's authorization is checked again, and
+        it reads afresh (loaders, read keys, the time) as a new request would. Between
+        messages (after `finish`) it holds no connection."""
+        assert self.live is not None
+        self.now = await self.live.renew()
+        async with self._reader_turn:
+            await self._release_reader()
+            await self._release_connection()
+            self._finished = False
+        self.loaders = Loaders(self)
+        self.request.read_keys = ReadKeys()
 
     async def finish(self) -> None:
         """End of the request: wait for the read session's turn, then give its connection back

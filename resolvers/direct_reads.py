@@ -49,6 +49,15 @@ DIRECT_SETTINGS = {
 
 SQLALCHEMY_ONLY_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func")
 
+
+def asyncpg_arguments(engine: AsyncEngine) -> dict[str, Any]:
+    """What asyncpg's own `connect` needs to reach the database of a PostgreSQL engine."""
+    _args, url_args = engine.dialect.create_connect_args(engine.url)
+    for option in SQLALCHEMY_ONLY_OPTIONS:  # what SQLAlchemy's adapter takes for itself
+        url_args.pop(option, None)
+    return dict(url_args)
+
+
 # The database could not be reached, or gave up on the statement (statement timeout, shutdown).
 UNAVAILABLE = (
     sqlite3.OperationalError,  # "database is locked", as SQLAlchemy classes it
@@ -196,11 +205,8 @@ class PostgresReads(DirectReads):
         self._pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
-        _args, url_args = self.dialect.create_connect_args(self.engine.url)
-        for option in SQLALCHEMY_ONLY_OPTIONS:  # what SQLAlchemy's adapter takes for itself
-            url_args.pop(option, None)
         self._pool = asyncpg.create_pool(
-            **url_args,
+            **asyncpg_arguments(self.engine),
             min_size=0,
             max_size=self._pool_size,
             timeout=self.connect_timeout,

@@ -6,7 +6,7 @@ Deleting the post ends its previews; otherwise a link works until it expires.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,14 +54,14 @@ async def create_preview_link(
 
 async def previewed_post(ctx: Context, *, token: str) -> Post | None:
     """The post a valid token opens, whatever its status; None once it is deleted."""
-    post_id = _read(ctx.secret_key, token, now=ctx.now)
+    post_id, _expires = read(ctx.secret_key, token, now=ctx.now)
     async with ctx.reader() as session:
         return await session.get(Post, post_id)
 
 
-def _read(secret_key: str, token: str, *, now: datetime) -> int:
-    """The post id of a valid, unexpired token; BAD_USER_INPUT otherwise, with one message
-    whatever the reason (altered, signed with another key, not a preview, expired)."""
+def read(secret_key: str, token: str, *, now: datetime) -> tuple[int, datetime]:
+    """The post id and expiry of a valid, unexpired token; BAD_USER_INPUT otherwise, with one
+    message whatever the reason (altered, signed with another key, not a preview, expired)."""
     payload = signing.verify(secret_key, token)
     try:
         data = orjson.loads(payload) if payload is not None else None
@@ -77,4 +77,4 @@ def _read(secret_key: str, token: str, *, now: datetime) -> int:
         or now.timestamp() >= expires
     ):
         raise BadUserInput(INVALID, field="previewToken")
-    return post_id
+    return post_id, datetime.fromtimestamp(expires, UTC)

@@ -23,6 +23,7 @@ from schema.extensions import (
 from schema.limits import Limits
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
@@ -61,6 +62,7 @@ def build_schema(
     schema = QuireSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

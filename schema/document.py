@@ -133,6 +133,15 @@ class Document:
         return self._plans[operation_name]
 
 
+def refusal(document: Document) -> str | None:
+    """Why the document may not run whatever the schema says (QUERY_TOO_COMPLEX), if so."""
+    if document.too_deep:
+        return "The document nests too deeply."
+    if document.directives > MAX_DIRECTIVES:
+        return f"The document uses {document.directives} directives; at most {MAX_DIRECTIVES}."
+    return None
+
+
 class Documents:
     """The one cache of documents by text, the least recently used forgotten."""
 

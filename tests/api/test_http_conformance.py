@@ -155,12 +155,14 @@ async def test_every_response_carries_a_request_id_and_security_headers(
     assert len(other.headers["x-request-id"]) == 32
 
 
-async def test_a_subscription_over_post_is_a_validation_error_not_a_405(
+async def test_a_subscription_over_post_is_pointed_to_the_websocket_not_a_405(
     client: GraphQLClient,
 ) -> None:
     response = await _post(client, {"query": "subscription { __typename }"}, accept=GQL)
     assert response.status_code == 400
-    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "WebSocket" in error["message"]
 
 
 async def test_several_operations_without_an_operation_name_are_refused(

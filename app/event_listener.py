@@ -1,0 +1,197 @@
+"""Which objects the content event log says changed, for this process's live subscriptions,
+whichever process or host wrote the change.
+
+PostgreSQL: the log's insert trigger sends a notification at commit (migration 0009); one
+LISTEN connection per process wakes a reader, which reads the new events by id (ids grow in
+commit order: see resolvers.events) and wakes the subscriptions watching the cache keys they
+name (what a cached response showing that object would be purged by). A
+notification is only a wake-up, so nothing is lost while the connection is down: once it is
+back, the reader reads on from the last id it saw. LISTEN/NOTIFY rather than Redis: it is
+transactional (no notification for a change that rolled back, none lost between a commit and
+a publish), every writer sends it (workers, `quire worker`, the CLI, other hosts) and it needs
+no other service.
+
+SQLite serves one host: the reader polls the log every `poll_seconds`, and this process's own
+writes wake it at once (`wake`).
+
+The listener starts with the first subscription, so a process nobody subscribes to holds no
+extra connection.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]  # ships no type information
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import ContentEvent
+from resolvers.direct_reads import asyncpg_arguments
+from resolvers.errors import QuireError
+from schema.errors import UNAVAILABLE_MESSAGE
+
+logger = logging.getLogger("quire.live")
+
+CHANNEL = "quire_content_events"
+BATCH = 500  # events read per statement
+START_TIMEOUT = 10.0  # seconds a subscription waits for the listener to start
+CHECK_SECONDS = 5.0  # PostgreSQL: how often an idle listener checks its connection
+MAX_BACKOFF = 10.0
+
+
+class EventListener:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, poll_seconds: float = 0.5
+    ) -> None:
+        self.session_factory = session_factory
+        self._engine = session_factory.kw["bind"]
+        self._poll_seconds = poll_seconds
+        self._watchers: dict[str, set[Watch]] = {}
+        self._wake = asyncio.Event()
+        self._last_id: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._started = asyncio.Event()
+        self._connection: Any = None  # PostgreSQL: the LISTEN connection
+
+    @property
+    def _postgresql(self) -> bool:
+        return bool(self._engine.dialect.name == "postgresql")
+
+    @asynccontextmanager
+    async def watching(self) -> AsyncIterator["Watch"]:
+        """A watch of cache keys (resolvers.cache_keys) that events name from now on: the
+        listener has started when this enters, so a change committed after it is seen."""
+        await self._start()
+        watch = Watch(self)
+        try:
+            yield watch
+        finally:
+            watch.keys(())
+
+    def _rewatch(self, watch: "Watch", before: frozenset[str], after: frozenset[str]) -> None:
+        for key in before - after:
+            watchers = self._watchers.get(key)
+            if watchers is not None:
+                watchers.discard(watch)
+                if not watchers:
+                    del self._watchers[key]
+        for key in after - before:
+            self._watchers.setdefault(key, set()).add(watch)
+
+    def wake(self) -> None:
+        """This process wrote events: read them now rather than at the next poll."""
+        if self._task is not None:
+            self._wake.set()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._disconnect()
+
+    async def _start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="quire-event-listener")
+        try:
+            async with asyncio.timeout(START_TIMEOUT):
+                await self._started.wait()
+        except TimeoutError:
+            raise QuireError(UNAVAILABLE_MESSAGE, code="SERVICE_UNAVAILABLE") from None
+
+    async def _run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self._connect()
+                if self._last_id is None:  # after LISTEN: nothing committed later is missed
+                    self._last_id = await self._newest_id()
+                self._started.set()
+                backoff = 0.5
+                await self._read()  # what was written while the connection was down
+                while True:
+                    if await self._next_wake():
+                        await self._read()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.warning("The event listener lost the database (%s); retrying", error)
+                await self._disconnect()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _connect(self) -> None:
+        if not self._postgresql or self._connection is not None:
+            return
+        self._connection = await asyncpg.connect(**asyncpg_arguments(self._engine))
+        self._connection.add_termination_listener(lambda _connection: self._wake.set())
+        await self._connection.add_listener(CHANNEL, lambda *_args: self._wake.set())
+
+    async def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with suppress(Exception):
+                await connection.close(timeout=1)
+
+    async def _next_wake(self) -> bool:
+        """Whether there may be new events: after a notification or a write of this process,
+        or the poll's time (SQLite). PostgreSQL's listener also checks its connection now and
+        then, and raises once it is closed."""
+        timeout = CHECK_SECONDS if self._postgresql else self._poll_seconds
+        try:
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+        woken = self._wake.is_set()
+        self._wake.clear()
+        if self._postgresql and (self._connection is None or self._connection.is_closed()):
+            raise ConnectionError("the LISTEN connection closed")
+        return woken or not self._postgresql
+
+    async def _newest_id(self) -> int:
+        async with self.session_factory() as session:
+            return int((await session.scalar(select(func.max(ContentEvent.id)))) or 0)
+
+    async def _read(self) -> None:
+        """Tell the watches of every cache key the events after the last id seen name."""
+        assert self._last_id is not None
+        while True:
+            statement = (
+                select(ContentEvent.id, ContentEvent.data)
+                .where(ContentEvent.id > self._last_id)
+                .order_by(ContentEvent.id)
+                .limit(BATCH)
+            )
+            async with self.session_factory() as session:
+                rows = (await session.execute(statement)).all()
+            for event_id, data in rows:
+                for key in data.get("cacheKeys", ()):
+                    for watch in self._watchers.get(key, ()):
+                        watch.changed.set()
+                self._last_id = event_id
+            if len(rows) < BATCH:
+                return
+
+
+class Watch:
+    """One subscription's watch: set when an event names one of its keys."""
+
+    def __init__(self, listener: EventListener) -> None:
+        self._listener = listener
+        self._keys: frozenset[str] = frozenset()
+        self.changed = asyncio.Event()
+
+    def keys(self, keys: Iterable[str]) -> None:
+        """Watch these keys from now on (instead of the ones before)."""
+        before, self._keys = self._keys, frozenset(keys)
+        self._listener._rewatch(self, before, self._keys)
+
+    async def wait(self) -> None:
+        """Until an event named one of the keys since the last wait returned."""
+        await self.changed.wait()
+        self.changed.clear()
