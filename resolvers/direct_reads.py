@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from resolvers.errors import unavailable_sqlstate
 from resolvers.lru import LRU
 
 MAX_PREPARED = 1_024
@@ -58,13 +59,12 @@ def asyncpg_arguments(engine: AsyncEngine) -> dict[str, Any]:
     return dict(url_args)
 
 
-# The database could not be reached, or gave up on the statement (statement timeout, shutdown).
+# The database could not be reached, or gave up on the statement (statement timeout, shutdown);
+# PostgreSQL's errors say so by their SQLSTATE (resolvers.errors.unavailable_sqlstate).
 UNAVAILABLE = (
     sqlite3.OperationalError,  # "database is locked", as SQLAlchemy classes it
-    asyncpg.PostgresConnectionError,
     ConnectionError,
     OSError,
-    asyncpg.OperatorInterventionError,
     TimeoutError,
 )
 
@@ -311,7 +311,7 @@ async def _nothing_to_reset(_connection: Any) -> None:
 def _translated(error: Exception, sql: str, *, broken: bool = False) -> Exception:
     """SQLAlchemy's exception for a driver error, as SQLAlchemy would have raised it; a
     `broken` connection (it closed, whatever the error said) makes the database unavailable."""
-    if broken or isinstance(error, UNAVAILABLE):
+    if broken or isinstance(error, UNAVAILABLE) or unavailable_sqlstate(error):
         return OperationalError(sql, None, error)
     if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError | sqlite3.Error):
         return DBAPIError(sql, None, error)

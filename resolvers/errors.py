@@ -54,3 +54,17 @@ class Rejected(QuireError):
         rejected = cls("invalid", problems[0][1], field=problems[0][0])
         rejected.errors = [(field, "invalid", message) for field, message in problems]
         return rejected
+
+
+# SQLSTATE classes of a database that cannot answer now, whatever the driver's exception class:
+# connection exception (08), insufficient resources (53: too many connections), operator
+# intervention (57: shutting down or starting up, 57P03 "cannot connect now", a restart, the
+# statement timeout).
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def unavailable_sqlstate(error: BaseException | None) -> bool:
+    """Whether a driver's error (asyncpg's own, or as SQLAlchemy adapts it) says the database
+    cannot answer now."""
+    state = getattr(error, "sqlstate", None)
+    return isinstance(state, str) and state[:2] in UNAVAILABLE_SQLSTATE_CLASSES

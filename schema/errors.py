@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from strawberry.extensions import MaskErrors
 
-from resolvers.errors import QuireError
+from resolvers.errors import QuireError, unavailable_sqlstate
 
 logger = logging.getLogger("quire.errors")
 
@@ -38,7 +38,9 @@ def error_code(error: GraphQLError) -> str | None:
 def _is_unavailable(error: BaseException) -> bool:
     """The database could not be reached or gave up (restart, failover, pool exhausted)."""
     if isinstance(error, DBAPIError) and (
-        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+        error.connection_invalidated
+        or isinstance(error, OperationalError | InterfaceError)
+        or unavailable_sqlstate(error.orig)
     ):
         return True
     return isinstance(error, SQLAlchemyTimeoutError | ConnectionError | OSError | TimeoutError)
