@@ -79,11 +79,10 @@ async def test_a_save_through_one_process_reaches_a_subscriber_of_the_other(
         assert live["status"] == "PUBLISHED" and datetime.now(UTC) >= instant
 
 
+@pytest.mark.postgresql_only  # LISTEN/NOTIFY is PostgreSQL's; SQLite's listener polls the log
 async def test_a_killed_listen_connection_comes_back_without_losing_a_save(
     two: tuple[str, Writer, str], scratch_db: Database
 ) -> None:
-    if scratch_db.backend != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite's listener polls the log")
     url, writer, token = two
     post = (await writer.run(CREATE, title="Draft"))["post"]
     async with ws_client(url, init={"Authorization": f"Bearer {token}"}) as ws:
