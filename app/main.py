@@ -21,7 +21,7 @@ from app.deliveries import Sender
 from app.endpoint import GraphQLEndpoint, client_key
 from app.event_listener import EventListener
 from app.graphiql import graphiql_assets, graphiql_page
-from app.health import healthz, readyz
+from app.health import drain_on_sigterm, healthz, readyz
 from app.observability import Metrics, configure_logging, count_statements
 from app.persisted_queries import create_persisted_queries
 from app.ratelimit import create_rate_limiter
@@ -150,6 +150,8 @@ def create_app(
         if background is not None:
             background.start()
         app.state.background_jobs = background
+        app.state.draining = False
+        drain_on_sigterm(app.state, settings.shutdown_drain_seconds)
         try:
             yield
         finally:

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # gets SYNC_EXPIRED and the app starts a full sync.
     sync_retention_days: float = Field(default=30, gt=0)
 
+    # On SIGTERM, answer /readyz with 503 and keep serving this long before stopping, so a load
+    # balancer stops sending new connections first (0: stop at once).
+    shutdown_drain_seconds: float = Field(default=5, ge=0, le=300)
+
     # Subscriptions over WebSocket (see app.subscriptions, app.event_listener).
     ws_max_connections_per_client: int = Field(default=20, ge=1)  # per process
     ws_idle_seconds: float = Field(default=300, gt=0)  # without a subscription

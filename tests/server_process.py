@@ -37,6 +37,7 @@ def server(database: Database, tmp_path: Path, name: str, **settings: str) -> It
         "QUIRE_RATE_LIMIT_ENABLED": "false",
         "QUIRE_BACKGROUND_INTERVAL_SECONDS": "0.05",
         "QUIRE_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+        "QUIRE_SHUTDOWN_DRAIN_SECONDS": "0",
         **settings,
     }
     log = (tmp_path / f"{name}.log").open("wb")

@@ -1,4 +1,5 @@
-"""`quire serve --workers 2` serves over real sockets and shuts down cleanly on SIGTERM."""
+"""`quire serve --workers 2` serves over real sockets and shuts down cleanly on SIGTERM: not
+ready first, still serving while a load balancer drains it, then stopped."""
 
 import os
 import signal
@@ -22,6 +23,7 @@ def test_two_workers_serve_and_stop_gracefully(tmp_path: Path) -> None:
         **os.environ,
         "QUIRE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
         "QUIRE_LOG_LEVEL": "warning",
+        "QUIRE_SHUTDOWN_DRAIN_SECONDS": "2",
     }
     quire = [sys.executable, "-m", "app.cli"]
     subprocess.run([*quire, "db", "upgrade"], env=env, check=True, capture_output=True)
@@ -51,7 +53,22 @@ def test_two_workers_serve_and_stop_gracefully(tmp_path: Path) -> None:
             assert response.json()["data"]["posts"]["totalCount"] > 0
             answered = True
         assert answered, "the server never answered"
-    finally:
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
         server.send_signal(signal.SIGTERM)
+        stopping = time.monotonic()
+        time.sleep(0.5)  # the supervisor passes it on to both workers
+        for _ in range(4):  # a new connection each time: either worker may take it
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
+            assert ready.json() == {"status": "unavailable", "reason": "shutting down"}
+            assert ready.status_code == 503
+            served = httpx.post(
+                f"http://127.0.0.1:{port}/graphql", json={"query": "{ posts { totalCount } }"}
+            )
+            assert served.status_code == 200  # draining: still serving
         output = server.communicate(timeout=30)[0].decode()
+        assert time.monotonic() - stopping >= 2  # not before the drain ended
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
     assert server.returncode == 0, output

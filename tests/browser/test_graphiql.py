@@ -126,6 +126,7 @@ def site(
         "QUIRE_SECRET_KEY": "browser-test-secret",
         "QUIRE_GRAPHIQL": "true",
         "QUIRE_LOG_LEVEL": "warning",
+        "QUIRE_SHUTDOWN_DRAIN_SECONDS": "0",
     }
     command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
