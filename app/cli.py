@@ -68,6 +68,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        access_log=False,  # Quire writes one line per request itself (app.observability)
         timeout_graceful_shutdown=10,
         ws="websockets-sansio",  # websockets' own protocol code (its legacy one is deprecated)
         ws_max_size=settings.max_body_bytes,  # a subscription's messages, as request bodies

@@ -36,7 +36,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from app.observability import Metrics, begin_request
+from app.observability import ACCESS_FIELDS, Metrics, begin_request
 from app.persisted_queries import PersistedQueries, PersistedQueryError
 from app.ratelimit import RateLimiter
 from app.response_cache import (
@@ -560,24 +560,14 @@ class GraphQLEndpoint:
             codes=real_codes,
             executor=state.executor,
         )
-        logger.info(
-            "%s %s %s",
-            request.method,
-            label,
-            response.status_code,
-            extra={
-                "fields": {
-                    "request_id": state.request_id,
-                    "operation": label,
-                    "status": response.status_code,
-                    "duration_ms": round(seconds * 1000, 2),
-                    "sql_statements": sql,
-                    "cost": state.cost,
-                    "executor": state.executor,
-                    "errors": real_codes or None,
-                }
-            },
-        )
+        request.scope[ACCESS_FIELDS] = {  # for the request's log line (AccessLog)
+            "request_id": state.request_id,
+            "operation": label,
+            "sql_statements": sql,
+            "cost": state.cost,
+            "executor": state.executor,
+            "errors": real_codes or None,
+        }
 
 
 def _fields(

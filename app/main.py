@@ -22,7 +22,7 @@ from app.endpoint import GraphQLEndpoint, client_key
 from app.event_listener import EventListener
 from app.graphiql import graphiql_assets, graphiql_page
 from app.health import drain_on_sigterm, healthz, readyz
-from app.observability import Metrics, configure_logging, count_statements
+from app.observability import AccessLog, Metrics, configure_logging, count_statements
 from app.persisted_queries import create_persisted_queries
 from app.ratelimit import create_rate_limiter
 from app.response_cache import ResponseCache, create_response_cache
@@ -221,6 +221,7 @@ def create_app(
         routes.append(graphiql_assets())
 
     middleware = [
+        Middleware(AccessLog),
         Middleware(SecurityHeaders, hsts=settings.environment == "production"),
         Middleware(PreflightRefusal, allowed=settings.cors_origins),
     ]

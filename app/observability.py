@@ -3,6 +3,7 @@
 import logging
 import re
 import sys
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,12 @@ import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_logger = logging.getLogger("quire.access")
+ACCESS_FIELDS = "quire.access"
+"""The scope key where an endpoint leaves the fields it adds to its request's log line."""
+QUIET_PATHS = ("/healthz", "/readyz")  # probes: logged only when they fail (or at debug)
 
 
 @dataclass
@@ -154,3 +161,49 @@ def configure_logging(*, level: str, json: bool) -> None:
     quire.handlers[:] = [handler]
     quire.setLevel(level.upper())
     quire.propagate = False
+
+
+class AccessLog:
+    """One log line per HTTP request (uvicorn's access log is off): client, method, path
+    (never the query string, which may hold a whole GraphQL document), HTTP version, status
+    and duration, with the fields the endpoint left in the scope (request id, operation,
+    SQL statements, cost, executor, error codes). Successful probes log at debug level."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless a response starts
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = scope["path"]
+            quiet = status < 400 and path in QUIET_PATHS
+            level = logging.DEBUG if quiet else logging.INFO
+            if access_logger.isEnabledFor(level):
+                _log_access(scope, path, status, started, level)
+
+
+def _log_access(scope: Scope, path: str, status: int, started: float, level: int) -> None:
+    client = scope.get("client")
+    fields: dict[str, Any] = {
+        "client": f"{client[0]}:{client[1]}" if client else None,
+        "method": scope["method"],
+        "path": path,
+        "http_version": scope.get("http_version"),
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        **scope.get(ACCESS_FIELDS, {}),
+    }
+    access_logger.log(level, "%s %s %s", scope["method"], path, status, extra={"fields": fields})

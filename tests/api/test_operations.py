@@ -157,3 +157,21 @@ async def test_without_introspection_variable_errors_suggest_nothing(demo_db: Da
     async for client in serve(demo_db):
         body = await client.post(query, {"f": {"levels": ["BEGINER"]}})
         assert "Did you mean" in body["errors"][0]["message"]
+
+
+async def test_one_line_per_request_never_with_the_query_string(
+    client: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="quire.access"):
+        await client.http.get(
+            "/graphql",
+            params={"query": "query Secretly { __typename }", "operationName": "Secretly"},
+        )
+        await client.http.get("/healthz")  # a probe that succeeds: debug level only
+        await client.http.get("/nowhere")
+    lines = [r for r in caplog.records if r.name == "quire.access"]
+    seen = [(r.fields["method"], r.fields["path"], r.fields["status"]) for r in lines]  # type: ignore[attr-defined]
+    assert seen == [("GET", "/graphql", 200), ("GET", "/nowhere", 404)]
+    graphql = lines[0].fields  # type: ignore[attr-defined]
+    assert graphql["operation"] == "Secretly" and graphql["http_version"] == "1.1"
+    assert "__typename" not in lines[0].getMessage() + str(graphql)
