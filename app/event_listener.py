@@ -20,6 +20,7 @@ extra connection.
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -37,6 +38,7 @@ logger = logging.getLogger("quire.live")
 
 CHANNEL = "quire_content_events"
 BATCH = 500  # events read per statement
+RECENT = 2_000  # events kept in memory, for watches that add keys after a read (`catch_up`)
 START_TIMEOUT = 10.0  # seconds a subscription waits for the listener to start
 CHECK_SECONDS = 5.0  # PostgreSQL: how often an idle listener checks its connection
 MAX_BACKOFF = 10.0
@@ -50,6 +52,7 @@ class EventListener:
         self._engine = session_factory.kw["bind"]
         self._poll_seconds = poll_seconds
         self._watchers: dict[str, set[Watch]] = {}
+        self._recent: deque[tuple[int, frozenset[str]]] = deque(maxlen=RECENT)
         self._wake = asyncio.Event()
         self._last_id: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -80,6 +83,25 @@ class EventListener:
                     del self._watchers[key]
         for key in after - before:
             self._watchers.setdefault(key, set()).add(watch)
+
+    @property
+    def last_id(self) -> int:
+        """The id of the last event told to the watches."""
+        return self._last_id or 0
+
+    def catch_up(self, watch: "Watch", keys: frozenset[str], since: int) -> None:
+        """Set `watch` if an event after `since` named one of `keys` (keys it has just begun
+        to watch, read before it watched them); when the events kept in memory do not reach
+        back that far, set it anyway: one read too many, never one too few."""
+        if self._recent and self._recent[0][0] > since + 1:
+            watch.changed.set()
+            return
+        for event_id, named in reversed(self._recent):
+            if event_id <= since:
+                return
+            if not named.isdisjoint(keys):
+                watch.changed.set()
+                return
 
     def wake(self) -> None:
         """This process wrote events: read them now rather than at the next poll."""
@@ -139,8 +161,8 @@ class EventListener:
 
     async def _next_wake(self) -> bool:
         """Whether there may be new events: after a notification or a write of this process,
-        or the poll's time (SQLite). PostgreSQL's listener also checks its connection now and
-        then, and raises once it is closed."""
+        or the poll's time (SQLite). PostgreSQL's listener asks its connection something when
+        nothing woke it for CHECK_SECONDS, and raises once it does not answer."""
         timeout = CHECK_SECONDS if self._postgresql else self._poll_seconds
         try:
             async with asyncio.timeout(timeout):
@@ -149,8 +171,11 @@ class EventListener:
             pass
         woken = self._wake.is_set()
         self._wake.clear()
-        if self._postgresql and (self._connection is None or self._connection.is_closed()):
-            raise ConnectionError("the LISTEN connection closed")
+        if self._postgresql and not woken:
+            # A connection can die without closing (a NAT's idle timeout): ask it something.
+            if self._connection is None or self._connection.is_closed():
+                raise ConnectionError("the LISTEN connection closed")
+            await self._connection.fetchval("SELECT 1", timeout=CHECK_SECONDS)
         return woken or not self._postgresql
 
     async def _newest_id(self) -> int:
@@ -170,9 +195,11 @@ class EventListener:
             async with self.session_factory() as session:
                 rows = (await session.execute(statement)).all()
             for event_id, data in rows:
-                for key in data.get("cacheKeys", ()):
+                named = frozenset(data.get("cacheKeys", ()))
+                for key in named:
                     for watch in self._watchers.get(key, ()):
                         watch.changed.set()
+                self._recent.append((event_id, named))
                 self._last_id = event_id
             if len(rows) < BATCH:
                 return
@@ -186,10 +213,19 @@ class Watch:
         self._keys: frozenset[str] = frozenset()
         self.changed = asyncio.Event()
 
-    def keys(self, keys: Iterable[str]) -> None:
-        """Watch these keys from now on (instead of the ones before)."""
+    @property
+    def position(self) -> int:
+        """Where the log stands now: what a read made after this sees (`keys`' `since`)."""
+        return self._listener.last_id
+
+    def keys(self, keys: Iterable[str], *, since: int | None = None) -> None:
+        """Watch these keys from now on (instead of the ones before); keys new to the watch
+        also catch the events after `since` (a `position` taken before the read that found
+        them), which were told before the watch listened for them."""
         before, self._keys = self._keys, frozenset(keys)
         self._listener._rewatch(self, before, self._keys)
+        if since is not None and self._keys - before:
+            self._listener.catch_up(self, self._keys - before, since)
 
     async def wait(self) -> None:
         """Until an event named one of the keys since the last wait returned."""

@@ -51,8 +51,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     ErrorMessage,
+    Message,
     SubscribeMessage,
 )
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 from strawberry.utils.aio import aclosing
 
 from app.event_listener import EventListener, Watch
@@ -64,7 +66,7 @@ from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
 from resolvers.errors import QuireError
 from schema import QuireSchema
-from schema.document import refusal
+from schema.document import is_unsafe_text, refusal
 from schema.errors import UNAVAILABLE_MESSAGE
 
 logger = logging.getLogger("quire.access")
@@ -101,22 +103,26 @@ class Connection:
     def watching(self) -> AbstractAsyncContextManager[Watch]:
         return self.listener.watching()
 
-    async def renew(self) -> datetime:
+    async def renew(self) -> tuple[datetime, Viewer | None]:
         if not await self.still_valid():
             raise QuireError(REVOKED, code="UNAUTHENTICATED")
-        return self.clock()
+        return self.clock(), self.viewer
 
     async def still_valid(self) -> bool:
-        """Whether the token still stands (always, without one); a database that does not
-        answer is an error (SERVICE_UNAVAILABLE), not a revocation."""
+        """Whether the token still stands (always, without one), keeping the viewer as it
+        stands now (its role may have changed); a database that does not answer is an error
+        (SERVICE_UNAVAILABLE), not a revocation."""
         if self.secret is None:
             return True
         try:
-            valid = await self.authorize(self.secret) is not None
+            viewer = await self.authorize(self.secret)
         except _Unavailable:
             raise QuireError(UNAVAILABLE_MESSAGE, code="SERVICE_UNAVAILABLE") from None
-        self.revoked = self.revoked or not valid
-        return valid
+        if viewer is None:
+            self.revoked = True
+            return False
+        self.viewer = viewer
+        return True
 
 
 class _Handler(BaseGraphQLTransportWSHandler[Connection, None]):
@@ -163,8 +169,22 @@ class _Handler(BaseGraphQLTransportWSHandler[Connection, None]):
         with suppress(Exception):
             await self.websocket.close(code=code, reason=reason)
 
+    async def handle_message(self, message: Any) -> None:
+        """Strawberry's, for messages of the protocol's shape: an object with a string `type`
+        (and a string `id` where one belongs); anything else closes the connection (4400)."""
+        if (
+            not isinstance(message, dict)
+            or not isinstance(message.get("type"), str)
+            or (message["type"] in ("subscribe", "complete") and not _is_id(message.get("id")))
+        ):
+            await self._close(4400, "Invalid message")
+            return
+        await super().handle_message(cast("Message", message))
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        payload = message.get("payload") or {}
+        if message.get("payload") is None:  # graphql-ws allows `"payload": null`
+            message = {**message, "payload": {}}
+        payload = message["payload"]
         if (
             isinstance(payload, dict)
             and not self.connection_init_received
@@ -180,7 +200,7 @@ class _Handler(BaseGraphQLTransportWSHandler[Connection, None]):
         await super().handle_connection_init(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        if self.connection_acknowledged:
+        if self.connection_acknowledged and message["id"] not in self.operations:
             query, errors = await self.quire.refusal(message.get("payload"))
             if errors:
                 refused = ErrorMessage(id=message["id"], type="error", payload=errors)  # type: ignore[typeddict-item]
@@ -202,6 +222,7 @@ class _Handler(BaseGraphQLTransportWSHandler[Connection, None]):
                 context_value=context,
                 root_value=self.root_value,
                 operation_name=operation.operation_name,
+                allowed_operation_types={StrawberryOperationType.SUBSCRIPTION},
             )
             async with aclosing(result_source):
                 await self._send_result_stream(operation, result_source)
@@ -308,7 +329,12 @@ class Subscriptions(GraphQL[Connection, None]):
             return None
         scheme, _, secret = header.partition(" ")
         secret = secret.strip()
-        if scheme.lower() != "bearer" or not secret or len(secret) > MAX_TOKEN:
+        if (
+            scheme.lower() != "bearer"
+            or not secret
+            or len(secret) > MAX_TOKEN
+            or is_unsafe_text(secret)
+        ):
             return FORBIDDEN
         try:
             viewer = await self._viewer_for(secret)
@@ -341,6 +367,8 @@ class Subscriptions(GraphQL[Connection, None]):
         ):
             message = "`query` and `operationName` must be strings, `variables` an object."
             return None, [_error(message, "BAD_REQUEST")]
+        if query is None and not (extensions or {}).get("persistedQuery"):
+            return None, [_error("The subscribe message has no `query`.", "BAD_REQUEST")]
         try:
             document = await self.persisted.resolve(query, extensions)
         except PersistedQueryError as error:
@@ -369,6 +397,10 @@ def _authorization(params: Mapping[str, Any]) -> str | None:
                 if isinstance(key, str) and key.lower() == "authorization":
                     return value if isinstance(value, str) else ""
     return None
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 200
 
 
 def _error(message: str, code: str) -> dict[str, Any]:

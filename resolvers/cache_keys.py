@@ -60,9 +60,9 @@ class ReadKeys:
         else:
             self.lists.add(kind)
 
-    def names(self) -> list[str]:
-        """Every key, by kind and id."""
-        found = [list_key(kind) for kind in sorted(self.lists)]
+    def names(self, *, lists: bool = True) -> list[str]:
+        """Every key, by kind and id (without the list keys unless `lists`)."""
+        found = [list_key(kind) for kind in sorted(self.lists)] if lists else []
         for kind in KINDS:
             found += [f"{kind}:{object_id}" for object_id in sorted(self.ids[kind])]
         return found

@@ -34,8 +34,14 @@ class Watch(Protocol):
     """Which changes a subscription waits for: the cache keys (resolvers.cache_keys) of what
     its last message showed."""
 
-    def keys(self, keys: Iterable[str]) -> None:
-        """Watch these keys from now on."""
+    @property
+    def position(self) -> int:
+        """Where the event log stands now, for `keys`' `since`."""
+        ...
+
+    def keys(self, keys: Iterable[str], *, since: int | None = None) -> None:
+        """Watch these keys from now on; keys new to the watch also catch what changed after
+        `since` (a `position` taken before the read that found them)."""
         ...
 
     async def wait(self) -> None:
@@ -49,9 +55,10 @@ class Live(Protocol):
 
     def watching(self) -> AbstractAsyncContextManager[Watch]: ...
 
-    async def renew(self) -> datetime:
+    async def renew(self) -> tuple[datetime, Viewer | None]:
         """Checks the connection's authorization again (raising a QuireError once it has been
-        revoked or has expired) and gives the time now."""
+        revoked or has expired): the time now, and the viewer as the token stands now (a role
+        changed since the connection opened counts from the next message)."""
         ...
 
 
@@ -191,7 +198,7 @@ class Context:
         it reads afresh (loaders, read keys, the time) as a new request would. Between
         messages (after `finish`) it holds no connection."""
         assert self.live is not None
-        self.now = await self.live.renew()
+        self.now, self.viewer = await self.live.renew()
         async with self._reader_turn:
             await self._release_reader()
             await self._release_connection()

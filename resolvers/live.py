@@ -1,10 +1,10 @@
 """Live preview: a post as it is saved, for as long as a subscription runs.
 
-The post comes at once, then again after each change the content event log records of what the
-last message showed (the post's own saves, and its tags', authors' and translations' as far as
-the subscription selects them: the cache keys a cached response of it would be purged by, see
-resolvers.cache_keys): saves in quick succession may arrive as one message, always the latest
-state. Each message reads afresh, as
+The post comes at once, then again after each change the content event log records of an
+object the last message showed (the post's own saves, and its tags', authors' and
+translations' as far as the subscription selects them: the object cache keys a cached
+response of it would be purged by, see resolvers.cache_keys): saves in quick succession may
+arrive as one message, always the latest state. Each message reads afresh, as
 a new request would, after the connection's authorization has been checked again. The post
 as the subscriber may see it:
 - by id: as `post(id:)` shows it to the connection's viewer (readers: live posts only);
@@ -14,7 +14,7 @@ null and the subscription ends; an expired token ends it with an error.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import suppress
 from datetime import datetime
 
@@ -28,7 +28,7 @@ UNAVAILABLE = "Subscriptions are served over WebSocket at /graphql (graphql-tran
 
 async def saved_post(
     ctx: Context, *, post_id: int | None = None, token: str | None = None
-) -> AsyncIterator[Post | None]:
+) -> AsyncGenerator[Post | None, None]:
     """The post now, then after each change; None (and the end) once it is gone."""
     if ctx.live is None:
         raise QuireError(UNAVAILABLE, code="BAD_REQUEST")
@@ -37,14 +37,17 @@ async def saved_post(
     async with ctx.live.watching() as watch:
         watch.keys([own])
         while True:
+            since = watch.position
             await ctx.renew()
             found = await _read(ctx, target, token)
             yield found
             if found is None:
                 return
-            # What the message showed, its relations included, read as it was sent: a change
-            # committed between that read and this line is the one a message can miss.
-            watch.keys([own, *ctx.request.read_keys.names()])
+            # The objects the message showed (its relations were read as it was sent), with
+            # what changed them since the read began. Lists a message shows (a tag's posts)
+            # are not watched: any post saved anywhere would wake it; the next save of what
+            # it watches brings them up to date.
+            watch.keys([own, *ctx.request.read_keys.names(lists=False)], since=since)
             # No connection held while waiting; shielded: a client that leaves now would
             # cancel the connection's return to its pool half way.
             await asyncio.shield(ctx.finish())

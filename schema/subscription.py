@@ -1,6 +1,7 @@
 """The Subscription root: what a frontend can watch over WebSocket (app.subscriptions)."""
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Annotated
 
 import strawberry
@@ -40,5 +41,7 @@ class Subscription:
         if (id is None) == (preview_token is None):
             raise BadUserInput("Give exactly one of `id` or `previewToken`.", field="id")
         post_id = parse_id(id, expected="Post")[1] if id is not None else None
-        async for model in live.saved_post(info.context, post_id=post_id, token=preview_token):
-            yield Post.from_model(model) if model is not None else None
+        saved = live.saved_post(info.context, post_id=post_id, token=preview_token)
+        async with aclosing(saved):  # its watch ends with this subscription, not at GC
+            async for model in saved:
+                yield Post.from_model(model) if model is not None else None

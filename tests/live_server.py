@@ -47,12 +47,14 @@ async def live_server(
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     try:
-        for _ in range(200):
+        for _ in range(1_500):
             if server.started:
                 break
             if serving.done():
                 serving.result()
             await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the server did not start within 30 s")
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base) as http:
             yield LiveServer(GraphQLClient(http, app), f"ws://127.0.0.1:{port}/graphql")

@@ -10,6 +10,7 @@ import pytest
 
 from models import EditorRole
 from tests.api.editors import CREATE_POST, Editor, make_editor
+from tests.api.reader import global_id
 from tests.clock import Clock
 from tests.conftest import Database
 from tests.live_server import LiveServer, live_server
@@ -184,6 +185,25 @@ async def test_a_revoked_token_closes_an_idle_subscription_too(
         assert closed.code == 4403
 
 
+async def test_a_demoted_editor_stops_seeing_others_drafts_at_the_next_message(
+    live: LiveServer, editor: Editor, scratch_db: Database
+) -> None:
+    admin = await make_editor(live.client, scratch_db, EditorRole.ADMIN, "admin")
+    writer = await make_editor(live.client, scratch_db, EditorRole.EDITOR, "writer")
+    post = await draft(writer)
+    async with ws_client(live.ws_url, init=bearer(editor)) as ws:
+        key = await ws.subscribe(WATCH, {"id": post["id"]})
+        assert (await ws.next(key))["post"]["status"] == "DRAFT"
+        demote = """mutation($id: ID!) {
+          setEditorRole(id: $id, version: 1, role: CONTRIBUTOR) { errors { code } } }"""
+        assert (await admin.run(demote, {"id": global_id("Editor", editor.editor_id)}))[
+            "errors"
+        ] == []
+        await save(writer, post, title="Not for contributors")
+        assert await ws.next(key) == {"post": None}  # a contributor reads their own drafts only
+        assert await ws.receive() == {"id": key, "type": "complete"}
+
+
 @pytest.mark.parametrize(
     "init",
     [
@@ -256,6 +276,10 @@ async def test_subscription_documents_pass_the_query_limits(
         ('{"type": "subscribe", "id": "1", "payload": {"query": "subscription { x }"}}', 4401),
         ('{"type": "connection_init", "payload": []}', 4400),
         ('{"type": "mystery"}', 4400),
+        ("[]", 4400),
+        ("null", 4400),
+        ('"connection_init"', 4400),
+        ('{"type": 5}', 4400),
     ],
 )
 async def test_malformed_messages_close_the_connection(
@@ -268,26 +292,31 @@ async def test_malformed_messages_close_the_connection(
 
 async def test_a_malformed_subscribe_payload_is_refused(live: LiveServer) -> None:
     async with ws_client(live.ws_url) as ws:
-        for payload in ({"query": 5}, {"query": "subscription { x }", "variables": [1]}):
+        payloads = ({"query": 5}, {"query": "subscription { x }", "variables": [1]}, {}, [])
+        for payload in payloads:
             await ws.send({"id": "k", "type": "subscribe", "payload": payload})
             refused = await ws.receive()
             assert refused["type"] == "error", refused
             assert refused["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
-async def test_connections_per_client_and_idle_or_silent_ones_are_limited(
-    scratch_db: Database,
-) -> None:
-    settings = {"ws_max_connections_per_client": 2, "ws_idle_seconds": 0.5}
-    async with live_server(scratch_db, **settings) as live:
-        async with ws_client(live.ws_url) as one, ws_client(live.ws_url) as _two:
-            async with ws_client(live.ws_url, ack=False) as three:
-                closed = await three.closed()
-                assert closed.code == 1013
-            idle = await one.closed(within=5)
-            assert (idle.code, idle.reason) == (1000, "Idle: no subscription.")
+async def test_connections_per_client_are_limited(scratch_db: Database) -> None:
+    async with live_server(scratch_db, ws_max_connections_per_client=2) as live:
+        async with (
+            ws_client(live.ws_url) as _one,
+            ws_client(live.ws_url) as _two,
+            ws_client(live.ws_url, ack=False) as three,
+        ):
+            assert (await three.closed()).code == 1013
         async with ws_client(live.ws_url) as again:  # the closed ones no longer count
             assert again.socket.state.name == "OPEN"
+
+
+async def test_idle_and_silent_connections_are_closed(scratch_db: Database) -> None:
+    async with live_server(scratch_db, ws_idle_seconds=0.5) as live:
+        async with ws_client(live.ws_url) as idle:
+            closed = await idle.closed(within=5)
+            assert (closed.code, closed.reason) == (1000, "Idle: no subscription.")
         async with ws_client(live.ws_url, ack=False) as silent:
             closed = await silent.closed(within=5)
             assert (closed.code, closed.reason) == (4408, "Connection initialisation timeout")
@@ -336,3 +365,32 @@ async def test_a_document_that_does_not_parse_gets_an_error(live: LiveServer) ->
         assert (refused["id"], refused["type"]) == (key, "error")
         assert refused["payload"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
         assert "Syntax Error" in refused["payload"][0]["message"]
+
+
+@pytest.mark.parametrize("key", [["1"], {"a": 1}, 7, ""])
+async def test_a_subscribe_id_that_is_not_a_string_closes_the_connection(
+    live: LiveServer, key: Any
+) -> None:
+    async with ws_client(live.ws_url) as ws:
+        await ws.send({"id": key, "type": "subscribe", "payload": {"query": WATCH}})
+        assert (await ws.closed()).code == 4400
+
+
+async def test_an_id_in_use_closes_the_connection_as_the_protocol_says(
+    live: LiveServer, editor: Editor
+) -> None:
+    post = await draft(editor)
+    async with ws_client(live.ws_url, init=bearer(editor)) as ws:
+        key = await ws.subscribe(WATCH, {"id": post["id"]})
+        await ws.next(key)
+        await ws.send({"id": key, "type": "subscribe", "payload": {"query": "{ nope }"}})
+        assert (await ws.closed()).code == 4409
+
+
+async def test_a_null_init_payload_and_an_unencodable_token(live: LiveServer) -> None:
+    async with ws_client(live.ws_url, ack=False) as ws:
+        await ws.send({"type": "connection_init", "payload": None})
+        assert (await ws.receive())["type"] == "connection_ack"
+    async with ws_client(live.ws_url, ack=False) as ws:
+        await ws.send({"type": "connection_init", "payload": {"Authorization": "Bearer \ud800"}})
+        assert (await ws.closed()).code == 4403
