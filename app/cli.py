@@ -3,7 +3,9 @@ persisted queries, manage webhooks, purge the shared response cache."""
 
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import migrations
 from app.database import create_engine, create_session_factory
 from app.main import background_jobs
+from app.observability import MULTIPROCESS_DIR
 from app.response_cache import create_response_cache
 from app.settings import get_settings
 from models import Editor, EditorRole, TokenKind, WebhookEndpoint
@@ -60,6 +63,7 @@ def serve(
     # Each worker builds its app from the environment; it must know it is not alone (an
     # in-process response cache is unsafe then, see app.response_cache).
     os.environ["QUIRE_WORKERS"] = str(workers)
+    metrics_dir = _multiprocess_metrics(workers)
     typer.echo(f"Quire on http://{host}:{port}/graphql ({settings.database_url.split('://')[0]})")
     uvicorn.run(
         "app.main:create_app",
@@ -76,6 +80,19 @@ def serve(
         # an X-Forwarded-For that uvicorn would otherwise trust on loopback connections.
         proxy_headers=False,
     )
+    if metrics_dir is not None:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _multiprocess_metrics(workers: int) -> str | None:
+    """With several workers, a folder of their own for Prometheus' multiprocess mode (so any
+    worker's /metrics sums every worker's numbers), unless one is set already; None otherwise.
+    Workers are new interpreters that read the setting when they start."""
+    if workers <= 1 or os.environ.get(MULTIPROCESS_DIR):
+        return None
+    folder = tempfile.mkdtemp(prefix="quire-metrics-")
+    os.environ[MULTIPROCESS_DIR] = folder
+    return folder
 
 
 @db_cli.command()

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -158,6 +158,7 @@ def create_app(
             if background is not None:
                 await background.stop()
             await listener.close()
+            metrics.close()
             for closable in [*login_limiters, *([limiter] if limiter else [])]:
                 await closable.close()
             await persisted.close()
@@ -186,7 +187,7 @@ def create_app(
         )
 
     async def metrics_endpoint(_request: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     endpoint = GraphQLEndpoint(
         schema=schema,

@@ -1,6 +1,7 @@
 """Structured logs, Prometheus metrics and the per-request SQL statement count."""
 
 import logging
+import os
 import re
 import sys
 import time
@@ -9,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess as prometheus_multiprocess
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,11 +46,18 @@ def count_statements(engine: AsyncEngine) -> None:
     event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
 
 
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+"""Set (by `quire serve --workers N`, or by whoever runs the workers): every worker writes its
+numbers to files there, and a scrape of any worker sums them (prometheus_client's
+multiprocess mode)."""
+
+
 class Metrics:
     """Prometheus metrics of one app. Operation names come from clients, so only well-formed
     names are used as labels, and only the first `max_operations` of them (cardinality)."""
 
     def __init__(self, *, max_operations: int = 200) -> None:
+        self.multiprocess = bool(os.environ.get(MULTIPROCESS_DIR))
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "quire_requests", "GraphQL requests.", ["operation", "status"], registry=self.registry
@@ -83,10 +92,16 @@ class Metrics:
             registry=self.registry,
         )
         self.websockets = Gauge(
-            "quire_websocket_connections", "Open WebSocket connections.", registry=self.registry
+            "quire_websocket_connections",
+            "Open WebSocket connections.",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.subscriptions = Gauge(
-            "quire_subscriptions", "Subscriptions running.", registry=self.registry
+            "quire_subscriptions",
+            "Subscriptions running.",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self._operations: set[str] = set()
         self._max_operations = max_operations
@@ -100,6 +115,19 @@ class Metrics:
             return "other"
         self._operations.add(name)
         return name
+
+    def exposition(self) -> bytes:
+        """The scrape: this process's numbers, or in multiprocess mode every worker's summed."""
+        if not self.multiprocess:
+            return bytes(generate_latest(self.registry))
+        summed = CollectorRegistry()
+        prometheus_multiprocess.MultiProcessCollector(summed)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(summed))
+
+    def close(self) -> None:
+        """This worker stops: its live gauges no longer count (multiprocess mode)."""
+        if self.multiprocess:
+            prometheus_multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
     def observe(
         self,

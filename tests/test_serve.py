@@ -1,5 +1,6 @@
-"""`quire serve --workers 2` serves over real sockets and shuts down cleanly on SIGTERM: not
-ready first, still serving while a load balancer drains it, then stopped."""
+"""`quire serve --workers 2` serves over real sockets, sums both workers' numbers in any
+scrape, and shuts down cleanly on SIGTERM: not ready first, still serving while a load
+balancer drains it, then stopped."""
 
 import os
 import signal
@@ -54,6 +55,7 @@ def test_two_workers_serve_and_stop_gracefully(tmp_path: Path) -> None:
             answered = True
         assert answered, "the server never answered"
         assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+        _check_metrics_sum_every_worker(port)
         server.send_signal(signal.SIGTERM)
         stopping = time.monotonic()
         time.sleep(0.5)  # the supervisor passes it on to both workers
@@ -72,3 +74,19 @@ def test_two_workers_serve_and_stop_gracefully(tmp_path: Path) -> None:
             server.kill()
             server.wait()
     assert server.returncode == 0, output
+
+
+def _check_metrics_sum_every_worker(port: int) -> None:
+    """Requests on new connections land on either worker; every scrape, whichever worker
+    answers it, counts all of them."""
+    sent = 20
+    for _ in range(sent):
+        httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": "query Counted { __typename }", "operationName": "Counted"},
+        )
+    line = 'quire_requests_total{operation="Counted",status="200"}'
+    for _ in range(6):
+        scrape = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        counted = [row for row in scrape.splitlines() if row.startswith(line)]
+        assert counted == [f"{line} {float(sent)}"], counted
