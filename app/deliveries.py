@@ -21,8 +21,10 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from opentelemetry.trace import Status, StatusCode
 from standardwebhooks.webhooks import Webhook
 
+from resolvers import spans
 from resolvers.webhooks import Claimed, Outcome
 
 TIMEOUT_SECONDS = 10.0
@@ -99,6 +101,21 @@ class Sender:
     async def send(self, claimed: Claimed, *, now: datetime) -> Outcome:
         """One attempt, within the timeout as a whole (the name's lookup and a slow answer
         included); any failure becomes the outcome, never an exception."""
+        attributes = {
+            "server.address": urlsplit(claimed.url).hostname,  # never the path: it may be secret
+            "quire.webhook.id": claimed.message_id,
+            "quire.webhook.attempt": claimed.attempt,
+        }
+        with spans.span("webhook.delivery", **attributes) as traced:
+            outcome = await self._attempt(claimed, now=now)
+            if traced is not None:
+                if outcome.status_code is not None:
+                    traced.set_attribute("http.response.status_code", outcome.status_code)
+                if outcome.error is not None:
+                    traced.set_status(Status(StatusCode.ERROR, outcome.error))
+            return outcome
+
+    async def _attempt(self, claimed: Claimed, *, now: datetime) -> Outcome:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout):

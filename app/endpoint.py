@@ -47,7 +47,7 @@ from app.response_cache import (
     etag_matches,
 )
 from app.settings import Settings
-from resolvers import accounts, cache_keys
+from resolvers import accounts, cache_keys, spans
 from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
 from resolvers.errors import QuireError
@@ -324,10 +324,16 @@ class GraphQLEndpoint:
         context = self.make_context(request, state, viewer)
         stopped = False
         try:
-            async with asyncio.timeout(self.settings.request_timeout_seconds):
-                return await self._compiled_or_strawberry(
-                    request, operation, state, viewer, context
-                )
+            with spans.span(
+                "graphql.operation", **{"graphql.operation.name": operation.operation_name}
+            ) as traced:
+                async with asyncio.timeout(self.settings.request_timeout_seconds):
+                    answered = await self._compiled_or_strawberry(
+                        request, operation, state, viewer, context
+                    )
+                if traced is not None:
+                    traced.set_attribute("quire.executor", state.executor or "strawberry")
+                return answered
         except InvalidOperationTypeError:
             raise RequestError(
                 405,

@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+from app import tracing
 from app.background import BackgroundJobs
 from app.cors import PreflightRefusal
 from app.database import create_direct_reads, create_engine, create_session_factory
@@ -68,6 +69,7 @@ def create_app(
     settings = settings or get_settings()
     now = clock or (lambda: datetime.now(UTC))
     configure_logging(level=settings.log_level, json=settings.json_logs)
+    tracing.start()  # when the OTEL_* variables ask for it
     metrics = Metrics()
     limiter = (
         create_rate_limiter(
@@ -138,6 +140,8 @@ def create_app(
             if direct is not None:
                 await direct.start()
         count_statements(engine)
+        for traced in {engine, read_engine}:
+            tracing.trace_statements(traced)
         app.state.direct_reads = direct
         app.state.engine = engine
         app.state.read_engine = read_engine
@@ -222,6 +226,7 @@ def create_app(
         routes.append(graphiql_assets())
 
     middleware = [
+        *tracing.middleware(),
         Middleware(AccessLog),
         Middleware(SecurityHeaders, hsts=settings.environment == "production"),
         Middleware(PreflightRefusal, allowed=settings.cors_origins),

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from resolvers import spans
 from resolvers.errors import unavailable_sqlstate
 from resolvers.lru import LRU
 
@@ -152,7 +153,8 @@ class DirectReads(ABC):
             dispatch.before_cursor_execute(None, None, prepared.sql, arguments, None, False)
         self.executed += 1
         try:
-            return await self._fetch(connection, prepared, arguments)
+            with spans.query(self.dialect.name, prepared.sql):
+                return await self._fetch(connection, prepared, arguments)
         except Exception as error:
             raise _translated(error, prepared.sql, broken=self.is_broken(connection)) from error
 
