@@ -119,7 +119,8 @@ class BackgroundJobs:
                 async with session.begin():
                     batch = await schedule.go_live(session, now=now, since=since)
                 if self.cache is not None:  # a sync answer of "nothing new" is out of date
-                    await self.cache.purge(events.purged(session))
+                    recorded = events.recorded_span(session)
+                    await self.cache.purge(events.purged(session), events=recorded)
             count += batch
         self._checked = now - OVERLAP
         if since is None:

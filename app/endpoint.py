@@ -359,7 +359,8 @@ class GraphQLEndpoint:
                 if stopped and _is_mutation(document, operation):
                     await self.response_cache.purge_all()
                 else:
-                    await self.response_cache.purge(state.purged_keys)
+                    recorded = None if state.wrote_twice else state.recorded_events
+                    await self.response_cache.purge(state.purged_keys, events=recorded)
 
     async def _compiled_or_strawberry(
         self,

@@ -15,13 +15,15 @@ SQLite serves one host: the reader polls the log every `poll_seconds`, and this 
 writes wake it at once (`wake`).
 
 The listener starts with the first subscription, so a process nobody subscribes to holds no
-extra connection.
+extra connection; or at once where the response cache is shared (Redis), which follows the log
+to purge what each event names even when the worker that made the change could not (see
+app.response_cache).
 """
 
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -58,6 +60,7 @@ class EventListener:
         self._task: asyncio.Task[None] | None = None
         self._started = asyncio.Event()
         self._connection: Any = None  # PostgreSQL: the LISTEN connection
+        self._after_read: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def _postgresql(self) -> bool:
@@ -89,6 +92,27 @@ class EventListener:
         """The id of the last event told to the watches."""
         return self._last_id or 0
 
+    def keys_between(self, after: int, through: int) -> set[str] | None:
+        """The cache keys the events after `after` up to `through` name; None when the events
+        kept in memory do not reach back that far."""
+        if after >= through:
+            return set()
+        if not self._recent or self._recent[0][0] > after + 1:
+            return None
+        found: set[str] = set()
+        for event_id, named in self._recent:
+            if after < event_id <= through:
+                found |= named
+        return found
+
+    def begin(self, *, after_read: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Start now rather than with the first subscription (the shared response cache
+        follows the log: `after_read` runs each time new events were read)."""
+        if after_read is not None:
+            self._after_read.append(after_read)
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="quire-event-listener")
+
     def catch_up(self, watch: "Watch", keys: frozenset[str], since: int) -> None:
         """Set `watch` if an event after `since` named one of `keys` (keys it has just begun
         to watch, read before it watched them); when the events kept in memory do not reach
@@ -117,8 +141,7 @@ class EventListener:
         await self._disconnect()
 
     async def _start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="quire-event-listener")
+        self.begin()
         try:
             async with asyncio.timeout(START_TIMEOUT):
                 await self._started.wait()
@@ -201,6 +224,12 @@ class EventListener:
                         watch.changed.set()
                 self._recent.append((event_id, named))
                 self._last_id = event_id
+            if rows:
+                for hook in self._after_read:
+                    try:
+                        await hook()
+                    except Exception:  # a follower's failure must not stop the listener
+                        logger.warning("Following the event log failed", exc_info=True)
             if len(rows) < BATCH:
                 return
 

@@ -150,6 +150,9 @@ def create_app(
         app.state.compiled_reads = compiled
         listener = EventListener(app.state.session_factory, poll_seconds=settings.live_poll_seconds)
         app.state.event_listener = subscriptions.listener = listener
+        if response_cache is not None and response_cache.shared:
+            response_cache.follow(listener)
+            listener.begin(after_read=response_cache.catch_up)
         background = background_jobs(settings, app.state.session_factory, now, cache=response_cache)
         if background is not None:
             background.start()

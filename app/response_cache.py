@@ -65,14 +65,14 @@ MAX_EXECUTION_SECONDS = PURGE_MARK_SECONDS / 2
 """An answer that took longer is not stored: marks it would be checked against may be gone."""
 MEMORY_PURGE_MARKS = 100_000
 
-# KEYS: the purge sequence, the flush generation. ARGV: the key prefix, the entry's hash, "1" to
-# flush everything first (a purge that failed while Redis was unreachable).
-# Returns {sequence, entry or nil}.
+# KEYS: the purge sequence, the flush generation, the event log position purged through. ARGV:
+# the key prefix, the entry's hash, "1" to flush everything first (a purge that failed while
+# Redis was unreachable). Returns {sequence, entry or nil, position or -1}.
 _LOOKUP_SCRIPT = """
 if ARGV[3] == '1' then redis.call('SET', KEYS[2], redis.call('INCR', KEYS[1])) end
 local generation = redis.call('GET', KEYS[2]) or '0'
 local entry = redis.call('GET', ARGV[1] .. 'e:' .. generation .. ':' .. ARGV[2])
-return {redis.call('GET', KEYS[1]) or '0', entry}
+return {redis.call('GET', KEYS[1]) or '0', entry, redis.call('GET', KEYS[3]) or '-1'}
 """
 
 # KEYS: the purge sequence, the flush generation. ARGV: the key prefix, the sequence the request
@@ -100,10 +100,16 @@ end
 return 1
 """
 
-# KEYS: the purge sequence. ARGV: the key prefix, the marks' lifetime (ms), the cache keys.
+# KEYS: the purge sequence, the position purged through. ARGV: the key prefix, the marks'
+# lifetime (ms), the first and last ids of the events whose keys these are ("-": unknown), the
+# cache keys. The position moves to the last id when it stood just before the first.
 _PURGE_SCRIPT = """
 local sequence = redis.call('INCR', KEYS[1])
-for i = 3, #ARGV do
+if ARGV[3] ~= '-' then
+  local through = tonumber(redis.call('GET', KEYS[2]) or '-1')
+  if through == tonumber(ARGV[3]) - 1 then redis.call('SET', KEYS[2], ARGV[4]) end
+end
+for i = 5, #ARGV do
   redis.call('SET', ARGV[1] .. 'p:' .. ARGV[i], sequence, 'PX', ARGV[2])
   local members = ARGV[1] .. 'k:' .. ARGV[i]
   local entries = redis.call('ZRANGE', members, 0, -1)
@@ -139,16 +145,22 @@ class Lookup:
 
 
 class ResponseStore(Protocol):
-    async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
-        """The purge sequence now and the entry stored under `key`, if any."""
+    async def get(self, key: str) -> tuple[int | None, CachedResponse | None, int | None]:
+        """The purge sequence now, the entry stored under `key` if any, and the event log
+        position the store's purges have reached (None: it does not follow the log)."""
+        ...
+
+    async def catch_up(self, log: "EventLog") -> None:
+        """Purge what the events the store has not purged yet name (a shared store only)."""
         ...
 
     async def put(self, key: str, since: int, entry: CachedResponse, ttl: float) -> None:
         """Store `entry` unless one of its keys was purged (or all were) after `since`."""
         ...
 
-    async def purge(self, keys: Collection[str]) -> bool:
-        """Whether it was made (not left for later by an outage)."""
+    async def purge(self, keys: Collection[str], events: tuple[int, int] | None = None) -> bool:
+        """Whether it was made (not left for later by an outage); `events`: the first and
+        last ids of the events that named `keys`, when known."""
         ...
 
     async def purge_all(self) -> bool: ...
@@ -168,8 +180,8 @@ class MemoryResponseStore:
         self._floor = 0
         """Every purge whose marks were forgotten came at or before it."""
 
-    async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
-        return self._sequence, self._entries.get(key)
+    async def get(self, key: str) -> tuple[int | None, CachedResponse | None, int | None]:
+        return self._sequence, self._entries.get(key), None
 
     async def put(self, key: str, since: int, entry: CachedResponse, ttl: float) -> None:
         if since < self._floor or any((self._marks.get(k) or 0) > since for k in entry.keys):
@@ -180,7 +192,7 @@ class MemoryResponseStore:
             for cache_key in entry.keys:
                 self._entries_of.setdefault(cache_key, set()).add(key)
 
-    async def purge(self, keys: Collection[str]) -> bool:
+    async def purge(self, keys: Collection[str], events: tuple[int, int] | None = None) -> bool:
         self._sequence += 1
         for cache_key in keys:
             self._marks.put(cache_key, self._sequence)
@@ -195,6 +207,9 @@ class MemoryResponseStore:
         self._entries_of.clear()
         self._marks.clear()
         return True
+
+    async def catch_up(self, log: "EventLog") -> None:
+        """Nothing: this process's writes purge it at once, and it does not outlive them."""
 
     async def close(self) -> None:
         await self.purge_all()
@@ -227,26 +242,57 @@ class RedisResponseStore:
         self._redis = redis
         self._prefix = f"{prefix}rc:"
         self._counters = [f"{self._prefix}seq", f"{self._prefix}flushed"]
+        self._through = f"{self._prefix}through"
         self._lookup = redis.register_script(_LOOKUP_SCRIPT)
+        self._catch_up = redis.register_script(_CATCH_UP_SCRIPT)
         self._store = redis.register_script(_STORE_SCRIPT)
         self._purge = redis.register_script(_PURGE_SCRIPT)
         self._outage = Outage(logger, "the response cache; executing every request")
         self._pending_flush = False
 
-    async def get(self, key: str) -> tuple[int | None, CachedResponse | None]:
+    async def get(self, key: str) -> tuple[int | None, CachedResponse | None, int | None]:
         if self._outage.ongoing:
-            return None, None
+            return None, None, None
         flush = self._pending_flush
         try:
-            sequence, value = await self._lookup(
-                keys=self._counters, args=[self._prefix, key, "1" if flush else "0"]
+            sequence, value, through = await self._lookup(
+                keys=[*self._counters, self._through],
+                args=[self._prefix, key, "1" if flush else "0"],
             )
         except RedisError as error:
             self._outage.record(error)
-            return None, None
+            return None, None, None
         if flush:
             self._pending_flush = False
-        return int(sequence), None if value is None else _decode(value)
+        return int(sequence), None if value is None else _decode(value), int(through)
+
+    async def catch_up(self, log: "EventLog") -> None:
+        """Bring `through` up to the log: purge the keys of the events after it (several
+        workers may try at once: the script lets one win), or flush everything when those
+        events are no longer known, or when Redis lost `through` (emptied, or restored from a
+        dump without it). A Redis that comes back from a dump made before a write thus loses
+        what the write made stale, whichever worker made it."""
+        if self._outage.ongoing:
+            return
+        for _ in range(3):
+            target = log.last_id
+            try:
+                raw = await self._redis.get(self._through)
+                through = int(raw) if raw is not None else -1
+                if through >= target:
+                    return
+                keys = log.keys_between(through, target) if through >= 0 else None
+                start = "-" if keys is None else str(through)
+                marks = PURGE_MARK_SECONDS * 1000
+                done = await self._catch_up(
+                    keys=[*self._counters, self._through],
+                    args=[self._prefix, marks, start, target, *sorted(keys or ())],
+                )
+            except RedisError as error:
+                self._outage.record(error)
+                return
+            if int(done) >= 0:
+                return
 
     async def put(self, key: str, since: int, entry: CachedResponse, ttl: float) -> None:
         if self._outage.ongoing:
@@ -259,11 +305,12 @@ class RedisResponseStore:
         except RedisError as error:
             self._outage.record(error)
 
-    async def purge(self, keys: Collection[str]) -> bool:
+    async def purge(self, keys: Collection[str], events: tuple[int, int] | None = None) -> bool:
+        first, last = events if events is not None else ("-", "-")
         try:
             await self._purge(
-                keys=self._counters[:1],
-                args=[self._prefix, PURGE_MARK_SECONDS * 1000, *sorted(keys)],
+                keys=[self._counters[0], self._through],
+                args=[self._prefix, PURGE_MARK_SECONDS * 1000, first, last, *sorted(keys)],
             )
         except RedisError as error:
             self._pending_flush = True
@@ -273,7 +320,7 @@ class RedisResponseStore:
 
     async def purge_all(self) -> bool:
         try:
-            await self._lookup(keys=self._counters, args=[self._prefix, "-", "1"])
+            await self._lookup(keys=[*self._counters, self._through], args=[self._prefix, "-", "1"])
         except RedisError as error:
             self._pending_flush = True
             self._outage.record(error)
@@ -285,13 +332,70 @@ class RedisResponseStore:
         await self._redis.aclose()
 
 
+# KEYS: the purge sequence, the flush generation, the position purged through. ARGV: the key
+# prefix, the marks' lifetime (ms), the position the keys were gathered from ("-": none, flush
+# everything), the position to reach, the cache keys of the events in between. Returns 1 when
+# it purged, 0 when Redis was there already, -1 when it moved since the keys were gathered.
+_CATCH_UP_SCRIPT = """
+local through = tonumber(redis.call('GET', KEYS[3]) or '-1')
+local target = tonumber(ARGV[4])
+if through >= target then return 0 end
+if ARGV[3] == '-' or through < 0 then
+  redis.call('SET', KEYS[2], redis.call('INCR', KEYS[1]))
+elseif through ~= tonumber(ARGV[3]) then
+  return -1
+else
+  local sequence = redis.call('INCR', KEYS[1])
+  for i = 5, #ARGV do
+    redis.call('SET', ARGV[1] .. 'p:' .. ARGV[i], sequence, 'PX', ARGV[2])
+    local members = ARGV[1] .. 'k:' .. ARGV[i]
+    local entries = redis.call('ZRANGE', members, 0, -1)
+    for j = 1, #entries, 500 do
+      redis.call('UNLINK', unpack(entries, j, math.min(j + 499, #entries)))
+    end
+    redis.call('DEL', members)
+  end
+end
+redis.call('SET', KEYS[3], target)
+return 1
+"""
+
+
+class EventLog(Protocol):
+    """What the response cache needs of the event log's listener (app.event_listener)."""
+
+    @property
+    def last_id(self) -> int: ...
+
+    def keys_between(self, after: int, through: int) -> set[str] | None:
+        """The cache keys the events after `after` up to `through` name; None when they are
+        no longer known (only a flush is safe then)."""
+        ...
+
+
 class ResponseCache:
     """Looks responses up, stores them with their keys and expiry, and purges them on writes."""
 
     def __init__(self, store: ResponseStore, *, ttl_seconds: float) -> None:
         self.backend = store
         self.ttl_seconds = ttl_seconds
+        self.log: EventLog | None = None
         self._schedule: tuple[int, datetime | None] | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether the entries outlive this process (Redis): it must follow the event log."""
+        return isinstance(self.backend, RedisResponseStore)
+
+    def follow(self, log: EventLog) -> None:
+        """Serve an entry only when the store has purged what every event this process has
+        seen names (see RedisResponseStore.catch_up)."""
+        self.log = log
+
+    async def catch_up(self) -> None:
+        """After the log moved: purge what its new events name, unless done already."""
+        if self.log is not None:
+            await self.backend.catch_up(self.log)
 
     async def lookup(
         self,
@@ -312,9 +416,12 @@ class ResponseCache:
         except orjson.JSONEncodeError:
             return None
         key = hashlib.sha256(document.digest + request).hexdigest()
-        since, entry = await self.backend.get(key)
+        since, entry, through = await self.backend.get(key)
         if entry is not None and entry.expires_at <= now.timestamp():
             entry = None
+        if through is not None and self.log is not None and through < self.log.last_id:
+            entry = None  # the store missed purges (Redis restarted from a dump): catch up
+            await self.backend.catch_up(self.log)
         return Lookup(key=key, since=since, hit=entry, started=time.monotonic())
 
     async def store(
@@ -346,10 +453,12 @@ class ResponseCache:
         )
         await self.backend.put(lookup.key, lookup.since, entry, expires_at - now.timestamp())
 
-    async def purge(self, keys: Collection[str]) -> bool:
-        """After a write: the entries that read what it changed. Whether it was made now (an
-        outage of Redis leaves a flush for the first lookup that reaches it)."""
-        return await self.backend.purge(keys) if keys else True
+    async def purge(self, keys: Collection[str], events: tuple[int, int] | None = None) -> bool:
+        """After a write: the entries that read what it changed (`events`: the first and last
+        ids of the events that named them, when known, so that following the log does not
+        purge them again). Whether it was made now (an outage of Redis leaves a flush for the
+        first lookup that reaches it, and the log for every worker)."""
+        return await self.backend.purge(keys, events) if keys else True
 
     async def purge_all(self) -> bool:
         """After a write whose keys are unknown (stopped half way, or made outside the API)."""

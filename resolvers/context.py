@@ -86,6 +86,9 @@ class RequestState:
     document: Any = None  # the request's parsed document (schema.document), looked up once
     read_keys: ReadKeys = field(default_factory=ReadKeys)  # the cache keys of what it read
     purged_keys: set[str] = field(default_factory=set)  # the cache keys its writes made stale
+    # The ids of the events its writes recorded, first and last, when they were one span.
+    recorded_events: tuple[int, int] | None = None
+    wrote_twice: bool = False  # more than one transaction recorded events
 
 
 @dataclass
@@ -135,6 +138,9 @@ class Context:
                 result = await write(session)
             purged = events.purged(session)
             self.request.purged_keys |= purged  # committed: now stale
+            if (span := events.recorded_span(session)) is not None:
+                self.request.wrote_twice = self.request.recorded_events is not None
+                self.request.recorded_events = span
             if purged and self.wrote_events is not None:
                 self.wrote_events()
             return result

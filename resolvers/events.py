@@ -180,6 +180,14 @@ def purged(session: AsyncSession) -> set[str]:
 
 
 PURGED = "quire.purged_cache_keys"
+RECORDED = "quire.recorded_event_ids"
+
+
+def recorded_span(session: AsyncSession) -> tuple[int, int] | None:
+    """The first and last ids of the events `session` recorded (one transaction's events have
+    consecutive ids: see the module's docstring), or None when it recorded none."""
+    ids: list[int] = session.info.get(RECORDED, [])
+    return (min(ids), max(ids)) if ids else None
 
 
 async def record(session: AsyncSession, events: Sequence[Event], now: datetime) -> None:
@@ -203,7 +211,9 @@ async def record(session: AsyncSession, events: Sequence[Event], now: datetime) 
         lock = func.pg_advisory_xact_lock(EVENTS_LOCK).is_not(None)
         rows = [row.where(lock) for row in rows]
     columns = ["type", "object_type", "object_id", "occurred_at", "data"]
+    recorded = session.info.setdefault(RECORDED, [])
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         source = batch[0] if len(batch) == 1 else union_all(*batch)
-        await session.execute(insert(ContentEvent).from_select(columns, source))
+        inserted = insert(ContentEvent).from_select(columns, source).returning(ContentEvent.id)
+        recorded.extend((await session.execute(inserted)).scalars())

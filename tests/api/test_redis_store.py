@@ -25,7 +25,7 @@ def entry(*keys: str) -> CachedResponse:
 
 
 async def started(store: RedisResponseStore) -> int:
-    since, _ = await store.get("-")
+    since, _, _ = await store.get("-")
     assert since is not None
     return since
 
@@ -83,3 +83,44 @@ async def test_a_keys_entries_forget_those_that_expired(
         assert 0 < await raw.pttl(f"{prefix}rc:k:posts") <= 60_000
     finally:
         await raw.aclose()
+
+
+class Log:
+    """The event log as the store follows it: its position and the keys of recent events."""
+
+    def __init__(self, last_id: int, events: dict[int, set[str]]) -> None:
+        self.last_id = last_id
+        self.events = events
+
+    def keys_between(self, after: int, through: int) -> set[str] | None:
+        if any(event_id not in self.events for event_id in range(after + 1, through + 1)):
+            return None
+        return set().union(*(self.events[n] for n in range(after + 1, through + 1)))
+
+
+async def test_catching_up_with_the_log_purges_what_its_events_name(
+    store: tuple[RedisResponseStore, str],
+) -> None:
+    redis, _ = store
+    assert (await redis.get("-"))[2] == -1  # a new store follows no log yet
+    await redis.catch_up(Log(3, {}))  # the first time: a flush, then at the log's position
+    assert (await redis.get("-"))[2] == 3
+    since = await started(redis)
+    await redis.put("a", since, entry("post:1"), 60)
+    await redis.put("b", since, entry("post:2"), 60)
+    await redis.catch_up(Log(5, {4: {"post:2", "posts"}, 5: {"tag:1"}}))
+    assert (await redis.get("a"))[1] is not None and (await redis.get("b"))[1] is None
+    assert (await redis.get("-"))[2] == 5
+    await redis.catch_up(Log(5, {}))  # there already: nothing happens
+    assert (await redis.get("a"))[1] is not None
+
+
+async def test_a_store_behind_a_log_it_no_longer_remembers_is_flushed(
+    store: tuple[RedisResponseStore, str],
+) -> None:
+    redis, _ = store
+    await redis.catch_up(Log(3, {}))
+    await redis.put("a", await started(redis), entry("post:1"), 60)
+    await redis.catch_up(Log(900, {899: {"tag:1"}, 900: {"tag:1"}}))  # 4 to 898 are gone
+    assert (await redis.get("a"))[1] is None
+    assert (await redis.get("-"))[2] == 900

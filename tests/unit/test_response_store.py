@@ -9,7 +9,7 @@ def entry(*keys: str, body: bytes = b"{}") -> CachedResponse:
 
 async def test_a_purge_drops_the_entries_of_its_keys_and_leaves_the_rest() -> None:
     store = MemoryResponseStore(max_entries=10)
-    since, _ = await store.get("a")
+    since, _, _ = await store.get("a")
     assert since is not None
     await store.put("a", since, entry("post:1"), 60)
     await store.put("b", since, entry("post:2"), 60)
@@ -21,7 +21,7 @@ async def test_a_purge_drops_the_entries_of_its_keys_and_leaves_the_rest() -> No
 
 async def test_an_answer_read_before_a_purge_of_its_keys_is_not_kept() -> None:
     store = MemoryResponseStore(max_entries=10)
-    since, _ = await store.get("a")
+    since, _, _ = await store.get("a")
     assert since is not None
     await store.purge(["post:1"])  # a write landed while the read ran
     await store.put("a", since, entry("post:1"), 60)
@@ -32,7 +32,7 @@ async def test_an_answer_read_before_a_purge_of_its_keys_is_not_kept() -> None:
 
 async def test_a_flush_refuses_every_answer_that_started_before_it() -> None:
     store = MemoryResponseStore(max_entries=10)
-    since, _ = await store.get("a")
+    since, _, _ = await store.get("a")
     assert since is not None
     await store.put("a", since, entry("post:1"), 60)
     await store.purge_all()
@@ -43,7 +43,7 @@ async def test_a_flush_refuses_every_answer_that_started_before_it() -> None:
 
 async def test_evicted_entries_leave_no_trace_in_the_key_index() -> None:
     store = MemoryResponseStore(max_entries=2)
-    since, _ = await store.get("x")
+    since, _, _ = await store.get("x")
     assert since is not None
     for n in range(50):
         await store.put(f"e{n}", since, entry(f"post:{n}", "posts"), 60)
@@ -54,13 +54,13 @@ async def test_evicted_entries_leave_no_trace_in_the_key_index() -> None:
 async def test_forgotten_purge_marks_make_older_answers_unkeepable() -> None:
     store = MemoryResponseStore(max_entries=10)
     store._marks.maxsize = 2
-    since, _ = await store.get("x")
+    since, _, _ = await store.get("x")
     assert since is not None
     for n in range(3):
         await store.purge([f"post:{n}"])  # the mark of post:0 is forgotten
     await store.put("a", since, entry("post:0"), 60)
     assert (await store.get("a"))[1] is None
-    later, _ = await store.get("x")
+    later, _, _ = await store.get("x")
     assert later is not None
     await store.put("a", later, entry("post:0"), 60)
     assert (await store.get("a"))[1] is not None
