@@ -28,8 +28,14 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # ships no type information
+import orjson
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from models import ContentEvent
 from resolvers.direct_reads import asyncpg_arguments
@@ -39,6 +45,9 @@ from schema.errors import UNAVAILABLE_MESSAGE
 logger = logging.getLogger("quire.live")
 
 CHANNEL = "quire_content_events"
+APPLICATION_NAME = "quire-event-listener"  # its name in pg_stat_activity
+NEWEST = "SELECT max(id) FROM content_events"
+EVENTS_AFTER = "SELECT id, data FROM content_events WHERE id > $1 ORDER BY id LIMIT $2"
 BATCH = 500  # events read per statement
 RECENT = 2_000  # events kept in memory, for watches that add keys after a read (`catch_up`)
 START_TIMEOUT = 10.0  # seconds a subscription waits for the listener to start
@@ -59,7 +68,8 @@ class EventListener:
         self._last_id: int | None = None
         self._task: asyncio.Task[None] | None = None
         self._started = asyncio.Event()
-        self._connection: Any = None  # PostgreSQL: the LISTEN connection
+        self._connection: Any = None  # PostgreSQL: the LISTEN connection, which also reads
+        self._polling: AsyncEngine | None = None  # SQLite: the engine that polls
         self._after_read: list[Callable[[], Awaitable[None]]] = []
 
     @property
@@ -139,6 +149,8 @@ class EventListener:
                 await self._task
             self._task = None
         await self._disconnect()
+        if self._polling is not None:
+            await self._polling.dispose()
 
     async def _start(self) -> None:
         self.begin()
@@ -172,7 +184,9 @@ class EventListener:
     async def _connect(self) -> None:
         if not self._postgresql or self._connection is not None:
             return
-        self._connection = await asyncpg.connect(**asyncpg_arguments(self._engine))
+        arguments = asyncpg_arguments(self._engine)
+        settings = {**arguments.pop("server_settings", {}), "application_name": APPLICATION_NAME}
+        self._connection = await asyncpg.connect(**arguments, server_settings=settings)
         self._connection.add_termination_listener(lambda _connection: self._wake.set())
         await self._connection.add_listener(CHANNEL, lambda *_args: self._wake.set())
 
@@ -202,21 +216,37 @@ class EventListener:
         return woken or not self._postgresql
 
     async def _newest_id(self) -> int:
-        async with self.session_factory() as session:
-            return int((await session.scalar(select(func.max(ContentEvent.id)))) or 0)
+        if self._connection is not None:
+            return int(await self._connection.fetchval(NEWEST) or 0)
+        async with self._sqlite().connect() as connection:
+            return int((await connection.scalar(select(func.max(ContentEvent.id)))) or 0)
+
+    async def _events_after(self, after: int) -> list[tuple[int, dict[str, Any]]]:
+        """The next events, on the listener's own connection: none of the app's pools (a
+        request's statement count included) is touched."""
+        if self._connection is not None:
+            rows = await self._connection.fetch(EVENTS_AFTER, after, BATCH)
+            return [(row["id"], _as_object(row["data"])) for row in rows]
+        statement = (
+            select(ContentEvent.id, ContentEvent.data)
+            .where(ContentEvent.id > after)
+            .order_by(ContentEvent.id)
+            .limit(BATCH)
+        )
+        async with self._sqlite().connect() as connection:
+            return [(row[0], row[1]) for row in await connection.execute(statement)]
+
+    def _sqlite(self) -> AsyncEngine:
+        """SQLite: an engine of the listener's own, on the app's database."""
+        if self._polling is None:
+            self._polling = create_async_engine(self._engine.url)
+        return self._polling
 
     async def _read(self) -> None:
         """Tell the watches of every cache key the events after the last id seen name."""
         assert self._last_id is not None
         while True:
-            statement = (
-                select(ContentEvent.id, ContentEvent.data)
-                .where(ContentEvent.id > self._last_id)
-                .order_by(ContentEvent.id)
-                .limit(BATCH)
-            )
-            async with self.session_factory() as session:
-                rows = (await session.execute(statement)).all()
+            rows = await self._events_after(self._last_id)
             for event_id, data in rows:
                 named = frozenset(data.get("cacheKeys", ()))
                 for key in named:
@@ -260,3 +290,9 @@ class Watch:
         """Until an event named one of the keys since the last wait returned."""
         await self.changed.wait()
         self.changed.clear()
+
+
+def _as_object(data: Any) -> dict[str, Any]:
+    """A `json` column as asyncpg gives it (text), or already decoded."""
+    found = orjson.loads(data) if isinstance(data, str | bytes) else data
+    return found if isinstance(found, dict) else {}

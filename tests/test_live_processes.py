@@ -91,7 +91,8 @@ async def test_a_killed_listen_connection_comes_back_without_losing_a_save(
             killed = await connection.scalar(
                 text(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+                    "WHERE datname = current_database() "
+                    "AND application_name = 'quire-event-listener'"
                 )
             )
         assert killed == 1  # process a's listener; b has no subscriber, so no listener
