@@ -100,15 +100,9 @@ end
 return 1
 """
 
-# KEYS: the purge sequence, the position purged through. ARGV: the key prefix, the marks'
-# lifetime (ms), the first and last ids of the events whose keys these are ("-": unknown), the
-# cache keys. The position moves to the last id when it stood just before the first.
-_PURGE_SCRIPT = """
-local sequence = redis.call('INCR', KEYS[1])
-if ARGV[3] ~= '-' then
-  local through = tonumber(redis.call('GET', KEYS[2]) or '-1')
-  if through == tonumber(ARGV[3]) - 1 then redis.call('SET', KEYS[2], ARGV[4]) end
-end
+# Both purging scripts: with ARGV[1] the key prefix, ARGV[2] the marks' lifetime (ms) and the
+# cache keys from ARGV[5], mark each key with `sequence` and drop its entries.
+_PURGE_KEYS = """
 for i = 5, #ARGV do
   redis.call('SET', ARGV[1] .. 'p:' .. ARGV[i], sequence, 'PX', ARGV[2])
   local members = ARGV[1] .. 'k:' .. ARGV[i]
@@ -118,8 +112,24 @@ for i = 5, #ARGV do
   end
   redis.call('DEL', members)
 end
+"""
+
+# KEYS: the purge sequence, the position purged through. ARGV: the key prefix, the marks'
+# lifetime (ms), the first and last ids of the events whose keys these are ("-": unknown), the
+# cache keys. The position moves to the last id when it stood just before the first.
+_PURGE_SCRIPT = (
+    """
+local sequence = redis.call('INCR', KEYS[1])
+if ARGV[3] ~= '-' then
+  local through = tonumber(redis.call('GET', KEYS[2]) or '-1')
+  if through == tonumber(ARGV[3]) - 1 then redis.call('SET', KEYS[2], ARGV[4]) end
+end
+"""
+    + _PURGE_KEYS
+    + """
 return sequence
 """
+)
 
 
 @dataclass(frozen=True)
@@ -336,7 +346,8 @@ class RedisResponseStore:
 # prefix, the marks' lifetime (ms), the position the keys were gathered from ("-": none, flush
 # everything), the position to reach, the cache keys of the events in between. Returns 1 when
 # it purged, 0 when Redis was there already, -1 when it moved since the keys were gathered.
-_CATCH_UP_SCRIPT = """
+_CATCH_UP_SCRIPT = (
+    """
 local through = tonumber(redis.call('GET', KEYS[3]) or '-1')
 local target = tonumber(ARGV[4])
 if through >= target then return 0 end
@@ -346,19 +357,14 @@ elseif through ~= tonumber(ARGV[3]) then
   return -1
 else
   local sequence = redis.call('INCR', KEYS[1])
-  for i = 5, #ARGV do
-    redis.call('SET', ARGV[1] .. 'p:' .. ARGV[i], sequence, 'PX', ARGV[2])
-    local members = ARGV[1] .. 'k:' .. ARGV[i]
-    local entries = redis.call('ZRANGE', members, 0, -1)
-    for j = 1, #entries, 500 do
-      redis.call('UNLINK', unpack(entries, j, math.min(j + 499, #entries)))
-    end
-    redis.call('DEL', members)
-  end
+"""
+    + _PURGE_KEYS
+    + """
 end
 redis.call('SET', KEYS[3], target)
 return 1
 """
+)
 
 
 class EventLog(Protocol):
