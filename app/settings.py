@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # gets SYNC_EXPIRED and the app starts a full sync.
     sync_retention_days: float = Field(default=30, gt=0)
 
+    # After startup, keep what it built out of the garbage collector's sight (gc.freeze): full
+    # collections under load then stay short (the p99 tail). Off in tests that build many apps.
+    gc_freeze: bool = True
+
     # On SIGTERM, answer /readyz with 503 and keep serving this long before stopping, so a load
     # balancer stops sending new connections first (0: stop at once).
     shutdown_drain_seconds: float = Field(default=5, ge=0, le=300)

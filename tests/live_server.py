@@ -33,6 +33,7 @@ async def live_server(
         "rate_limit_enabled": False,
         "login_failure_delay_seconds": 0,
         "background_jobs": False,
+        "gc_freeze": False,  # one process builds many apps: their garbage must stay collectable
         "live_poll_seconds": 0.05,
         **settings,
     }

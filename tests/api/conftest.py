@@ -64,6 +64,7 @@ async def serve(
         "rate_limit_enabled": False,
         "login_failure_delay_seconds": 0,
         "background_jobs": False,
+        "gc_freeze": False,  # one process builds many apps: their garbage must stay collectable
         **settings,
     }
     app = create_app(
