@@ -257,6 +257,8 @@ class GraphQLEndpoint:
         lookup = await self._lookup(document, operation) if anonymous else None
         if lookup is not None and lookup.hit is not None:
             return await self._from_cache(request, lookup.hit, state, media_type)
+        if lookup is not None:
+            state.events_purged = lookup.through
         if (reason := refusal(document)) is not None:
             return _too_complex(reason, media_type)
         if document.operation_type(operation.operation_name) is GraphQLOperationType.SUBSCRIPTION:

@@ -102,6 +102,11 @@ class EventListener:
         """The id of the last event told to the watches."""
         return self._last_id or 0
 
+    @property
+    def known_id(self) -> int | None:
+        """`last_id`, or None before the listener started (it knows nothing yet)."""
+        return self._last_id
+
     def keys_between(self, after: int, through: int) -> set[str] | None:
         """The cache keys the events after `after` up to `through` name; None when the events
         kept in memory do not reach back that far."""

@@ -5,7 +5,9 @@ import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
+from graphql import OperationType
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -27,12 +29,13 @@ from app.health import drain_on_sigterm, healthz, readyz
 from app.observability import AccessLog, Metrics, configure_logging, count_statements
 from app.persisted_queries import create_persisted_queries
 from app.ratelimit import create_rate_limiter
+from app.replicas import create_replicas
 from app.response_cache import ResponseCache, create_response_cache
 from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
 from app.subscriptions import Subscriptions
 from resolvers.accounts import Viewer
-from resolvers.context import Context, LoginPolicy, RequestState
+from resolvers.context import Context, LoginPolicy, ReplicaReads, RequestState
 from resolvers.direct_reads import DirectReads
 from schema import build_schema
 from schema.compiled import CompiledReads
@@ -154,6 +157,19 @@ def create_app(
         if response_cache is not None and response_cache.shared:
             response_cache.follow(listener)
             listener.begin(after_read=response_cache.catch_up)
+        replicas = app.state.replicas = None
+        if settings.database_replica_urls:
+            replicas = app.state.replicas = await create_replicas(
+                settings, known=lambda: listener.known_id
+            )
+            listener.begin(after_read=replicas.heard)
+
+        def wrote_events(last_event: int) -> None:
+            listener.wake()
+            if replicas is not None:
+                replicas.wrote(last_event)
+
+        app.state.wrote_events = wrote_events
         background = background_jobs(settings, app.state.session_factory, now, cache=response_cache)
         if background is not None:
             background.start()
@@ -173,6 +189,8 @@ def create_app(
             if background is not None:
                 await background.stop()
             await listener.close()
+            if replicas is not None:
+                await replicas.close()
             metrics.close()
             for closable in [*login_limiters, *([limiter] if limiter else [])]:
                 await closable.close()
@@ -188,18 +206,30 @@ def create_app(
     def make_context(
         request: HTTPConnection, state: RequestState, viewer: Viewer | None
     ) -> Context:
-        return Context(
-            session_factory=request.app.state.session_factory,
-            read_session_factory=request.app.state.read_session_factory,
-            direct=request.app.state.direct_reads,
+        app_state = request.app.state
+        context = Context(
+            session_factory=app_state.session_factory,
+            read_session_factory=app_state.read_session_factory,
+            direct=app_state.direct_reads,
             secret_key=settings.secret_key,
             now=now(),
             request=state,
             viewer=viewer,
             login=login,
             preview_ttl=preview_ttl,
-            wrote_events=request.app.state.event_listener.wake,
+            wrote_events=app_state.wrote_events,
         )
+        if app_state.replicas is not None and reads_a_replica(request, state, viewer):
+            replica = app_state.replicas.choose(at_least=state.events_purged)
+            if replica is not None:
+                context.read_session_factory = replica.session_factory
+                context.direct = replica.direct
+                context.replica = ReplicaReads(
+                    failed=partial(app_state.replicas.failed, replica),
+                    primary_session_factory=app_state.read_session_factory,
+                    primary_direct=app_state.direct_reads,
+                )
+        return context
 
     async def metrics_endpoint(_request: Request) -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
@@ -254,3 +284,16 @@ def create_app(
             )
         )
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+def reads_a_replica(request: HTTPConnection, state: RequestState, viewer: Viewer | None) -> bool:
+    """Whether a request's reads may go to a read replica (app.replicas): an anonymous query over
+    HTTP with no preview token."""
+    document = state.document
+    return (
+        viewer is None
+        and request.scope["type"] == "http"
+        and document is not None
+        and document.cacheable
+        and all(op.operation is OperationType.QUERY for op in document.operations.values())
+    )

@@ -152,6 +152,8 @@ class Lookup:
     hit: CachedResponse | None
     started: float
     """time.monotonic() at the lookup."""
+    through: int = 0
+    """The event id the shared store was purged through (0: unknown, or not shared)."""
 
 
 class ResponseStore(Protocol):
@@ -428,7 +430,9 @@ class ResponseCache:
         if through is not None and self.log is not None and through < self.log.last_id:
             entry = None  # the store missed purges (Redis restarted from a dump): catch up
             await self.backend.catch_up(self.log)
-        return Lookup(key=key, since=since, hit=entry, started=time.monotonic())
+        return Lookup(
+            key=key, since=since, hit=entry, started=time.monotonic(), through=max(through or 0, 0)
+        )
 
     async def store(
         self,

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     db_echo: bool = False
     db_statement_timeout_ms: int = Field(default=5_000, ge=0)  # PostgreSQL only; 0 = none
     db_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    # PostgreSQL streaming replicas for anonymous reads (see app.replicas): a JSON list of URLs.
+    database_replica_urls: list[str] = Field(default_factory=list)
+    replica_max_lag_seconds: float = Field(default=5.0, ge=0)  # a replica lagging more: skipped
+    replica_check_seconds: float = Field(default=1.0, gt=0, le=60)  # how often each is checked
     introspection: bool = True
     metrics: bool = True  # serve Prometheus metrics at /metrics (keep it off the public edge)
     log_format: Literal["auto", "json", "text"] = "auto"  # auto: JSON in production
@@ -123,6 +127,16 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("QUIRE_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _replicate_postgresql_only(self) -> "Settings":
+        urls = [self.database_url, *self.database_replica_urls]
+        if self.database_replica_urls and not all(u.startswith("postgresql") for u in urls):
+            raise ValueError(
+                "QUIRE_DATABASE_REPLICA_URLS needs PostgreSQL URLs, and a PostgreSQL "
+                "QUIRE_DATABASE_URL for the primary"
+            )
         return self
 
     @model_validator(mode="after")

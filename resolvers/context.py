@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeAlias, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from resolvers import events
@@ -63,6 +64,16 @@ class Live(Protocol):
 
 
 @dataclass(frozen=True)
+class ReplicaReads:
+    """A request's reads on a read replica (app.replicas): `failed` tells the app the replica
+    failed under it; the primary's read pools are where it reads instead."""
+
+    failed: Callable[[BaseException], None]
+    primary_session_factory: async_sessionmaker[AsyncSession]
+    primary_direct: DirectReads | None
+
+
+@dataclass(frozen=True)
 class LoginPolicy:
     """How logins are issued and throttled (per account and per client, apart from queries)."""
 
@@ -86,6 +97,9 @@ class RequestState:
     document: Any = None  # the request's parsed document (schema.document), looked up once
     read_keys: ReadKeys = field(default_factory=ReadKeys)  # the cache keys of what it read
     purged_keys: set[str] = field(default_factory=set)  # the cache keys its writes made stale
+    # Where the shared response cache's purges stood when it looked this request up (an event
+    # id): its reads go to no replica behind that (app.replicas).
+    events_purged: int = 0
     # The ids of the events its writes recorded, first and last, when they were one span.
     recorded_events: tuple[int, int] | None = None
     wrote_twice: bool = False  # more than one transaction recorded events
@@ -106,8 +120,11 @@ class Context:
     direct: DirectReads | None = None
     # A subscription's connection; None over HTTP, where no subscription runs.
     live: Live | None = None
-    # Told after a commit that wrote events: this process's subscriptions see them at once.
-    wrote_events: Callable[[], None] | None = None
+    # Told after a commit that recorded events, with the last one's id: this process's
+    # subscriptions see them at once, and its reads go to no replica that lacks them.
+    wrote_events: Callable[[int], None] | None = None
+    # Reads on a read replica (app.replicas); None: on the primary.
+    replica: "ReplicaReads | None" = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,6 +143,7 @@ class Context:
         async with self._reader_turn:
             await self._release_reader()
             await self._release_connection()
+            self._read_the_primary()  # what the request reads next includes what it wrote
         self.loaders = Loaders(self)
         async with self.session_factory() as session:
             yield session
@@ -141,8 +159,8 @@ class Context:
             if (span := events.recorded_span(session)) is not None:
                 self.request.wrote_twice = self.request.recorded_events is not None
                 self.request.recorded_events = span
-            if purged and self.wrote_events is not None:
-                self.wrote_events()
+            if span is not None and self.wrote_events is not None:
+                self.wrote_events(span[1])
             return result
 
     @asynccontextmanager
@@ -158,8 +176,20 @@ class Context:
             if self._reader is None:
                 # One connection at a time per request: the direct one holds no state.
                 await self._release_connection()
-                self._reader = (self.read_session_factory or self.session_factory)()
+                self._reader = await self._open_reader()
             yield self._reader
+
+    async def _open_reader(self) -> AsyncSession:
+        reader = (self.read_session_factory or self.session_factory)()
+        if self.replica is None:
+            return reader
+        try:
+            await reader.connection()  # on a replica: a replica that is down is found now
+        except OperationalError as error:
+            await reader.close()
+            self._fail_over(error)
+            return await self._open_reader()
+        return reader
 
     @property
     def dialect(self) -> str:
@@ -173,7 +203,35 @@ class Context:
         is `built_once`, on the driver directly where the app has direct reads and the
         statement can run there; else on the read session (also when the request has one open
         already: a request holds one connection at a time, so two pools cannot wait on each
-        other). Takes turns like `reader`."""
+        other). Takes turns like `reader`. On a replica that fails, once more on the
+        primary: a read is safe to repeat."""
+        try:
+            return await self._rows(statement, params, built_once)
+        except OperationalError as error:
+            if self.replica is None:
+                raise
+            async with self._reader_turn:
+                await self._release_reader()
+                await self._release_connection()
+                self._fail_over(error)
+        return await self._rows(statement, params, built_once)
+
+    def _fail_over(self, error: OperationalError) -> None:
+        """The replica failed this request: it is skipped from now on, and the request reads
+        the primary."""
+        if self.replica is not None:
+            self.replica.failed(error)
+            self._read_the_primary()
+
+    def _read_the_primary(self) -> None:
+        if self.replica is not None:
+            self.read_session_factory = self.replica.primary_session_factory
+            self.direct = self.replica.primary_direct
+            self.replica = None
+
+    async def _rows(
+        self, statement: Any, params: dict[str, Any], built_once: bool
+    ) -> Sequence[Any]:
         direct = self.direct if built_once else None
         prepared = direct.prepared(statement) if direct is not None else None
         if prepared is None or self._reader is not None:

@@ -74,3 +74,24 @@ def cluster() -> Iterator[Cluster]:
     finally:
         made.pg_ctl("-m", "immediate", "stop", check=False)  # whatever the test left running
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def replica_of(primary: Cluster) -> Iterator[Cluster]:
+    """A streaming replica of `primary` (`pg_basebackup -R`: it follows the primary from its
+    own folder, on a port of its own), started; stopped and removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="quire-pg-replica-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, USER, USER)
+    made = Cluster(folder, free_port(), primary.bin)
+    made.run(
+        "pg_basebackup",
+        *("-h", "127.0.0.1", "-p", str(primary.port), "-U", USER),
+        *("-D", str(folder / "data"), "-R", "-X", "stream", "-c", "fast"),
+    )
+    made.start()
+    try:
+        yield made
+    finally:
+        made.pg_ctl("-m", "immediate", "stop", check=False)
+        shutil.rmtree(folder, ignore_errors=True)
