@@ -25,7 +25,7 @@ from app.observability import MULTIPROCESS_DIR
 from app.response_cache import create_response_cache
 from app.settings import get_settings
 from models import Editor, EditorRole, TokenKind, WebhookEndpoint
-from resolvers import accounts, webhooks
+from resolvers import accounts, search, webhooks
 from resolvers.accounts import Viewer
 from resolvers.errors import BadUserInput, Rejected
 
@@ -40,6 +40,7 @@ tokens_cli = typer.Typer(help="Integration tokens.", no_args_is_help=True)
 persisted_cli = typer.Typer(help="Persisted queries (the allowlist).", no_args_is_help=True)
 webhooks_cli = typer.Typer(help="Webhook endpoints.", no_args_is_help=True)
 cache_cli = typer.Typer(help="The shared response cache (in Redis).", no_args_is_help=True)
+search_cli = typer.Typer(help="The full-text search index.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tokens_cli, name="tokens")
@@ -48,6 +49,7 @@ cli.add_typer(schema_cli, name="schema")
 cli.add_typer(persisted_cli, name="persisted-queries")
 cli.add_typer(webhooks_cli, name="webhooks")
 cli.add_typer(cache_cli, name="cache")
+cli.add_typer(search_cli, name="search")
 
 
 @cli.command()
@@ -471,3 +473,11 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@search_cli.command("rebuild")
+def search_rebuild() -> None:
+    """Write the search index again from the posts, after writes made outside the API (SQL by
+    hand, a restore); every write through the API keeps it up to date by itself."""
+    indexed = _in_session(search.rebuild)
+    typer.echo(f"Indexed {indexed} posts.")

@@ -27,6 +27,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models import Author, Post, PostAuthor, PostLevel, PostStatus, PostTag, Tag, TagVisibility
+from resolvers import search
 from resolvers.content import RenderedBody, render_body, slugify
 
 AUTHOR_COUNT = 30
@@ -186,6 +187,7 @@ async def has_content(engine: AsyncEngine) -> bool:
 async def clear_content(engine: AsyncEngine) -> None:
     """Delete every post, author and tag, and the links between them."""
     async with engine.begin() as conn:
+        await conn.run_sync(search.clear_on)
         for model in (PostTag, PostAuthor, Post, Tag, Author):
             await conn.execute(delete(model))
 
@@ -217,6 +219,7 @@ async def load_demo(
         await writer.flush()
         if engine.dialect.name == "postgresql":
             await _reset_sequences(conn)
+        await conn.run_sync(search.rebuild_on)  # written in bulk, past the events
     return DemoSummary(authors=len(authors), tags=len(tags), posts=writer.posts_written)
 
 

@@ -1,5 +1,6 @@
 """Markdown bodies: rendering to safe HTML, reading time, the "includes code" flag, slugs."""
 
+import html as html_entities
 import math
 import re
 import unicodedata
@@ -42,3 +43,11 @@ def slugify(text: str) -> str:
     """Lowercase letters, digits and hyphens; accents are folded (e.g. "Diseño" -> "diseno")."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(html: str) -> str:
+    """The text of sanitised HTML (a rendered body): tags dropped, entities decoded."""
+    return html_entities.unescape(_TAG.sub(" ", html))

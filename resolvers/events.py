@@ -23,7 +23,7 @@ from sqlalchemy.sql import func
 
 from models import Author, ContentEvent, Post, PostStatus, Tag, TagVisibility
 from models.base import UTCDateTime
-from resolvers import cache_keys
+from resolvers import cache_keys, search
 from resolvers.visibility import effective_status
 
 EVENTS_LOCK = 7_424_313_131  # pg_advisory_xact_lock key: "the event log's next id"
@@ -195,6 +195,7 @@ async def record(session: AsyncSession, events: Sequence[Event], now: datetime) 
     docstring on sequence numbers). Their cache keys are kept on the session (`purged`)."""
     if not events:
         return
+    await search.follow_events(session, events)  # the full-text index, in the same transaction
     purged(session).update(key for event in events for key in event.data["cacheKeys"])
     rows = [
         select(

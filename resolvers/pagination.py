@@ -25,18 +25,25 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 T = TypeVar("T")
-KeyKind = Literal["datetime", "int", "str"]
+KeyKind = Literal["datetime", "int", "str", "relevance"]
+"""The sort key's type; "relevance" is a search score then a date (`Ordering.then`)."""
 
 
 @dataclass(frozen=True)
 class Ordering:
-    """A total order: a sort key, then the id in the same direction to break ties."""
+    """A total order: a sort key (and a second one, `then`), then the id in the same direction
+    to break ties."""
 
     name: str
     key: SQLColumnExpression[Any]
     tiebreak: SQLColumnExpression[int]
     kind: KeyKind
     descending: bool
+    then: SQLColumnExpression[Any] | None = None
+
+    @property
+    def keys(self) -> tuple[SQLColumnExpression[Any], ...]:
+        return (self.key, *(() if self.then is None else (self.then,)), self.tiebreak)
 
 
 @dataclass(frozen=True)
@@ -180,23 +187,27 @@ def page_statement(statement: Select[Any], *, ordering: Ordering, shape: PageSha
     `sort_value`, the cursors' bounds, the order and the limit as parameters (`page_params`)."""
     sort_value: Label[Any] = ordering.key.label("sort_value")
     statement = statement.add_columns(sort_value)
-    key = tuple_(ordering.key, ordering.tiebreak)
+    if ordering.then is not None:
+        statement = statement.add_columns(ordering.then.label("then_value"))
+    key = tuple_(*ordering.keys)
     for argument, present, later in (("after", shape.after, True), ("before", shape.before, False)):
         if not present:
             continue
+        then = [] if ordering.then is None else [_bound(f"{argument}_then", ordering.then)]
         bound = tuple_(
-            bindparam(f"{argument}_value", type_=getattr(ordering.key, "type", None)),
+            _bound(f"{argument}_value", ordering.key),
+            *then,
             bindparam(f"{argument}_id", type_=Integer()),
         )
         # "later" means further along the requested order, which flips for descending keys.
         statement = statement.where(key > bound if later != ordering.descending else key < bound)
     descending = ordering.descending != shape.backward
-    order = (
-        (ordering.key.desc(), ordering.tiebreak.desc())
-        if descending
-        else (ordering.key.asc(), ordering.tiebreak.asc())
-    )
+    order = [column.desc() if descending else column.asc() for column in ordering.keys]
     return statement.order_by(*order).limit(bindparam("page_limit", type_=Integer()))
+
+
+def _bound(name: str, column: SQLColumnExpression[Any]) -> Any:
+    return bindparam(name, type_=getattr(column, "type", None))
 
 
 def page_params(*, ordering: Ordering, request: PageRequest, codec: CursorCodec) -> dict[str, Any]:
@@ -205,6 +216,8 @@ def page_params(*, ordering: Ordering, request: PageRequest, codec: CursorCodec)
     for argument, cursor in (("after", request.after), ("before", request.before)):
         if cursor is not None:
             value, row_id = codec.decode(ordering.kind, cursor, argument)
+            if ordering.then is not None:
+                value, params[f"{argument}_then"] = value
             params[f"{argument}_value"], params[f"{argument}_id"] = value, row_id
     return params
 
@@ -253,7 +266,13 @@ def page_of_rows(
     if request.backward:
         rows.reverse()
     items = rows if whole_rows else [row[0] for row in rows]
-    keys = [(row.sort_value, row_id(item)) for row, item in zip(rows, items, strict=True)]
+    if ordering.then is None:
+        keys = [(row.sort_value, row_id(item)) for row, item in zip(rows, items, strict=True)]
+    else:
+        keys = [
+            ((row.sort_value, row.then_value), row_id(item))
+            for row, item in zip(rows, items, strict=True)
+        ]
     # Rows beyond the far end of the window were fetched (has_more); rows beyond a cursor we
     # started from are assumed to exist, as the Relay specification allows.
     return Page(
@@ -274,6 +293,9 @@ async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
 
 
 def _dump(kind: KeyKind, value: Any) -> Any:
+    if kind == "relevance":
+        score, then = value
+        return [score, then.isoformat()]
     return value.isoformat() if kind == "datetime" else value
 
 
@@ -282,6 +304,11 @@ def _load(kind: KeyKind, value: Any) -> Any:
         return datetime.fromisoformat(value)
     if kind == "int":
         return int(value)
+    if kind == "relevance":
+        score, then = value
+        if not isinstance(score, float | int):
+            raise TypeError(score)
+        return float(score), datetime.fromisoformat(then)
     if not isinstance(value, str):
         raise TypeError(value)
     return value

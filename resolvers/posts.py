@@ -7,7 +7,7 @@ role allows.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property, lru_cache
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Subquery,
     and_,
     bindparam,
     case,
@@ -30,8 +31,9 @@ from sqlalchemy import (
 )
 
 from models import Author, Post, PostAuthor, PostLevel, PostSlug, PostStatus, PostTag, Tag
+from resolvers import search
 from resolvers.context import Context
-from resolvers.errors import Forbidden
+from resolvers.errors import BadUserInput, Forbidden
 from resolvers.filters import (
     PostFilter,
     ensure_known_slugs,
@@ -52,6 +54,7 @@ from resolvers.pagination import (
     page_params,
     page_statement,
 )
+from resolvers.search_text import SearchQuery
 from resolvers.visibility import (
     LIVE_ONLY,
     NOW,
@@ -68,6 +71,7 @@ class PostOrderField(StrEnum):
     UPDATED_AT = "updated_at"
     TITLE = "title"
     READING_TIME = "reading_time"
+    RELEVANCE = "relevance"  # a search's score, then the publish date
 
 
 _KINDS = {
@@ -75,6 +79,7 @@ _KINDS = {
     PostOrderField.UPDATED_AT: "datetime",
     PostOrderField.TITLE: "str",
     PostOrderField.READING_TIME: "int",
+    PostOrderField.RELEVANCE: "relevance",
 }
 # Drafts have no publish date: ordered by it, they come after every date (first, newest first).
 UNPUBLISHED = datetime(9999, 1, 1, tzinfo=UTC)
@@ -97,6 +102,14 @@ class PostQuery:
     descending: bool = True
     author_id: int | None = None
     tag_id: int | None = None
+    search: SearchQuery | None = None
+    dialect: str = "postgresql"  # what a search's statement is written for
+
+    @cached_property
+    def matches(self) -> Subquery:
+        """The posts the search finds, with their scores (resolvers.search)."""
+        assert self.search is not None
+        return search.matches(self.search, self.dialect)
 
     @property
     def statuses(self) -> frozenset[PostStatus]:
@@ -106,6 +119,17 @@ class PostQuery:
 
     @cached_property
     def ordering(self) -> Ordering:
+        if self.order_by is PostOrderField.RELEVANCE:
+            if self.search is None:
+                raise BadUserInput("Ordering by RELEVANCE needs a `search`.", field="orderBy")
+            return Ordering(
+                name="relevance",
+                key=self.matches.c.score,
+                tiebreak=Post.id,
+                kind="relevance",
+                descending=self.descending,
+                then=func.coalesce(Post.published_at, literal(UNPUBLISHED, Post.published_at.type)),
+            )
         key = getattr(Post, self.order_by.value)
         if self.order_by is PostOrderField.PUBLISHED_AT and self.statuses != LIVE_ONLY:
             key = func.coalesce(key, literal(UNPUBLISHED, Post.published_at.type))
@@ -122,15 +146,26 @@ class PostQuery:
 
     @cached_property
     def fingerprint(self) -> str:
-        scope = ("posts", self.author_id, self.tag_id, self.order_by.value, self.descending)
+        scope: tuple[Any, ...] = (
+            "posts",
+            self.author_id,
+            self.tag_id,
+            self.order_by.value,
+            self.descending,
+        )
+        if self.search is not None:  # a cursor pages through one search's results only
+            scope += (self.search.text,)
         return fingerprint(scope, self.filter)
 
-    def where(self, ctx: Context) -> ColumnElement[bool]:
-        return and_(self._visible(ctx), *self.conditions())
+    def where(self, ctx: Context, *, joined: bool = False) -> ColumnElement[bool]:
+        return and_(self._visible(ctx), *self.conditions(joined=joined))
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """What the query asks of posts besides being visible."""
-        clauses = []
+    def conditions(self, *, joined: bool = False) -> list[ColumnElement[bool]]:
+        """What the query asks of posts besides being visible; `joined`: the statement joins
+        the search's `matches` already."""
+        clauses: list[ColumnElement[bool]] = []
+        if self.search is not None and not joined:
+            clauses.append(Post.id.in_(select(self.matches.c.post_id)))
         if self.filter is not None:
             clauses.append(post_filter_clause(self.filter))
         # EXISTS for the same reason as in filters._slug_match: SQLite walks the ordering index.
@@ -232,7 +267,7 @@ async def _fetch(
     whole_rows = columns is not None
     params: dict[str, Any] = {}
     codec = query.codec(ctx)
-    if query.statuses == LIVE_ONLY:
+    if query.statuses == LIVE_ONLY and query.search is None:
         statement = _live_page(query, columns, PageShape.of(page), slugs_in_page=slugs_in_page)
         params["now"] = ctx.now
         if whole_rows:  # what frontends list on every page view: built once, run directly
@@ -247,7 +282,9 @@ async def _fetch(
             )
     else:
         selected = select(*post_columns(columns)) if columns else select(Post)
-        where = query.where(ctx)
+        if query.search is not None:  # the search's scores, for its order and its edges
+            selected = selected.join(query.matches, query.matches.c.post_id == Post.id)
+        where = query.where(ctx, joined=query.search is not None)
         if slugs_in_page and query.filter is not None:
             where = and_(where, slugs_known_clause(query.filter))
         statement = page_statement(
@@ -297,16 +334,24 @@ def post_columns(names: Iterable[str]) -> list[Any]:
 SUMMARY_TOTAL = "totalCount"
 
 
-async def summarize(ctx: Context, *, query: PostQuery, parts: frozenset[str]) -> dict[str, Any]:
+async def summarize(
+    ctx: Context, *, query: PostQuery, parts: frozenset[str], disjunctive: bool = False
+) -> dict[str, Any]:
     """The number of matching posts (part `SUMMARY_TOTAL`) and the asked facets (parts named by
     PostFacet values), in one statement: a UNION ALL of their aggregates.
 
     A facet is a list of (value, number of matching posts) pairs, most posts first, ties by
     value (nulls last) or by name: Tag and Author rows for the tag and author facets; counts
-    only include posts the reader may see, the tag facet only public tags.
+    only include posts the reader may see, the tag facet only public tags. `disjunctive`: each
+    facet counts as if the filter's own condition on its dimension (at the filter's top) were
+    not there, as a search engine's filter menu does: with "Beginner" chosen, "Intermediate"
+    still shows how many posts choosing it too would add.
     """
     ctx.request.read_keys.listed("post")
-    branches = [_summary_branch(part, query.where(ctx)) for part in sorted(parts)]
+    branches = [
+        _summary_branch(part, (_without(query, part) if disjunctive else query).where(ctx))
+        for part in sorted(parts)
+    ]
     async with ctx.reader() as session:
         rows = (await session.execute(union_all(*branches))).all()
     result: dict[str, Any] = {part: [] for part in parts}
@@ -323,6 +368,50 @@ async def summarize(ctx: Context, *, query: PostQuery, parts: frozenset[str]) ->
             found.sort(key=lambda row: (-row.count, row.value is None, row.value or ""))
             summary[part] = [(_facet_value(part, row.value), int(row.count)) for row in found]
     return summary
+
+
+FACET_CONDITIONS = {
+    PostFacet.LEVEL: "levels",
+    PostFacet.LANGUAGE: "languages",
+    PostFacet.INCLUDES_CODE: "includes_code",
+    PostFacet.TAG: "tags",
+    PostFacet.AUTHOR: "authors",
+}
+"""Each facet's dimension: the PostFilter field that chooses values of it."""
+
+
+def _without(query: PostQuery, part: str) -> PostQuery:
+    """`query` without its filter's top-level condition on the facet `part`'s dimension."""
+    condition = FACET_CONDITIONS.get(PostFacet(part)) if part != SUMMARY_TOTAL else None
+    if query.filter is None or condition is None or getattr(query.filter, condition) is None:
+        return query
+    cleared: dict[str, Any] = {condition: None}
+    return replace(query, filter=replace(query.filter, **cleared))
+
+
+def selected_values(query: PostQuery, facet: PostFacet) -> list[Any]:
+    """The values of `facet`'s dimension the filter chooses at its top: levels, languages,
+    includesCode, or tag or author slugs."""
+    chosen = None if query.filter is None else getattr(query.filter, FACET_CONDITIONS[facet])
+    if chosen is None:
+        return []
+    if facet in (PostFacet.TAG, PostFacet.AUTHOR):
+        return list(dict.fromkeys((*chosen.any_of, *chosen.all_of)))
+    return [chosen] if facet is PostFacet.INCLUDES_CODE else list(chosen)
+
+
+async def named_rows(ctx: Context, facet: PostFacet, slugs: list[str]) -> list[Any]:
+    """Tag or author rows of a facet (as `summarize` gives them) for these slugs: the chosen
+    values no matching post has."""
+    if facet is PostFacet.TAG:
+        statement = select(Tag.id.label("id"), *relation_columns(TAG_SIDE)).where(
+            Tag.slug.in_(slugs), tag_is_visible()
+        )
+    else:
+        statement = select(Author.id.label("id"), *relation_columns(AUTHOR_SIDE)).where(
+            Author.slug.in_(slugs)
+        )
+    return sorted(await ctx.rows(statement, {}, built_once=False), key=lambda row: row.id)
 
 
 def _facet_value(part: str, value: str | None) -> Any:

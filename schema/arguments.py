@@ -29,6 +29,15 @@ Before: TypeAlias = Annotated[
 PostFilterArg: TypeAlias = Annotated[
     PostFilter | None, strawberry.argument(description="Only posts matching this filter.")
 ]
+SearchArg: TypeAlias = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Full-text search: every word must match (the last also as a prefix, for "
+        'search as you type); "quoted words" match as a phrase; -word excludes. Stemmed in each '
+        "post's language, case- and accent-insensitive. Orders by RELEVANCE unless `orderBy` "
+        "says otherwise."
+    ),
+]
 PostOrderArg: TypeAlias = Annotated[
     PostOrder | None, strawberry.argument(description="Sort order; newest first by default.")
 ]

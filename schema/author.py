@@ -4,7 +4,7 @@ import strawberry
 from strawberry import relay
 
 from resolvers.fields import AUTHOR
-from schema.arguments import After, Before, First, Last, PostFilterArg, PostOrderArg
+from schema.arguments import After, Before, First, Last, PostFilterArg, PostOrderArg, SearchArg
 from schema.context import Info
 from schema.post import PostConnection, post_connection
 from schema.stored import StoredType, stored
@@ -25,6 +25,7 @@ class Author(StoredType, relay.Node):
         info: Info,
         filter: PostFilterArg = None,
         order_by: PostOrderArg = None,
+        search: SearchArg = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -34,6 +35,7 @@ class Author(StoredType, relay.Node):
             info,
             filter=filter,
             order_by=order_by,
+            search=search,
             first=first,
             after=after,
             last=last,

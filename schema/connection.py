@@ -10,6 +10,7 @@ import strawberry
 from resolvers.pagination import Page
 
 NodeT = TypeVar("NodeT")
+T = TypeVar("T")
 
 
 @strawberry.type(description="Where a page sits in the whole list (Relay cursor connections).")
@@ -35,6 +36,20 @@ class Edge(Generic[NodeT]):
     node: NodeT = strawberry.field(description="The item.")
 
 
+def shared_task(work: Awaitable[T]) -> "asyncio.Future[T]":
+    """A task several fields await (through `asyncio.shield`): when one of them is cancelled,
+    as graphql-core cancels the siblings of a field that failed, the task goes on for the
+    others; its outcome is retrieved even when nobody awaits it any more."""
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(_retrieve)
+    return task
+
+
+def _retrieve(task: "asyncio.Future[Any]") -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class LazyPage:
     """Fetches a page once, however many of the connection's fields ask for it concurrently."""
 
@@ -42,14 +57,15 @@ class LazyPage:
         self._fetch = fetch
         self._to_node = to_node
         self._task: asyncio.Future[tuple[list[Any], PageInfo]] | None = None
+        self.loaded: Page[Any] | None = None  # the page, once fetched
 
     def get(self) -> "asyncio.Future[tuple[list[Any], PageInfo]]":
         if self._task is None:
-            self._task = asyncio.ensure_future(self._load())
-        return self._task
+            self._task = shared_task(self._load())
+        return asyncio.shield(self._task)
 
     async def _load(self) -> tuple[list[Any], PageInfo]:
-        page = await self._fetch()
+        page = self.loaded = await self._fetch()
         edges = [
             Edge(cursor=cursor, node=self._to_node(item))
             for item, cursor in zip(page.items, page.cursors, strict=True)

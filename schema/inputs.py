@@ -113,6 +113,11 @@ class PostOrderField(Enum):
     READING_TIME = strawberry.enum_value(
         PostOrderValue.READING_TIME, description="Reading time in minutes."
     )
+    RELEVANCE = strawberry.enum_value(
+        PostOrderValue.RELEVANCE,
+        description="How well a post matches `search` (with `search` only; its default): best "
+        "first, then newest first.",
+    )
 
 
 @strawberry.enum(description="What authors and tags can be ordered by; ties are broken by id.")
@@ -130,7 +135,7 @@ class PostOrder:
     )
     direction: OrderDirection | None = strawberry.field(
         default=None,
-        description="Defaults to DESC for dates and ASC for title and reading time.",
+        description="Defaults to DESC for dates and relevance, ASC for title and reading time.",
     )
 
 
@@ -144,13 +149,19 @@ class NameOrder:
     )
 
 
-def post_order(order: PostOrder | None) -> tuple[PostOrderValue, bool]:
-    """(sort key, descending?) with each key's natural direction as the default."""
+def post_order(order: PostOrder | None, *, searching: bool = False) -> tuple[PostOrderValue, bool]:
+    """(sort key, descending?) with each key's natural direction as the default; a search is
+    ordered by relevance unless told otherwise."""
     if order is None:
-        return PostOrderValue.PUBLISHED_AT, True
+        return (PostOrderValue.RELEVANCE if searching else PostOrderValue.PUBLISHED_AT), True
     field = PostOrderValue(cast(str, order.field.value))
     if order.direction is None:
-        return field, field in (PostOrderValue.PUBLISHED_AT, PostOrderValue.UPDATED_AT)
+        descending = (
+            PostOrderValue.PUBLISHED_AT,
+            PostOrderValue.UPDATED_AT,
+            PostOrderValue.RELEVANCE,
+        )
+        return field, field in descending
     return field, order.direction is OrderDirection.DESC
 
 

@@ -6,12 +6,22 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+from graphql import (
+    ArgumentNode,
+    BooleanValueNode,
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+    VariableNode,
+)
 from strawberry import relay
 
 from models import Post as PostModel
-from resolvers import posts
+from resolvers import posts, search, search_text
+from resolvers.content import plain_text
 from resolvers.context import Context
+from resolvers.errors import BadUserInput
 from resolvers.fields import IMAGE, POST
 from resolvers.loaders import PostRelations
 from resolvers.pagination import (
@@ -22,10 +32,12 @@ from resolvers.pagination import (
     check_cursors,
 )
 from resolvers.posts import PostFacet, PostQuery
-from schema.connection import Connection, LazyPage
+from resolvers.search_text import SearchQuery, highlight, snippet
+from schema.connection import Connection, Edge, LazyPage, shared_task
 from schema.context import Info
 from schema.enums import PostLevel
 from schema.inputs import PostFilter, PostOrder, post_filter, post_order
+from schema.search import HighlightedText, PostHighlights
 from schema.stored import StoredType, stored
 from schema.strawberry_internals import resolve_info
 
@@ -131,36 +143,67 @@ def _asks_for_relations(info: Info) -> bool:
 
 def _selects(info: Info, path: tuple[str, ...], names: frozenset[str]) -> bool:
     """Whether the field's selection selects one of `names` at `path` below it, through
-    fragments too. Walks the document itself, each fragment once per path: expanding fragments
-    (as `info.selected_fields` does) would let a fragment bomb cost exponential time and
-    memory."""
-    raw = resolve_info(info)
-    seen: dict[tuple[str, tuple[str, ...]], bool] = {}
+    fragments too."""
+    return any(node.name.value in names for node in _fields_at(info, path))
 
-    def within(selection_set: SelectionSetNode | None, path: tuple[str, ...]) -> bool:
+
+def _fields_at(info: Info, path: tuple[str, ...]) -> list[FieldNode]:
+    """The fields the field's selection selects at `path` below it, through fragments too.
+    Walks the document itself, each fragment once per path: expanding fragments (as
+    `info.selected_fields` does) would let a fragment bomb cost exponential time and memory."""
+    raw = resolve_info(info)
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    found: list[FieldNode] = []
+
+    def within(selection_set: SelectionSetNode | None, path: tuple[str, ...]) -> None:
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                name = selection.name.value
                 if not path:
-                    if name in names:
-                        return True
-                elif name == path[0] and within(selection.selection_set, path[1:]):
-                    return True
+                    found.append(selection)
+                elif selection.name.value == path[0]:
+                    within(selection.selection_set, path[1:])
             elif isinstance(selection, InlineFragmentNode):
-                if within(selection.selection_set, path):
-                    return True
+                within(selection.selection_set, path)
             elif isinstance(selection, FragmentSpreadNode):
                 key = (selection.name.value, path)
-                if key not in seen:
-                    seen[key] = False  # a cycle (refused by validation anyway) ends here
+                if key not in seen:  # a cycle (refused by validation anyway) ends here too
+                    seen.add(key)
                     fragment = raw.fragments.get(selection.name.value)
-                    seen[key] = fragment is not None and within(fragment.selection_set, path)
-                if seen[key]:
-                    return True
-        return False
+                    if fragment is not None:
+                        within(fragment.selection_set, path)
 
-    return any(within(node.selection_set, path) for node in raw.field_nodes)
+    for node in raw.field_nodes:
+        within(node.selection_set, path)
+    return found
 
+
+def _facets_disjunctive(info: Info) -> set[bool]:
+    """How the connection's `facets` fields count: disjunctive (True), or not (False)."""
+    modes: set[bool] = set()
+    for node in _fields_at(info, ()):
+        if node.name.value != "facets":
+            continue
+        arguments = node.arguments or ()
+        argument = next((a for a in arguments if a.name.value == "disjunctive"), None)
+        value: Any = False
+        if isinstance(argument, ArgumentNode):
+            if isinstance(argument.value, VariableNode):
+                value = info.variable_values.get(argument.value.name.value)
+            elif isinstance(argument.value, BooleanValueNode):
+                value = argument.value.value
+        modes.add(value is True)
+    return modes
+
+
+MAX_FACET_LIMIT = 1_000
+FacetLimit = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"At most this many values, most posts first (1 to {MAX_FACET_LIMIT}; "
+        "default: all). Values the filter chooses are listed anyway, at zero if no post has "
+        "them."
+    ),
+]
 
 FACET_FIELDS = {
     "levels": PostFacet.LEVEL,
@@ -172,33 +215,50 @@ FACET_FIELDS = {
 
 
 def _summary_parts(info: Info) -> frozenset[str]:
-    """The counts the connection's selection asks for: totalCount and facets."""
+    """The counts the connection's selection asks for together: totalCount, and the facets
+    unless they are only asked for disjunctively (`facets(disjunctive: true)`: counted apart)."""
     parts = {posts.SUMMARY_TOTAL} if _selects(info, (), frozenset({"totalCount"})) else set()
-    for field_name, facet in FACET_FIELDS.items():
-        if _selects(info, ("facets",), frozenset({field_name})):
-            parts.add(facet.value)
+    if False in _facets_disjunctive(info):
+        for field_name, facet in FACET_FIELDS.items():
+            if _selects(info, ("facets",), frozenset({field_name})):
+                parts.add(facet.value)
     return frozenset(parts)
+
+
+def _facet_parts(info: Info) -> frozenset[str]:
+    """The facets a `facets` field selects."""
+    return frozenset(
+        facet.value
+        for field_name, facet in FACET_FIELDS.items()
+        if _selects(info, (), frozenset({field_name}))
+    )
 
 
 class Summary:
     """A connection's totalCount and facets, fetched together by one statement the first time
     one of them is awaited (a part the lookahead missed is fetched on its own)."""
 
-    def __init__(self, ctx: Context, query: PostQuery, parts: frozenset[str]) -> None:
-        self._ctx = ctx
-        self._query = query
+    def __init__(
+        self, ctx: Context, query: PostQuery, parts: frozenset[str], *, disjunctive: bool = False
+    ) -> None:
+        self.ctx = ctx
+        self.query = query
         self._parts = parts
+        self.disjunctive = disjunctive
         self._task: asyncio.Future[dict[str, Any]] | None = None
 
     async def get(self, part: str) -> Any:
         if part not in self._parts:
-            found = await posts.summarize(self._ctx, query=self._query, parts=frozenset({part}))
+            found = await self._summarize(frozenset({part}))
             return found[part]
         if self._task is None:
-            self._task = asyncio.ensure_future(
-                posts.summarize(self._ctx, query=self._query, parts=self._parts)
-            )
-        return (await self._task)[part]
+            self._task = shared_task(self._summarize(self._parts))
+        return (await asyncio.shield(self._task))[part]
+
+    async def _summarize(self, parts: frozenset[str]) -> dict[str, Any]:
+        return await posts.summarize(
+            self.ctx, query=self.query, parts=parts, disjunctive=self.disjunctive
+        )
 
 
 @strawberry.type(description="Number of matching posts at one level.")
@@ -239,47 +299,137 @@ class AuthorFacet:
 class PostFacets:
     summary: strawberry.Private[Summary]
 
-    async def _counts(self, info: Info, facet: PostFacet) -> list[tuple[Any, int]]:
+    async def _counts(self, facet: PostFacet, limit: int | None) -> list[tuple[Any, int]]:
+        """The facet's (value, count) pairs, most first: the first `limit`, and the values
+        the filter chooses (at its top) wherever they are, at zero when no post has them."""
+        if limit is not None and not 1 <= limit <= MAX_FACET_LIMIT:
+            raise BadUserInput(f"`limit` must be between 1 and {MAX_FACET_LIMIT}.", field="limit")
         counts: list[tuple[Any, int]] = await self.summary.get(facet.value)
-        return counts
+        chosen = posts.selected_values(self.summary.query, facet)
+        named = facet in (PostFacet.TAG, PostFacet.AUTHOR)
+
+        def key(value: Any) -> Any:
+            return value.slug if named else value
+
+        top = counts if limit is None else counts[:limit]
+        shown = {key(value) for value, _ in top}
+        top += [(v, n) for v, n in counts[len(top) :] if key(v) in chosen]
+        missing = [value for value in chosen if value not in {key(v) for v, _ in counts}]
+        if missing and named:
+            top += [(row, 0) for row in await posts.named_rows(self.summary.ctx, facet, missing)]
+        elif missing:
+            top += [(value, 0) for value in missing if value not in shown]
+        return top
 
     @strawberry.field(description="Matching posts per level.")
-    async def levels(self, info: Info) -> list[LevelFacet]:
-        rows = await self._counts(info, PostFacet.LEVEL)
+    async def levels(self, limit: FacetLimit = None) -> list[LevelFacet]:
+        rows = await self._counts(PostFacet.LEVEL, limit)
         return [LevelFacet(level=PostLevel(v) if v else None, count=n) for v, n in rows]
 
     @strawberry.field(description="Matching posts per language.")
-    async def languages(self, info: Info) -> list[LanguageFacet]:
-        rows = await self._counts(info, PostFacet.LANGUAGE)
+    async def languages(self, limit: FacetLimit = None) -> list[LanguageFacet]:
+        rows = await self._counts(PostFacet.LANGUAGE, limit)
         return [LanguageFacet(language=v, count=n) for v, n in rows]
 
     @strawberry.field(description="Matching posts with and without code.")
-    async def includes_code(self, info: Info) -> list[IncludesCodeFacet]:
-        rows = await self._counts(info, PostFacet.INCLUDES_CODE)
+    async def includes_code(self, limit: FacetLimit = None) -> list[IncludesCodeFacet]:
+        rows = await self._counts(PostFacet.INCLUDES_CODE, limit)
         return [IncludesCodeFacet(includes_code=bool(v), count=n) for v, n in rows]
 
     @strawberry.field(description="Matching posts per public tag.")
-    async def tags(self, info: Info) -> list[TagFacet]:
+    async def tags(self, limit: FacetLimit = None) -> list[TagFacet]:
         from schema.tag import Tag
 
-        rows = await self._counts(info, PostFacet.TAG)
+        rows = await self._counts(PostFacet.TAG, limit)
         return [TagFacet(tag=Tag.from_model(v), count=n) for v, n in rows]
 
     @strawberry.field(description="Matching posts per author.")
-    async def authors(self, info: Info) -> list[AuthorFacet]:
+    async def authors(self, limit: FacetLimit = None) -> list[AuthorFacet]:
         from schema.author import Author
 
-        rows = await self._counts(info, PostFacet.AUTHOR)
+        rows = await self._counts(PostFacet.AUTHOR, limit)
         return [AuthorFacet(author=Author.from_model(v), count=n) for v, n in rows]
+
+
+@strawberry.type(
+    description="A post in a page, with its cursor and, in a search, how well and where it matched."
+)
+class PostEdge(Edge[Post]):
+    model: strawberry.Private[Any]
+    search: strawberry.Private[SearchQuery | None]
+    score: float | None = strawberry.field(
+        description="How well the post matches `search`, when ordered by RELEVANCE (higher is "
+        "better; comparable within one search only); else null."
+    )
+
+    @strawberry.field(description="Where `search`'s words are in the post; null without one.")
+    def highlights(self) -> PostHighlights | None:
+        if self.search is None:
+            return None
+        model, query = self.model, self.search
+        summary = model.summary or model.excerpt
+        return PostHighlights(
+            title=HighlightedText.of(highlight(model.title, query, model.language)),
+            summary=None
+            if summary is None
+            else HighlightedText.of(highlight(summary, query, model.language)),
+            snippet=HighlightedText.of(snippet(plain_text(model.html), query, model.language)),
+        )
 
 
 @strawberry.type(description="A page of posts.")
 class PostConnection(Connection[Post]):
     summary: strawberry.Private[Summary]
+    query: strawberry.Private[PostQuery]
+
+    @strawberry.field(
+        description="The posts of this page with their cursors (in a search, with scores and "
+        "highlights)."
+    )
+    async def edges(self) -> list[PostEdge]:
+        edges, _ = await self.page.get()
+        page = self.page.loaded
+        assert page is not None
+        relevance = self.query.order_by is posts.PostOrderField.RELEVANCE
+        return [
+            PostEdge(
+                cursor=edge.cursor,
+                node=edge.node,
+                model=item,
+                search=self.query.search,
+                score=key[0][0] if relevance else None,
+            )
+            for edge, item, key in zip(edges, page.items, page.keys, strict=True)
+        ]
 
     @strawberry.field(description="Counts of all matching posts (not just this page) per facet.")
-    def facets(self) -> PostFacets:
-        return PostFacets(summary=self.summary)
+    def facets(
+        self,
+        info: Info,
+        disjunctive: Annotated[
+            bool,
+            strawberry.argument(
+                description="Count each facet as if the filter's own condition on it (at the "
+                "filter's top) were not there, as a search engine's filter menu does: with "
+                "Beginner chosen, Intermediate still shows the posts choosing it too would "
+                "add. The other conditions, and the search, still apply."
+            ),
+        ] = False,
+    ) -> PostFacets:
+        if not disjunctive:
+            return PostFacets(summary=self.summary)
+        apart = Summary(self.summary.ctx, self.query, _facet_parts(info), disjunctive=True)
+        return PostFacets(summary=apart)
+
+    @strawberry.field(
+        description='"Did you mean": `search` with each word of five letters or more that no '
+        'live post has replaced by one a letter away that one has ("kafak" → "kafka"); null '
+        "when no word needs it, or without a search."
+    )
+    async def search_suggestion(self, info: Info) -> str | None:
+        if self.query.search is None:
+            return None
+        return await search.suggestion(info.context, self.query.search)
 
 
 async def post_listing(
@@ -293,17 +443,22 @@ async def post_listing(
     before: str | None,
     author_id: int | None = None,
     tag_id: int | None = None,
+    search: str | None = None,
     slugs_in_page: bool = False,
 ) -> tuple[PostQuery, PageRequest]:
-    """What a `posts` field's arguments ask for, checked (cursors, sizes, filter, rights; the
-    filter's slugs unless the page's statement will: see `posts.list_post_rows`)."""
-    field, descending = post_order(order_by)
+    """What a `posts` field's arguments ask for, checked (cursors, sizes, filter, search,
+    rights; the filter's slugs unless the page's statement will: see
+    `posts.list_post_rows`)."""
+    searched = None if search is None else search_text.parse(search)
+    field, descending = post_order(order_by, searching=searched is not None)
     query = PostQuery(
         filter=post_filter(filter),
         order_by=field,
         descending=descending,
         author_id=author_id,
         tag_id=tag_id,
+        search=searched,
+        dialect=ctx.dialect,
     )
     request = PageRequest(first=first, after=after, last=last, before=before)
     check_cursors(request, ordering=query.ordering, codec=query.codec(ctx))
@@ -322,12 +477,14 @@ async def post_connection(
     before: str | None,
     author_id: int | None = None,
     tag_id: int | None = None,
+    search: str | None = None,
 ) -> PostConnection:
     ctx = info.context
     query, request = await post_listing(
         ctx,
         filter=filter,
         order_by=order_by,
+        search=search,
         first=first,
         after=after,
         last=last,
@@ -353,4 +510,5 @@ async def post_connection(
         ),
         count=lambda: summary.get(posts.SUMMARY_TOTAL),
         summary=summary,
+        query=query,
     )

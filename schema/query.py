@@ -22,6 +22,7 @@ from schema.arguments import (
     NameOrderArg,
     PostFilterArg,
     PostOrderArg,
+    SearchArg,
     SlugArg,
 )
 from schema.author import Author
@@ -96,6 +97,7 @@ class Query(AccountQueries, SyncQueries, WebhookQueries):
         info: Info,
         filter: PostFilterArg = None,
         order_by: PostOrderArg = None,
+        search: SearchArg = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -105,6 +107,7 @@ class Query(AccountQueries, SyncQueries, WebhookQueries):
             info,
             filter=filter,
             order_by=order_by,
+            search=search,
             first=first,
             after=after,
             last=last,

@@ -1,6 +1,7 @@
 """The `quire` command line, run as an operator would, on a throw-away SQLite file."""
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +90,25 @@ def test_users_and_tokens_are_managed_from_the_command_line(database: Path) -> N
 def test_password_is_never_a_command_line_argument() -> None:
     result = runner.invoke(cli, ["users", "create", "--help"])
     assert "--password" not in result.output
+
+
+def test_search_rebuild_catches_the_index_up_with_writes_made_outside_the_api(
+    database: Path,
+) -> None:
+    quire("db", "upgrade")
+    quire("demo", "load", "--posts", "5")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE posts SET title = 'Quixotic by hand' WHERE id = 1")
+        # What the index holds for the post, and what it holds after a rebuild.
+        before = connection.execute("SELECT title FROM post_search WHERE rowid = 1").fetchone()
+    assert before is not None and "quixot" not in before[0]
+    assert re.search(r"Indexed \d+ posts", quire("search", "rebuild"))
+    with sqlite3.connect(database) as connection:
+        after = connection.execute(
+            "SELECT rowid FROM post_search WHERE post_search MATCH 'title : quixot'"
+        ).fetchall()
+        counts = connection.execute(
+            "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM post_search)"
+        ).fetchone()
+    assert after == [(1,)]
+    assert counts[0] == counts[1]

@@ -12,8 +12,19 @@ from models import Base
 from tests.conftest import create_database
 
 
+def _modelled(name: str | None, kind: str, _parent: object) -> bool:
+    """Everything but the full-text index (models.search: outside the models' metadata, as
+    SQLAlchemy cannot describe SQLite's FTS5 table and its shadow tables)."""
+    return not (kind in ("table", "index") and (name or "").startswith(SEARCH_INDEX))
+
+
+SEARCH_INDEX = ("post_search", "ix_post_search")
+
+
 def _drift(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": _modelled}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 
@@ -42,7 +53,10 @@ async def test_downgrade_to_base_and_upgrade_again_round_trips(
         async with database.engine.begin() as connection:
             await migrations.run_on(connection, "upgrade", "head")
         async with database.engine.connect() as connection:
-            assert await connection.run_sync(_tables) == set(Base.metadata.tables)
+            tables = await connection.run_sync(_tables)
+            assert "post_search" in tables
+            modelled = {t for t in tables if not t.startswith(SEARCH_INDEX)}
+            assert modelled == set(Base.metadata.tables)
             assert await connection.run_sync(_drift) == []
     finally:
         await cleanup()

@@ -91,3 +91,75 @@ async def test_facets_of_a_tags_and_an_authors_posts(client: GraphQLClient) -> N
     assert by_author[author["slug"]] == author["posts"]["totalCount"]
     levels = author["posts"]["facets"]["levels"]
     assert sum(f["count"] for f in levels) == author["posts"]["totalCount"]
+
+
+MENU = """
+query($filter: PostFilter, $search: String, $limit: Int, $disjunctive: Boolean!) {
+  posts(filter: $filter, search: $search) {
+    totalCount
+    facets(disjunctive: $disjunctive) {
+      levels { level count }
+      languages { language count }
+      tags(limit: $limit) { tag { slug } count }
+    }
+  }
+}"""
+COUNT = "query($filter: PostFilter) { posts(filter: $filter) { totalCount } }"
+
+
+async def _count(client: GraphQLClient, filter: dict[str, Any]) -> int:
+    return int((await client.data(COUNT, {"filter": filter}))["posts"]["totalCount"])
+
+
+async def test_disjunctive_facets_ignore_their_own_dimension_and_keep_the_rest(
+    client: GraphQLClient,
+) -> None:
+    chosen = {"levels": ["BEGINNER"], "languages": ["en"]}
+    menu = await client.data(MENU, {"filter": chosen, "disjunctive": True})
+    facets = menu["posts"]["facets"]
+    # Each level's count: the posts choosing it instead would show (the language still holds).
+    for row in facets["levels"]:
+        if row["level"] is not None:
+            expected = await _count(client, {"levels": [row["level"]], "languages": ["en"]})
+            assert row["count"] == expected, row
+    assert {row["level"] for row in facets["levels"]} >= {"BEGINNER", "INTERMEDIATE"}
+    # Each language's count keeps the level.
+    for row in facets["languages"]:
+        expected = await _count(client, {"levels": ["BEGINNER"], "languages": [row["language"]]})
+        assert row["count"] == expected, row
+    # Not disjunctive: every count is within the filter.
+    plain = await client.data(MENU, {"filter": chosen, "disjunctive": False})
+    assert [row["level"] for row in plain["posts"]["facets"]["levels"]] == ["BEGINNER"]
+    assert plain["posts"]["totalCount"] == menu["posts"]["totalCount"]
+
+
+async def test_a_facet_limit_keeps_the_top_values_and_the_chosen_ones_even_at_zero(
+    client: GraphQLClient,
+) -> None:
+    everything = await client.data(MENU, {"disjunctive": False})
+    tags = everything["posts"]["facets"]["tags"]
+    top = await client.data(MENU, {"disjunctive": False, "limit": 3})
+    assert top["posts"]["facets"]["tags"] == tags[:3]
+    # A chosen tag beyond the limit is listed after the top ones, disjunctively with its count.
+    last = tags[-1]["tag"]["slug"]
+    chosen = await client.data(
+        MENU, {"disjunctive": True, "limit": 3, "filter": {"tags": {"anyOf": [last]}}}
+    )
+    assert chosen["posts"]["facets"]["tags"] == [*tags[:3], tags[-1]]
+    # A search that finds nothing: the chosen values are there, at zero.
+    none = await client.data(
+        MENU,
+        {
+            "disjunctive": True,
+            "search": "qwertyuiop",
+            "filter": {"levels": ["BEGINNER"], "tags": {"anyOf": [last]}},
+        },
+    )
+    facets = none["posts"]["facets"]
+    assert facets["levels"] == [{"level": "BEGINNER", "count": 0}]
+    assert facets["tags"] == [{"tag": {"slug": last}, "count": 0}]
+
+
+async def test_a_facet_limit_out_of_range_is_a_field_error(client: GraphQLClient) -> None:
+    error = await client.error(MENU, {"disjunctive": False, "limit": 0})
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "limit"}

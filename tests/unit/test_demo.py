@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import models
-from app import demo
+from app import demo, migrations
 from app.database import create_engine
 from models import Author, Post, PostAuthor, PostStatus, PostTag, Tag, TagVisibility
 from resolvers.content import render_body
@@ -30,7 +29,7 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[EngineFactory]:
         engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / f'demo{len(engines)}.db'}")
         engines.append(engine)
         async with engine.begin() as conn:
-            await conn.run_sync(models.Base.metadata.create_all)
+            await migrations.run_on(conn, "upgrade", "head")
         return engine
 
     yield make
