@@ -35,7 +35,10 @@ OPERATIONS = (
     Operation("author", "Author page", "author", NODES, floor="tag"),
     Operation("post", "Post page", "post", ("post",), floor="post", floor_serves_it=True),
     Operation("facets", "Home + totalCount + facets", "home_facets", NODES),
+    Operation("facets2", "Facets, two conditions, disjunctive", "facets_filtered", NODES),
     Operation("text", "Text filter", "text_search", NODES),
+    Operation("search", "Search, selective words", "search", ("posts", "edges")),
+    Operation("search_common", "Search, a common word", "search", ("posts", "edges")),
     Operation("sync", "Sync poll, nothing new", "sync_poll", ("sync", "cursor")),
 )
 FLOOR_ROUTES = ("home", "tag", "post")
@@ -51,6 +54,8 @@ class Parameters:
     author_posts: int
     post_slug: str
     text: str
+    search: str
+    common_word: str
     deep_page: int  # the page number the "deep" operation actually reaches
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -64,7 +69,9 @@ def request_body(operation: Operation, parameters: Parameters) -> bytes:
     return orjson.dumps(payload)
 
 
-def discover(graphql_url: str, *, text: str, deep_page: int) -> Parameters:
+def discover(
+    graphql_url: str, *, text: str, search: str, common_word: str, deep_page: int
+) -> Parameters:
     """Pick the popular tag and author, a translated post, and walk the cursors to page N."""
     data = graphql(
         graphql_url,
@@ -90,6 +97,8 @@ def discover(graphql_url: str, *, text: str, deep_page: int) -> Parameters:
         author_posts=author["postCount"],
         post_slug=post_slug,
         text=text,
+        search=search,
+        common_word=common_word,
         deep_page=deep_reached,
         variables={
             "page2": {"after": after_page2},
@@ -98,6 +107,9 @@ def discover(graphql_url: str, *, text: str, deep_page: int) -> Parameters:
             "author": {"author": author["slug"]},
             "post": {"slug": post_slug},
             "text": {"text": text},
+            "facets2": {"tag": tag["slug"]},
+            "search": {"search": search},
+            "search_common": {"search": common_word + " "},
             "sync": {"after": _synced(graphql_url)},
         },
     )

@@ -50,6 +50,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--text", default="kafka", help="the text filter's word")
+    parser.add_argument("--search", default="kafka streams", help="the selective search's words")
+    parser.add_argument(
+        "--common-word", default="team", help="the common search's word (in about 10% of posts)"
+    )
     parser.add_argument("--deep-page", type=int, default=50, help="the deep cursor page")
     parser.add_argument(
         "--operations",
@@ -182,7 +186,13 @@ def main(argv: list[str] | None = None) -> int:
             log=logs / "floor.log",
         ) as floor,
     ):
-        parameters = discover(quire.url("/graphql"), text=args.text, deep_page=args.deep_page)
+        parameters = discover(
+            quire.url("/graphql"),
+            text=args.text,
+            search=args.search,
+            common_word=args.common_word,
+            deep_page=args.deep_page,
+        )
         report.parameters = parameter_lines(parameters, dataset)
         steps = [(target, titled(operation, parameters)) for target, operation in steps]
         bodies = write_bodies(parameters)
@@ -255,6 +265,7 @@ def parameter_lines(parameters: Parameters, dataset: Dataset) -> list[str]:
         f"Author page: author `{parameters.author}` ({parameters.author_posts:,} published posts)",
         f"Post page: `{parameters.post_slug}` (has a translation)",
         f"Text filter: `{parameters.text}`",
+        f"Search: `{parameters.search}`; common word: `{parameters.common_word}`",
         f"Deep page: page {parameters.deep_page} of the home list, reached by walking the cursors",
     ]
 
