@@ -37,6 +37,13 @@ async def _variables(operation: Operation, data: Any) -> dict[str, Any]:
         return {"slug": found["posts"]["nodes"][0]["slug"]}
     if operation.name == "text":
         return {"text": "kafka"}
+    if operation.name == "search":
+        return {"search": "kafka streams"}
+    if operation.name == "search_common":
+        return {"search": "index "}
+    if operation.name == "facets2":
+        found = await data("{ tags(first: 1, orderBy: {field: POST_COUNT}) { nodes { slug } } }")
+        return {"tag": found["tags"]["nodes"][0]["slug"]}
     if operation.name == "sync":  # an app that has synced the tags and is up to date
         page: dict[str, Any] = {"cursor": None, "hasMore": True}
         while page["hasMore"]:

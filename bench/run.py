@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--text", default="kafka", help="the text filter's word")
     parser.add_argument("--search", default="kafka streams", help="the selective search's words")
     parser.add_argument(
-        "--common-word", default="team", help="the common search's word (in about 10% of posts)"
+        "--common-word", default="index", help="the common search's word (in about 10% of posts)"
     )
     parser.add_argument("--deep-page", type=int, default=50, help="the deep cursor page")
     parser.add_argument(

@@ -2,11 +2,11 @@
 terms). Outside `Base.metadata`: SQLAlchemy cannot describe SQLite's FTS5 virtual table, and
 migration 0010 makes both.
 
-- PostgreSQL `post_search`: a post's own words (`document`: title, summary, body, with their
-  weights) and its public tags' and authors' names (`meta`), kept apart so a rename rewrites the
-  names only; a GIN index on `document || meta`, the expression every search uses.
-- SQLite `post_search`: an FTS5 table whose rowid is the post's id, a column per field and the
-  post's stemming language (`lang`)."""
+- PostgreSQL `post_search`: a post's words as `tsvector`s with their weights: `heading` (title A,
+  summary or excerpt B), `meta` (its public tags' and its authors' names, C: apart, so a rename
+  rewrites only them) and `body` (D); a GIN index on `heading || meta || body`, the expression
+  every search matches, and ranks by `heading || meta` (small: no body to read for a score).
+- SQLite `post_search`: an FTS5 table whose rowid is the post's id, with a column per field."""
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -17,8 +17,9 @@ POSTGRESQL_INDEX = Table(
     "post_search",
     index_metadata,
     Column("post_id", Integer, primary_key=True),
-    Column("document", TSVECTOR, nullable=False),
+    Column("heading", TSVECTOR, nullable=False),
     Column("meta", TSVECTOR, nullable=False),
+    Column("body", TSVECTOR, nullable=False),
 )
 
 _fts = MetaData()
@@ -30,5 +31,4 @@ SQLITE_INDEX = Table(
     Column("summary", Text),
     Column("meta", Text),
     Column("body", Text),
-    Column("lang", Text),
 )

@@ -7,10 +7,12 @@ excerpt, body, language) rewrites its entry; its tags or bylines changing, or a 
 author's name, rewrites only the names part. Writes outside the API (a bulk load in SQL, a
 restore) leave it behind: `quire search rebuild` (`rebuild`) writes it again from the posts.
 
-Scores: PostgreSQL's `ts_rank` over the field weights (title A, summary B, names C, body D),
-which depends on the post alone; SQLite's `bm25` with the same order of column weights, which
-also depends on the whole index (how rare a word is), so one search's scores may differ between
-the two, and on SQLite shift a little after writes.
+Scores: where a post's words match, title above summary above tag and author names (PostgreSQL's
+`ts_rank` over the weights A, B and C of `heading || meta`, which depends on the post alone;
+SQLite's `bm25` with column weights in the same order, which also depends on how rare a word is
+across all posts, so its scores shift a little as posts are added). A match in the body alone
+scores 0: ranking by the body would read every matching post's whole text, the cost of a
+search of a common word; such posts come after the others, newest first.
 """
 
 from collections.abc import Collection, Sequence
@@ -19,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Connection,
     Float,
+    Integer,
     Select,
     String,
     Subquery,
     bindparam,
+    column,
     delete,
     func,
     literal,
@@ -64,7 +68,9 @@ BATCH = 500
 OWN_TEXT = frozenset({"title", "summary", "excerpt", "body", "language"})
 """A post's fields (GraphQL names) whose change rewrites its whole entry."""
 NAMES = frozenset({"tags", "authors"})
-SQLITE_WEIGHTS = (10.0, 4.0, 2.0, 1.0, 0.0)  # title, summary, meta, body, lang
+SQLITE_WEIGHTS = (10.0, 4.0, 2.0, 0.0)
+"""title, summary, meta, body: as PostgreSQL ranks by the heading and names alone, a match in
+the body only scores 0 (and such posts come newest first)."""
 INDEX_COLUMNS = (Post.id, Post.title, Post.summary, Post.excerpt, Post.html, Post.language)
 
 
@@ -133,6 +139,8 @@ def rebuild_on(connection: Connection) -> int:
             connection.scalars(select(Post.id).where(Post.id > last).order_by(Post.id).limit(BATCH))
         )
         if not ids:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("ANALYZE post_search")  # plans for the new index
             return count
         write_entries(connection, ids, fresh=True)
         last, count = ids[-1], count + len(ids)
@@ -163,12 +171,17 @@ def write_entries(connection: Connection, post_ids: Sequence[int], *, fresh: boo
     if postgresql:
         statement = pg_insert(POSTGRESQL_INDEX).values(
             post_id=bindparam("id"),
-            document=func.cast(bindparam("document"), TSVECTOR),
+            heading=func.cast(bindparam("heading"), TSVECTOR),
             meta=func.cast(bindparam("meta"), TSVECTOR),
+            body=func.cast(bindparam("body_vector"), TSVECTOR),
         )
         statement = statement.on_conflict_do_update(
             index_elements=[POSTGRESQL_INDEX.c.post_id],
-            set_={"document": statement.excluded.document, "meta": statement.excluded.meta},
+            set_={
+                "heading": statement.excluded.heading,
+                "meta": statement.excluded.meta,
+                "body": statement.excluded.body,
+            },
         )
         connection.execute(statement, [_pg_values(i, d) for i, d in documents.items()])
     else:
@@ -226,8 +239,9 @@ def _names(connection: Connection, post_ids: Sequence[int]) -> dict[int, list[st
 def _pg_values(post_id: int, document: IndexDocument) -> dict[str, Any]:
     return {
         "id": post_id,
-        "document": document.tsvector(TITLE, SUMMARY, BODY, marker=True),
+        "heading": document.tsvector(TITLE, SUMMARY),
         "meta": document.tsvector(META),
+        "body_vector": document.tsvector(BODY),
     }
 
 
@@ -238,7 +252,6 @@ def _sqlite_values(post_id: int, document: IndexDocument) -> dict[str, Any]:
         "summary": document.text(SUMMARY),
         "meta": document.text(META),
         "body": document.text(BODY),
-        "lang": document.language,
     }
 
 
@@ -286,16 +299,12 @@ async def _found(ctx: "Context", words: Sequence[str]) -> set[str]:
 def matches(query: SearchQuery, dialect: str) -> Subquery:
     """The posts a search finds, as (post_id, score): higher scores first."""
     if dialect == "postgresql":
-        words = POSTGRESQL_INDEX.c.document.op("||")(POSTGRESQL_INDEX.c.meta)
+        # Migration 0010's function: the GIN index, whatever the planner would choose.
         wanted = func.cast(bindparam("search_query", tsquery(query), unique=True), TSQUERY)
-        return (
-            select(
-                POSTGRESQL_INDEX.c.post_id.label("post_id"),
-                func.ts_rank(words, wanted).cast(Float).label("score"),
-            )
-            .where(words.op("@@")(wanted))
-            .subquery("search")
+        found = func.quire_search(wanted).table_valued(
+            column("post_id", Integer), column("score", Float)
         )
+        return select(found.c.post_id, found.c.score).subquery("search")
     score = -func.bm25(literal_column("post_search"), *SQLITE_WEIGHTS)
     return (
         select(SQLITE_INDEX.c.rowid.label("post_id"), score.cast(Float).label("score"))

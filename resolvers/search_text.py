@@ -6,7 +6,8 @@ Snowball stemmers PostgreSQL's own `english` and `spanish` configurations use ("
 "runs" become "run", "migraciones" and "migración" become "migracion"), then stripped of
 accents ("migracion" finds "migración"). Other languages are not stemmed. Both databases index
 these terms as they are (PostgreSQL a `tsvector` literal, SQLite FTS5 space-separated words) and
-query them the same way, so they match the same posts.
+query them the same way, so they match the same posts. A query has no language: each of its
+words matches its term in any stemming language.
 
 Query syntax, as search boxes have it: every word must match; "quoted words" must match as a
 phrase; -word excludes; the last word also matches as a prefix (search as you type) unless it
@@ -18,6 +19,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 import snowballstemmer  # type: ignore[import-untyped]  # ships no type information
 
@@ -27,7 +29,7 @@ WORD = re.compile(r"[^\W_]+")
 STEMMED = {"en": "english", "es": "spanish"}
 """Languages (by primary subtag) whose words are stemmed; others are indexed as written."""
 LANGUAGES = (*STEMMED, "other")
-"""The stemming languages; a query is matched against each language's posts in its terms."""
+"""The stemming languages: a query word matches its term in any of them."""
 MAX_QUERY_CHARACTERS = 200
 MAX_QUERY_WORDS = 16
 MIN_PREFIX = 2  # a last word shorter than this matches whole words only
@@ -46,6 +48,7 @@ def _stemmer(language: str) -> "snowballstemmer.Stemmer | None":
     return snowballstemmer.stemmer(name) if name else None
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lowercased, without accents (the characters' combining marks)."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
@@ -79,12 +82,9 @@ class SearchQuery:
     text: str
     words: tuple[str, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()
-    excluded: tuple[str, ...] = ()
+    excluded: tuple[tuple[str, ...], ...] = ()
+    """Words and phrases (one word or more each) that no match has."""
     prefix: str | None = None  # the last word as typed (folded), when it may be a prefix
-
-    def required(self, language: str) -> list[str]:
-        """The terms every match has (the prefix word's own term included)."""
-        return [term(word, language) for word in self.words]
 
     def all_words(self) -> tuple[str, ...]:
         return (*self.words, *(w for phrase in self.phrases for w in phrase))
@@ -98,7 +98,7 @@ def parse(text: str) -> SearchQuery:
         )
     found_words: list[str] = []
     phrases: list[tuple[str, ...]] = []
-    excluded: list[str] = []
+    excluded: list[tuple[str, ...]] = []
     last_kind: str | None = None
     for match in re.finditer(r'(-?)"([^"]*)"?|(-?)(\S+)', text):
         if match.group(2) is not None:
@@ -106,7 +106,7 @@ def parse(text: str) -> SearchQuery:
             if not quoted:
                 continue
             if match.group(1):
-                excluded.extend(quoted)
+                excluded.append(quoted)
             elif len(quoted) == 1:
                 found_words.append(quoted[0])
             else:
@@ -115,8 +115,8 @@ def parse(text: str) -> SearchQuery:
             continue
         plain = words(match.group(4))
         if match.group(3) and plain:
-            excluded.append(plain[0])
-            plain = plain[1:]
+            excluded.append(tuple(plain))  # -kafka-streams: that phrase
+            plain = []
             last_kind = "excluded"
         if plain:
             if len(plain) > 1:  # "kafka-streams": a phrase, as it was written
@@ -125,7 +125,8 @@ def parse(text: str) -> SearchQuery:
             else:
                 found_words.append(plain[0])
                 last_kind = "word"
-    if len(found_words) + sum(len(p) for p in phrases) + len(excluded) > MAX_QUERY_WORDS:
+    counted = len(found_words) + sum(len(p) for p in (*phrases, *excluded))
+    if counted > MAX_QUERY_WORDS:
         raise BadUserInput(f"`search` is limited to {MAX_QUERY_WORDS} words.", field="search")
     if not found_words and not phrases:
         raise BadUserInput(
@@ -156,8 +157,8 @@ class IndexDocument:
     language: str
     fields: dict[str, list[str]] = field(default_factory=dict)
 
-    def tsvector(self, *weights: str, marker: bool = False) -> str:
-        """A PostgreSQL `tsvector` literal of these fields (with the language's marker)."""
+    def tsvector(self, *weights: str) -> str:
+        """A PostgreSQL `tsvector` literal of these fields."""
         positions: dict[str, list[str]] = {}
         position = 0
         for weight in weights:
@@ -165,19 +166,11 @@ class IndexDocument:
                 position = min(position + 1, MAX_POSITION)
                 positions.setdefault(found, []).append(f"{position}{weight}")
             position = min(position + 1, MAX_POSITION)  # phrases never span two fields
-        entries = [f"{_quoted(t)}:{','.join(p[:256])}" for t, p in positions.items()]
-        if marker:
-            entries.append(_quoted(language_marker(self.language)))
-        return " ".join(entries)
+        return " ".join(f"{_quoted(t)}:{','.join(p[:256])}" for t, p in positions.items())
 
     def text(self, weight: str) -> str:
         """SQLite: one field's terms, space-separated."""
         return " ".join(self.fields.get(weight, ()))
-
-
-def language_marker(language: str) -> str:
-    """The term that says a document's stemming language: no query word can be it."""
-    return f"lang:{language}"
 
 
 def index_document(
@@ -202,50 +195,62 @@ def meta_terms(names: Sequence[str], language: str) -> list[str]:
     return [found for name in names for found in terms(name, language)]
 
 
+def variants(word: str) -> list[str]:
+    """The terms a query word matches: its term in each stemming language (a post's words are
+    stemmed in the post's language, and a query has none)."""
+    return list(dict.fromkeys(term(word, language) for language in LANGUAGES))
+
+
 def tsquery(query: SearchQuery) -> str:
-    """A PostgreSQL `tsquery` literal: for each stemming language, its marker and the query's
-    terms in that language."""
-    return " | ".join(f"( {_tsquery_in(query, language)} )" for language in LANGUAGES)
-
-
-def _tsquery_in(query: SearchQuery, language: str) -> str:
-    parts = [_quoted(language_marker(language))]
+    """A PostgreSQL `tsquery` literal of the query: each word as any of its `variants` (the
+    last one also as a prefix of them and of the word as typed), phrases in each language, and
+    no excluded word in any."""
+    parts = []
     for index, word in enumerate(query.words):
-        whole = _quoted(term(word, language))
         if query.prefix is not None and index == len(query.words) - 1:
-            stem = term(word, language)
-            prefixes = dict.fromkeys((stem, query.prefix))
-            whole = "( " + " | ".join(f"{_quoted(p)}:*" for p in prefixes) + " )"
-        parts.append(whole)
-    for phrase in query.phrases:
-        parts.append("( " + " <-> ".join(_quoted(term(w, language)) for w in phrase) + " )")
-    for word in query.excluded:
-        parts.append("!" + _quoted(term(word, language)))
+            found = [f"{_quoted(p)}:*" for p in dict.fromkeys((*variants(word), query.prefix))]
+        else:
+            found = [_quoted(v) for v in variants(word)]
+        parts.append(_any(found, " | "))
+    parts.extend(_ts_phrase(phrase) for phrase in query.phrases)
+    parts.extend("!" + _ts_phrase(phrase) for phrase in query.excluded)
     return " & ".join(parts)
 
 
-FTS_COLUMNS = "{title summary meta body}"
+def _ts_phrase(phrase: Sequence[str]) -> str:
+    """A word or phrase in any stemming language."""
+    if len(phrase) == 1:
+        return _any([_quoted(v) for v in variants(phrase[0])], " | ")
+    spelled = dict.fromkeys(
+        " <-> ".join(_quoted(term(w, language)) for w in phrase) for language in LANGUAGES
+    )
+    return _any([f"( {p} )" for p in spelled], " | ")
+
+
+def _any(alternatives: Sequence[str], operator: str) -> str:
+    return alternatives[0] if len(alternatives) == 1 else f"( {operator.join(alternatives)} )"
 
 
 def fts5_query(query: SearchQuery) -> str:
     """An SQLite FTS5 query: the same as `tsquery`, in FTS5's syntax."""
-    return " OR ".join(f"({_fts5_in(query, language)})" for language in LANGUAGES)
-
-
-def _fts5_in(query: SearchQuery, language: str) -> str:
-    parts = [f'lang : "{language}"']
+    parts = []
     for index, word in enumerate(query.words):
-        whole = f'"{term(word, language)}"'
         if query.prefix is not None and index == len(query.words) - 1:
-            prefixes = dict.fromkeys((term(word, language), query.prefix))
-            whole = "(" + " OR ".join(f'"{p}"*' for p in prefixes) + ")"
-        parts.append(f"{FTS_COLUMNS} : {whole}")
-    for phrase in query.phrases:
-        parts.append(f'{FTS_COLUMNS} : "{" ".join(term(w, language) for w in phrase)}"')
-    found = " AND ".join(parts)
-    for word in query.excluded:
-        found = f'({found}) NOT {FTS_COLUMNS} : "{term(word, language)}"'
-    return found
+            found = [f'"{p}"*' for p in dict.fromkeys((*variants(word), query.prefix))]
+        else:
+            found = [f'"{v}"' for v in variants(word)]
+        parts.append(_any(found, " OR "))
+    parts.extend(_fts5_phrase(phrase) for phrase in query.phrases)
+    found_all = " AND ".join(parts)
+    if query.excluded:
+        excluded = " OR ".join(_fts5_phrase(phrase) for phrase in query.excluded)
+        return f"({found_all}) NOT ({excluded})"
+    return found_all
+
+
+def _fts5_phrase(phrase: Sequence[str]) -> str:
+    spelled = dict.fromkeys(" ".join(term(w, language) for w in phrase) for language in LANGUAGES)
+    return _any([f'"{p}"' for p in spelled], " OR ")
 
 
 def _quoted(lexeme: str) -> str:
@@ -270,31 +275,74 @@ def snippet(text: str, query: SearchQuery, language: str, *, words_around: int =
     """About `2 * words_around` words of `text` around its first match (its start when none),
     with "…" where it was cut."""
     key = language_key(language)
-    spans = list(_spans(text, query, key))
-    tokens = list(WORD.finditer(text))
-    if not tokens:
+    first = _first_match(text, query, key)
+    if first is None:
+        window = list(islice(WORD.finditer(text), 2 * words_around))
+    else:
+        earlier = list(
+            WORD.finditer(text, max(0, first.start() - 50 * words_around), first.start())
+        )
+        window = [*earlier[-(words_around // 2) :], first]
+        window += islice(WORD.finditer(text, first.end()), 2 * words_around - len(window))
+    if not window:
         return Highlighted("", ())
-    first = 0
-    if spans:
-        first = next(i for i, t in enumerate(tokens) if t.start() >= spans[0][0])
-    start_token = max(0, first - words_around // 2)
-    end_token = min(len(tokens), start_token + 2 * words_around) - 1
-    start = 0 if start_token == 0 else tokens[start_token].start()
-    end = len(text) if end_token == len(tokens) - 1 else tokens[end_token].end()
-    cut = " ".join(text[start:end].split())
-    before = "…" if start_token > 0 else ""
-    after = "…" if end_token < len(tokens) - 1 else ""
-    shown = f"{before}{cut}{after}"
-    return highlight(shown, query, language)
+    opening = WORD.search(text)
+    cut_before = opening is not None and window[0].start() > opening.start()
+    cut_after = WORD.search(text, window[-1].end()) is not None
+    start = window[0].start() if cut_before else 0
+    end = window[-1].end() if cut_after else len(text)
+    shown = f"{'…' if cut_before else ''}{' '.join(text[start:end].split())}"
+    return highlight(shown + ("…" if cut_after else ""), query, language)
+
+
+def _first_match(text: str, query: SearchQuery, language: str) -> re.Match[str] | None:
+    """The first word of `text` the query finds. Candidates are found by the regular expression
+    of the terms' first letters (C speed through a long body), then checked one by one."""
+    wanted = _wanted(query, language)
+    starts = tuple(
+        sorted({w[:3] for w in wanted} | ({query.prefix[:3]} if query.prefix else set()))
+    )
+    for candidate in _starting_with(starts).finditer(text):
+        word = WORD.match(text, candidate.start())
+        if word is not None and _matches(word.group(), wanted, query.prefix, language):
+            return word
+    return None
+
+
+_ACCENTED = {
+    "a": "aáàâäãå",
+    "e": "eéèêë",
+    "i": "iíìîï",
+    "o": "oóòôöõø",
+    "u": "uúùûü",
+    "n": "nñ",
+    "c": "cç",
+    "y": "yýÿ",
+}
+
+
+@lru_cache(maxsize=1_024)
+def _starting_with(starts: tuple[str, ...]) -> re.Pattern[str]:
+    """Words beginning with one of `starts` (folded letters), whatever their case and accents."""
+
+    def letters(start: str) -> str:
+        return "".join(f"[{_ACCENTED[c]}]" if c in _ACCENTED else re.escape(c) for c in start)
+
+    return re.compile(r"\b(?:" + "|".join(letters(s) for s in starts) + ")", re.IGNORECASE)
+
+
+def _wanted(query: SearchQuery, language: str) -> set[str]:
+    return {term(word, language) for word in query.all_words()}
+
+
+def _matches(word: str, wanted: set[str], prefix: str | None, language: str) -> bool:
+    return term(word, language) in wanted or (prefix is not None and fold(word).startswith(prefix))
 
 
 def _spans(text: str, query: SearchQuery, language: str) -> Iterator[tuple[int, int]]:
-    wanted = {term(word, language) for word in query.all_words()}
+    wanted = _wanted(query, language)
     for found in WORD.finditer(text):
-        word = found.group()
-        if term(word, language) in wanted or (
-            query.prefix is not None and fold(word).startswith(query.prefix)
-        ):
+        if _matches(found.group(), wanted, query.prefix, language):
             yield found.start(), found.end()
 
 
