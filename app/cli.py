@@ -76,6 +76,10 @@ def serve(
         log_level=settings.log_level,
         access_log=False,  # Quire writes one line per request itself (app.observability)
         timeout_graceful_shutdown=10,
+        # A worker answers the supervisor's health check once it has imported the app (a spawned
+        # worker imports `quire`'s own modules first): seconds on a busy host, where uvicorn's
+        # 5 s default killed and restarted a worker that was only starting.
+        timeout_worker_healthcheck=30,
         ws="websockets-sansio",  # websockets' own protocol code (its legacy one is deprecated)
         ws_max_size=settings.max_body_bytes,  # a subscription's messages, as request bodies
         # Client addresses come from the connection, or QUIRE_TRUSTED_PROXY_HEADER: never from

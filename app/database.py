@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from app.settings import Settings
 from resolvers.direct_reads import DirectReads, PostgresReads, SQLiteReads
 
 
@@ -116,3 +117,31 @@ def _lower(value: object) -> object:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def configured_engine(settings: Settings, url: str, *, read_only: bool = False) -> AsyncEngine:
+    """`create_engine` for `url` with the pool, echo and timeouts `settings` give."""
+    return create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        echo=settings.db_echo,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        read_only=read_only,
+    )
+
+
+async def configured_direct_reads(settings: Settings, engine: AsyncEngine) -> DirectReads | None:
+    """`engine`'s direct reads as `settings` size them, started (asyncpg's pool connects
+    lazily: a database down at startup is no error); None when they are off or unavailable."""
+    if not settings.direct_reads:
+        return None
+    direct = create_direct_reads(
+        engine,
+        pool_size=settings.db_pool_size,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+    )
+    if direct is not None:
+        await direct.start()
+    return direct

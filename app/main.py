@@ -9,7 +9,7 @@ from functools import partial
 
 from graphql import OperationType
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from app import tracing
 from app.background import BackgroundJobs
 from app.cors import PreflightRefusal
-from app.database import create_direct_reads, create_engine, create_session_factory
+from app.database import configured_direct_reads, configured_engine, create_session_factory
 from app.deliveries import Sender
 from app.endpoint import GraphQLEndpoint, client_key
 from app.event_listener import EventListener
@@ -36,7 +36,6 @@ from app.settings import Settings, get_settings
 from app.subscriptions import Subscriptions
 from resolvers.accounts import Viewer
 from resolvers.context import Context, LoginPolicy, ReplicaReads, RequestState
-from resolvers.direct_reads import DirectReads
 from schema import build_schema
 from schema.compiled import CompiledReads
 from schema.limits import Limits
@@ -119,30 +118,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        def engine_for(*, read_only: bool) -> AsyncEngine:
-            return create_engine(
-                settings.database_url,
-                pool_size=settings.db_pool_size,
-                echo=settings.db_echo,
-                statement_timeout_ms=settings.db_statement_timeout_ms,
-                connect_timeout=settings.db_connect_timeout_seconds,
-                read_only=read_only,
-            )
-
-        engine = read_engine = engine_for(read_only=False)
-        direct: DirectReads | None = None
+        engine = read_engine = configured_engine(settings, settings.database_url)
         if engine.dialect.name == "postgresql":
-            read_engine = engine_for(read_only=True)
+            read_engine = configured_engine(settings, settings.database_url, read_only=True)
             count_statements(read_engine)
-        if settings.direct_reads:
-            direct = create_direct_reads(
-                read_engine,
-                pool_size=settings.db_pool_size,
-                connect_timeout=settings.db_connect_timeout_seconds,
-                statement_timeout_ms=settings.db_statement_timeout_ms,
-            )
-            if direct is not None:
-                await direct.start()
+        direct = await configured_direct_reads(settings, read_engine)
         count_statements(engine)
         for traced in {engine, read_engine}:
             tracing.trace_statements(traced)

@@ -35,7 +35,7 @@ import asyncpg  # type: ignore[import-untyped]  # ships no type information
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.database import create_direct_reads, create_engine, create_session_factory
+from app.database import configured_direct_reads, configured_engine, create_session_factory
 from app.settings import Settings
 from resolvers.direct_reads import DirectReads, asyncpg_arguments
 
@@ -202,24 +202,8 @@ async def create_replicas(settings: Settings, *, known: Callable[[], int | None]
     """The replicas of `settings`, their pools made as the primary's reads' are, and started."""
     made = []
     for url in settings.database_replica_urls:
-        engine = create_engine(
-            url,
-            pool_size=settings.db_pool_size,
-            echo=settings.db_echo,
-            statement_timeout_ms=settings.db_statement_timeout_ms,
-            connect_timeout=settings.db_connect_timeout_seconds,
-            read_only=True,
-        )
-        direct = None
-        if settings.direct_reads:
-            direct = create_direct_reads(
-                engine,
-                pool_size=settings.db_pool_size,
-                connect_timeout=settings.db_connect_timeout_seconds,
-                statement_timeout_ms=settings.db_statement_timeout_ms,
-            )
-            if direct is not None:
-                await direct.start()  # connects lazily: a replica down at startup is no error
+        engine = configured_engine(settings, url, read_only=True)
+        direct = await configured_direct_reads(settings, engine)
         made.append(Replica(replica_name(url), engine, create_session_factory(engine), direct))
     replicas = Replicas(
         made,

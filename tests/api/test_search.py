@@ -46,11 +46,16 @@ class Blog:
         self.client = client
         self.admin = admin
         self.ids: dict[str, str] = {}
-        self.versions: dict[str, int] = {}
 
     async def add(self, key: str, title: str, *, days_ago: int = 1, **fields: Any) -> None:
         post = await publish(self.admin, title, at=NOW - timedelta(days=days_ago), **fields)
-        self.ids[key], self.versions[key] = post["id"], post["version"]
+        self.ids[key] = post["id"]
+
+    async def update(self, key: str, values: dict[str, Any]) -> None:
+        """Change a post through `updatePost`, at its current version."""
+        current = await self.admin.data(f'{{ post(id: "{self.ids[key]}") {{ version }} }}')
+        variables = {"id": self.ids[key], "version": current["post"]["version"], "input": values}
+        await succeed(self.admin, UPDATE_POST, variables)
 
     async def search(self, text: str, **variables: Any) -> dict[str, Any]:
         body = await self.client.post(SEARCH, {"search": text, **variables})
@@ -166,14 +171,7 @@ async def test_drafts_scheduled_posts_and_internal_tags_never_match_for_readers(
     tag = await succeed(
         blog.admin, CREATE_TAG, {"input": {"name": "Zebrafish", "visibility": "INTERNAL"}}
     )
-    await blog.admin.run(
-        UPDATE_POST,
-        {
-            "id": blog.ids["beam"],
-            "version": blog.versions["beam"],
-            "input": {"tagIds": [tag["tag"]["id"]]},
-        },
-    )
+    await blog.update("beam", {"tagIds": [tag["tag"]["id"]]})
     assert await blog.found("kafka") == {"running", "beam"}
     found = await blog.search("kafka")
     assert found["totalCount"] == 2
@@ -187,28 +185,12 @@ async def test_drafts_scheduled_posts_and_internal_tags_never_match_for_readers(
 
 
 async def test_the_index_follows_every_write(blog: Blog) -> None:
-    await blog.admin.run(
-        UPDATE_POST,
-        {
-            "id": blog.ids["running"],
-            "version": blog.versions["running"],
-            "input": {"title": "Operating brokers"},
-        },
-    )
+    await blog.update("running", {"title": "Operating brokers"})
     assert await blog.found("operating") == {"running"}
     assert await blog.found("kafka") == {"beam"}  # the old title's word is gone
     # A tag's name and an author's name are words of their posts.
     tag = await succeed(blog.admin, CREATE_TAG, {"input": {"name": "Zeppelin"}})
-    running = await blog.admin.data(f'{{ post(id: "{blog.ids["running"]}") {{ version }} }}')
-    await succeed(
-        blog.admin,
-        UPDATE_POST,
-        {
-            "id": blog.ids["running"],
-            "version": running["post"]["version"],
-            "input": {"tagIds": [tag["tag"]["id"]]},
-        },
-    )
+    await blog.update("running", {"tagIds": [tag["tag"]["id"]]})
     assert await blog.found("zeppelin") == {"running"}
     await succeed(
         blog.admin,
@@ -218,16 +200,7 @@ async def test_the_index_follows_every_write(blog: Blog) -> None:
     assert await blog.found("dirigible") == {"running"}  # a plural's stem
     assert await blog.found("zeppelin") == set()
     author = await succeed(blog.admin, CREATE_AUTHOR, {"input": {"name": "Ada Quill"}})
-    running = await blog.admin.data(f'{{ post(id: "{blog.ids["running"]}") {{ version }} }}')
-    await succeed(
-        blog.admin,
-        UPDATE_POST,
-        {
-            "id": blog.ids["running"],
-            "version": running["post"]["version"],
-            "input": {"authorIds": [author["author"]["id"]]},
-        },
-    )
+    await blog.update("running", {"authorIds": [author["author"]["id"]]})
     assert await blog.found("quill") == {"running"}
     await succeed(
         blog.admin,
