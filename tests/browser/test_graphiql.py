@@ -49,7 +49,16 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 QUERY = "query FirstFive { posts(first: 5) { nodes { title } } }"
 HEADERS_PANE = '.graphiql-editor-tool[aria-label="Headers"]'
-README_TABS = ["HomePage", "NextPage", "TagPage", "PostPage", "AuthorPage", "Facets", "Combined"]
+README_TABS = [
+    "HomePage",
+    "NextPage",
+    "TagPage",
+    "PostPage",
+    "AuthorPage",
+    "Facets",
+    "Search",
+    "Combined",
+]
 
 
 @dataclass
