@@ -198,9 +198,8 @@ def write_names(connection: Connection, post_ids: Sequence[int]) -> None:
         connection.execute(select(Post.id, Post.language).where(Post.id.in_(post_ids))).all()
     )
     metas = {
-        post_id: IndexDocument(key, {META: meta_terms(named.get(post_id, ()), key)})
+        post_id: IndexDocument({META: meta_terms(named.get(post_id, ()), language_key(language))})
         for post_id, language in languages.items()
-        for key in [language_key(language)]
     }
     if connection.dialect.name == "postgresql":
         statement = (
@@ -261,8 +260,8 @@ def _index(connection: Connection) -> Any:
 
 async def suggestion(ctx: "Context", query: SearchQuery) -> str | None:
     """ "Did you mean": the search with each word of five letters or more that no live post
-    has replaced by a word one edit away that one has (swaps first, then the most common
-    edit); None when there is nothing to replace. Only live posts count, whoever asks: a
+    has replaced by the first word one edit away that one has (in `one_edit_away`'s order);
+    None when there is nothing to replace. Only live posts count, whoever asks: a
     suggestion never names a word of a draft."""
     replacements: dict[str, str] = {}
     for word in suggest_for(query):

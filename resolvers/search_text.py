@@ -154,7 +154,6 @@ TITLE, SUMMARY, META, BODY = "A", "B", "C", "D"
 class IndexDocument:
     """One post's terms per field, with word positions across the whole document."""
 
-    language: str
     fields: dict[str, list[str]] = field(default_factory=dict)
 
     def tsvector(self, *weights: str) -> str:
@@ -180,7 +179,6 @@ def index_document(
     its public tags' and its authors' names."""
     key = language_key(language)
     return IndexDocument(
-        key,
         {
             TITLE: terms(title, key),
             SUMMARY: terms(summary, key),

@@ -177,10 +177,10 @@ def _fields_at(info: Info, path: tuple[str, ...]) -> list[FieldNode]:
     return found
 
 
-def _facets_disjunctive(info: Info) -> set[bool]:
-    """How the connection's `facets` fields count: disjunctive (True), or not (False)."""
+def _facets_disjunctive(info: Info, fields: list[FieldNode]) -> set[bool]:
+    """How the `facets` fields among `fields` count: disjunctive (True), or not (False)."""
     modes: set[bool] = set()
-    for node in _fields_at(info, ()):
+    for node in fields:
         if node.name.value != "facets":
             continue
         arguments = node.arguments or ()
@@ -217,21 +217,21 @@ FACET_FIELDS = {
 def _summary_parts(info: Info) -> frozenset[str]:
     """The counts the connection's selection asks for together: totalCount, and the facets
     unless they are only asked for disjunctively (`facets(disjunctive: true)`: counted apart)."""
-    parts = {posts.SUMMARY_TOTAL} if _selects(info, (), frozenset({"totalCount"})) else set()
-    if False in _facets_disjunctive(info):
-        for field_name, facet in FACET_FIELDS.items():
-            if _selects(info, ("facets",), frozenset({field_name})):
-                parts.add(facet.value)
+    fields = _fields_at(info, ())
+    parts = {posts.SUMMARY_TOTAL} if any(f.name.value == "totalCount" for f in fields) else set()
+    if False in _facets_disjunctive(info, fields):
+        parts |= _facets_among(_fields_at(info, ("facets",)))
     return frozenset(parts)
 
 
 def _facet_parts(info: Info) -> frozenset[str]:
     """The facets a `facets` field selects."""
-    return frozenset(
-        facet.value
-        for field_name, facet in FACET_FIELDS.items()
-        if _selects(info, (), frozenset({field_name}))
-    )
+    return _facets_among(_fields_at(info, ()))
+
+
+def _facets_among(fields: list[FieldNode]) -> frozenset[str]:
+    names = {field.name.value for field in fields}
+    return frozenset(facet.value for name, facet in FACET_FIELDS.items() if name in names)
 
 
 class Summary:
