@@ -1,5 +1,6 @@
-"""The `quire` command line: serve, migrate, load demo content, export the schema, list
-persisted queries, manage webhooks, purge the shared response cache."""
+"""The `quire` command line: serve, migrate, load demo content, import Ghost and WordPress
+exports, export the schema, list persisted queries, manage webhooks, purge the shared response
+cache."""
 
 import asyncio
 import os
@@ -10,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from signal import SIGINT, SIGTERM
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
@@ -24,10 +25,11 @@ from app.main import background_jobs
 from app.observability import MULTIPROCESS_DIR
 from app.response_cache import create_response_cache
 from app.settings import get_settings
-from models import Editor, EditorRole, TokenKind, WebhookEndpoint
+from models import Author, Editor, EditorRole, TokenKind, WebhookEndpoint
 from resolvers import accounts, search, webhooks
 from resolvers.accounts import Viewer
 from resolvers.errors import BadUserInput, Rejected
+from resolvers.imports import ImportReport, Note
 
 T = TypeVar("T")
 
@@ -187,6 +189,9 @@ def persisted_manifest(
 
 
 Role = Annotated[EditorRole, typer.Option(case_sensitive=False, help="What the account may do.")]
+AuthorSlug = Annotated[
+    str | None, typer.Option(help="The slug of the author profile it writes as (its byline).")
+]
 
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -222,15 +227,23 @@ def users_create(
     email: Annotated[str, typer.Option(help="Login email, unique.")],
     role: Role,
     name: Annotated[str, typer.Option(help="Display name (defaults to the email).")] = "",
+    author: AuthorSlug = None,
 ) -> None:
     """Create an editor account; the password is read from a prompt or stdin."""
     password = _read_password()
 
     async def create(session: AsyncSession) -> str:
+        author_id = await _author_id(session, author)
         editor = await accounts.create_editor(
-            session, email=email, display_name=name, password=password, role=role
+            session,
+            email=email,
+            display_name=name,
+            password=password,
+            role=role,
+            author_id=author_id,
         )
-        return f"Created {editor.email} ({editor.role.value})."
+        byline = f", writing as {author}" if author else ""
+        return f"Created {editor.email} ({editor.role.value}{byline})."
 
     typer.echo(_in_session(create))
 
@@ -262,6 +275,36 @@ def users_set_role(
         return f"{editor.email} is now {role.value}."
 
     typer.echo(_in_session(change))
+
+
+@users_cli.command("set-author")
+def users_set_author(
+    email: Annotated[str, typer.Argument(help="The account's email.")],
+    author: AuthorSlug = None,
+) -> None:
+    """Link an account to the author profile it writes as (its posts' byline); without
+    --author, unlink it."""
+
+    async def change(session: AsyncSession) -> str:
+        editor = await accounts.find_editor(session, email)
+        await accounts.set_editor_author(
+            session,
+            editor_id=editor.id,
+            author_id=await _author_id(session, author),
+            version=editor.version,
+        )
+        return f"{editor.email} writes as {author}." if author else f"{editor.email} is unlinked."
+
+    typer.echo(_in_session(change))
+
+
+async def _author_id(session: AsyncSession, slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    author_id = await session.scalar(select(Author.id).where(Author.slug == slug))
+    if author_id is None:
+        raise BadUserInput(f"No author with slug {slug!r}.", field="author")
+    return int(author_id)
 
 
 @users_cli.command("deactivate")
@@ -469,6 +512,110 @@ def cache_purge(
         typer.echo("Redis (QUIRE_REDIS_URL) is unreachable; nothing was purged.", err=True)
         raise typer.Exit(1)
     typer.echo(f"Purged {' '.join(keys)}." if keys else "Purged every entry.")
+
+
+import_cli = typer.Typer(help="Bring content in from Ghost or WordPress.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+
+ImportFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The export file.")
+]
+SiteUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="The old site's address, e.g. https://blog.example.com: relative image and link "
+        "URLs are resolved against it (left out without it)."
+    ),
+]
+DryRun = Annotated[bool, typer.Option(help="Report what would change; write nothing.")]
+SkipInvalid = Annotated[
+    bool, typer.Option(help="Load the valid items when some are invalid (default: nothing).")
+]
+
+
+@import_cli.command("ghost")
+def import_ghost(
+    file: ImportFile,
+    site_url: SiteUrl = None,
+    dry_run: DryRun = False,
+    skip_invalid: SkipInvalid = False,
+) -> None:
+    """Import a Ghost JSON export (Ghost 1 to 5; Settings > Labs > Export content)."""
+    _import("ghost", file, site_url=site_url, dry_run=dry_run, skip_invalid=skip_invalid)
+
+
+@import_cli.command("wordpress")
+def import_wordpress(
+    file: ImportFile,
+    site_url: SiteUrl = None,
+    dry_run: DryRun = False,
+    skip_invalid: SkipInvalid = False,
+) -> None:
+    """Import a WordPress export (WXR; Tools > Export > All content)."""
+    _import("wordpress", file, site_url=site_url, dry_run=dry_run, skip_invalid=skip_invalid)
+
+
+def _import(
+    source: str, file: Path, *, site_url: str | None, dry_run: bool, skip_invalid: bool
+) -> None:
+    from app.imports import UnreadableExport
+    from app.imports.runner import import_into
+
+    async def run(progress: Callable[[int], Any] | None) -> ImportReport:
+        engine = create_engine(get_settings().database_url)
+        try:
+            return await import_into(
+                engine,
+                source,
+                file,
+                site_url=site_url,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                progress=progress,
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        if sys.stderr.isatty():  # a progress bar on a terminal; quiet in CI and in logs
+            size = file.stat().st_size
+            with typer.progressbar(length=size, label="Reading", file=sys.stderr) as bar:
+                report = asyncio.run(run(lambda done: bar.update(done - bar.pos)))
+        else:
+            report = asyncio.run(run(None))
+    except UnreadableExport as error:
+        typer.echo(f"Refused: {error}. Nothing was imported.", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(report.summary())
+    for title, notes in (("Skipped", report.skipped), ("Adjusted", report.adjusted)):
+        for line in _grouped(notes):
+            typer.echo(f"{title}: {line}")
+    for note in report.problems:
+        typer.echo(f"Invalid: {note}", err=True)
+    if report.more_problems:
+        typer.echo(f"Invalid: {report.more_problems} more", err=True)
+    if dry_run:
+        typer.echo("Dry run: nothing was written.")
+    elif report.failed and not skip_invalid:
+        typer.echo(
+            "Nothing was imported: fix the items above, or pass --skip-invalid to load the rest.",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+def _grouped(notes: list[Note]) -> list[str]:
+    """One line per note, or one per reason when many share it."""
+    by_reason: dict[tuple[str, str], list[Note]] = {}
+    for note in notes:
+        by_reason.setdefault((note.kind, note.message), []).append(note)
+    lines = []
+    for (kind, message), group in by_reason.items():
+        if len(group) > 3:
+            lines.append(f"{len(group)} {kind}s: {message}")
+        else:
+            lines.extend(str(note) for note in group)
+    return lines
 
 
 def main() -> None:

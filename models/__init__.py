@@ -4,6 +4,7 @@ from models.author import Author
 from models.base import Base
 from models.editor import ApiToken, Editor, EditorRole, TokenKind
 from models.event import ContentEvent, EventCursor
+from models.import_source import ImportSource
 from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
 from models.revision import IdempotencyKey, PostRevision, PostSlug
 from models.tag import Tag, TagVisibility
@@ -19,6 +20,7 @@ __all__ = [
     "EditorRole",
     "EventCursor",
     "IdempotencyKey",
+    "ImportSource",
     "Post",
     "PostAuthor",
     "PostLevel",

@@ -200,10 +200,27 @@ async def set_editor_role(
     editor = await get_editor(session, editor_id)
     if editor.id == viewer.editor_id and role is not EditorRole.ADMIN:
         raise Rejected("invalid", "Admins cannot demote themselves; ask another admin.", field="id")
+    return await _write_editor(session, editor, version, {"role": role})
+
+
+async def set_editor_author(
+    session: AsyncSession, *, editor_id: int, author_id: int | None, version: int
+) -> Editor:
+    """Link the account to the author profile it writes as (its new posts' byline), or unlink
+    it with None; only if the account is still at `version`."""
+    editor = await get_editor(session, editor_id)
+    if author_id is not None and await session.get(Author, author_id) is None:
+        raise Rejected("not_found", "There is no author with this ID.", field="authorId")
+    return await _write_editor(session, editor, version, {"author_id": author_id})
+
+
+async def _write_editor(
+    session: AsyncSession, editor: Editor, version: int, values: dict[str, object]
+) -> Editor:
     changed = await session.execute(
         update(Editor)
         .where(Editor.id == editor.id, Editor.version == version)
-        .values(role=role, version=Editor.version + 1)
+        .values(**values, version=Editor.version + 1)
         .execution_options(synchronize_session=False)
     )
     if not changed.rowcount:  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from slugify import slugify as python_slugify
 
 WORDS_PER_MINUTE = 230
 _CODE_TOKENS = {"fence", "code_block"}
@@ -39,13 +40,37 @@ def reading_time(markdown: str) -> int:
     return max(1, math.ceil(len(markdown.split()) / WORDS_PER_MINUTE))
 
 
+_APOSTROPHES = [["'", ""], ["\u2019", ""]]  # "Ghost's" -> "ghosts", not "ghost-s"
+
+
 def slugify(text: str) -> str:
-    """Lowercase letters, digits and hyphens; accents are folded (e.g. "Diseño" -> "diseno")."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    """Lowercase ASCII letters, digits and hyphens from any script: accents folded ("Diseño"
+    -> "diseno"), other alphabets transliterated ("Привет" -> "privet", "数据" -> "shu-ju");
+    a title of emoji only is spelled by their names ("🎉" -> "party-popper")."""
+    slug: str = python_slugify(text, replacements=_APOSTROPHES)
+    if slug:
+        return slug
+    names = (unicodedata.name(character, "") for character in text if not character.isspace())
+    spelled: str = python_slugify(" ".join(names))
+    return spelled
 
 
 _TAG = re.compile(r"<[^>]*>")
+_markdown_with_html = MarkdownIt("js-default", {"html": True})
+_NOT_PROSE = {"fence", "code_block"}
+
+
+def prose(markdown: str) -> str:
+    """The body's running text on one line, as a reader sees it: rendered, with raw HTML reduced
+    to its text (scripts and styles dropped), and without code blocks and headings (what an
+    excerpt is made of)."""
+    kept, heading = [], False
+    for token in _markdown_with_html.parse(markdown):
+        heading = token.type == "heading_open" or (heading and token.type != "heading_close")
+        if not heading and token.type != "heading_close" and token.type not in _NOT_PROSE:
+            kept.append(token)
+    html = _markdown_with_html.renderer.render(kept, _markdown_with_html.options, {})
+    return " ".join(html_entities.unescape(nh3.clean(html, tags=set())).split())
 
 
 def plain_text(html: str) -> str:

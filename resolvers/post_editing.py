@@ -28,7 +28,7 @@ from models import (
 )
 from resolvers import events, idempotency, named_editing, validation
 from resolvers.accounts import Viewer
-from resolvers.content import render_body
+from resolvers.content import prose, render_body
 from resolvers.errors import Rejected
 from resolvers.fields import POST
 from resolvers.permissions import is_manager
@@ -91,7 +91,7 @@ async def create_post(
         values["excerpt"] = default_excerpt(values["body"])
     post = Post(
         **values,
-        **_rendered(values["body"]),
+        **rendered(values["body"]),
         status=PostStatus.DRAFT,
         owner_id=viewer.editor_id,
         version=1,
@@ -138,7 +138,7 @@ async def update_post(
         values["slug"] = await _unique_slug(session, values["slug"], post.title, post.id)
         await _remember_slug(session, post, values["slug"])
     if "body" in values:
-        values.update(_rendered(values["body"]))
+        values.update(rendered(values["body"]))
         if "excerpt" not in values and post.excerpt == default_excerpt(post.body):
             values["excerpt"] = default_excerpt(values["body"])
     if "excerpt" in values and values["excerpt"] is None:
@@ -238,12 +238,9 @@ async def delete_post(
 
 
 def default_excerpt(body: str) -> str | None:
-    """The first sentences of the body's text, up to about 300 characters."""
-    text = re.sub(r"```.*?```", " ", body, flags=re.DOTALL)
-    text = re.sub(r"^#+\s.*$", " ", text, flags=re.MULTILINE)  # headings
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images
-    text = re.sub(r"[*_`>#-]+", " ", text)
-    text = " ".join(text.split())
+    """The first sentences of the body's text as readers see it (`content.prose`), up to about
+    300 characters."""
+    text = prose(body)
     if not text:
         return None
     excerpt = ""
@@ -342,7 +339,7 @@ async def _remember_slug(session: AsyncSession, post: Post, new_slug: str) -> No
         await session.execute(insert(PostSlug).values(slug=post.slug, post_id=post.id))
 
 
-def _rendered(body: str) -> dict[str, Any]:
+def rendered(body: str) -> dict[str, Any]:
     rendered = render_body(body)
     return {
         "html": rendered.html,
@@ -418,17 +415,20 @@ async def _tag_named(session: AsyncSession, viewer: Viewer, name: str, created: 
 async def _record_revision(
     session: AsyncSession, post: Post, viewer: Viewer, now: datetime
 ) -> None:
-    session.add(
-        PostRevision(
-            post_id=post.id,
-            version=post.version,
-            title=post.title,
-            excerpt=post.excerpt,
-            body=post.body,
-            fields=snapshot(post),
-            editor_id=viewer.editor_id,
-            actor=viewer.name,
-            created_at=now,
-        )
-    )
+    session.add(revision_of(post, editor_id=viewer.editor_id, actor=viewer.name, now=now))
     await session.flush()
+
+
+def revision_of(post: Post, *, editor_id: int | None, actor: str, now: datetime) -> PostRevision:
+    """The revision that records `post` as it is now."""
+    return PostRevision(
+        post_id=post.id,
+        version=post.version,
+        title=post.title,
+        excerpt=post.excerpt,
+        body=post.body,
+        fields=snapshot(post),
+        editor_id=editor_id,
+        actor=actor,
+        created_at=now,
+    )

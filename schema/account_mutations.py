@@ -174,6 +174,33 @@ class AccountMutations:
         )
 
     @strawberry.mutation(
+        description="Link an account to the author profile it writes as: its new posts get that "
+        "byline (an admin's too). Null unlinks it. Admins only."
+    )
+    async def set_editor_author(
+        self,
+        info: Info,
+        id: IdArg,
+        version: VersionArg,
+        author_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The author profile, or null for none."),
+        ],
+    ) -> EditorPayload:
+        editor_id = parse_id(id, expected="Editor")[1]
+        linked = (
+            parse_id(author_id, expected="Author", argument="authorId")[1]
+            if author_id is not None
+            else None
+        )
+        return await _editor_payload(
+            info,
+            lambda session, _viewer: accounts.set_editor_author(
+                session, editor_id=editor_id, author_id=linked, version=version
+            ),
+        )
+
+    @strawberry.mutation(
         description="Deactivate an account: it can no longer log in and its tokens are revoked. "
         "Admins only, and not their own account."
     )

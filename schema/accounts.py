@@ -57,7 +57,8 @@ class Editor:
     active: bool = strawberry.field(description="False once deactivated: it cannot log in.")
     created_at: datetime = strawberry.field(description="When the account was created.")
     version: int = strawberry.field(
-        description="Changes on every write; send it back with `setEditorRole`."
+        description="Changes on every write; send it back with `setEditorRole` or "
+        "`setEditorAuthor`."
     )
     author_id: strawberry.Private[int | None]
 

@@ -112,3 +112,49 @@ def test_search_rebuild_catches_the_index_up_with_writes_made_outside_the_api(
         ).fetchone()
     assert after == [(1,)]
     assert counts[0] == counts[1]
+
+
+IMPORTS = Path(__file__).parent / "fixtures" / "imports"
+
+
+def test_an_import_is_reported_tried_dry_and_refused_whole_when_an_item_is_bad(
+    database: Path,
+) -> None:
+    quire("db", "upgrade")
+    lexical = str(IMPORTS / "ghost" / "v5_lexical.json")
+    site = ["--site-url", "https://old.example.com"]
+    dry = quire("import", "ghost", lexical, *site, "--dry-run")
+    assert "posts: 6 created" in dry and "Dry run: nothing was written." in dry
+    assert "Skipped: post p6: a page (Quire has posts only)" in dry
+    assert "Adjusted: post p5: for members readers in Ghost: a draft here" in dry
+    assert "posts: 6 created" in quire("import", "ghost", lexical, *site)
+    assert "posts: 6 unchanged" in quire("import", "ghost", lexical, *site)
+
+    bad = runner.invoke(cli, ["import", "ghost", str(IMPORTS / "ghost" / "invalid_items.json")])
+    assert bad.exit_code == 1
+    assert "Invalid: post p1: `title` is limited to 300 characters." in bad.output
+    assert "Nothing was imported" in bad.output and "--skip-invalid" in bad.output
+
+    refused = runner.invoke(
+        cli, ["import", "wordpress", str(IMPORTS / "wordpress" / "external-entity.xml")]
+    )
+    assert refused.exit_code == 2
+    assert "Refused: not a WordPress export: the XML is refused" in refused.output
+    assert "Traceback" not in refused.output
+    wordpress = quire("import", "wordpress", str(IMPORTS / "wordpress" / "valid-wxr-1.1.xml"))
+    assert "authors: 2 created" in wordpress and "posts: 1 created" in wordpress
+
+
+def test_an_account_writes_as_the_author_it_is_linked_to(database: Path) -> None:
+    quire("db", "upgrade")
+    quire("import", "wordpress", str(IMPORTS / "wordpress" / "valid-wxr-1.1.xml"))
+    created = runner.invoke(
+        cli,
+        ["users", "create", "--email", "jo@example.com", "--role", "admin", "--author", "john"],
+        input="a long enough password\n",
+    )
+    assert created.exit_code == 0 and "writing as john" in created.output
+    assert "writes as jane" in quire("users", "set-author", "jo@example.com", "--author", "jane")
+    assert "is unlinked" in quire("users", "set-author", "jo@example.com")
+    missing = runner.invoke(cli, ["users", "set-author", "jo@example.com", "--author", "nobody"])
+    assert missing.exit_code != 0 and "No author with slug 'nobody'" in missing.output

@@ -95,6 +95,12 @@ SET_ROLE = f"""
 mutation($id: ID!, $version: Int!, $role: EditorRole!) {{
   setEditorRole(id: $id, version: $version, role: $role) {{ editor {{ id role }} {ERRORS} }}
 }}"""
+SET_AUTHOR = f"""
+mutation($id: ID!, $version: Int!, $authorId: ID) {{
+  setEditorAuthor(id: $id, version: $version, authorId: $authorId) {{
+    editor {{ id author {{ slug }} }} {ERRORS}
+  }}
+}}"""
 DEACTIVATE = f"""
 mutation($id: ID!) {{ deactivateEditor(id: $id) {{ editor {{ id active }} {ERRORS} }} }}
 """

@@ -34,6 +34,12 @@ SET_ROLE = f"""
 mutation($id: ID!, $version: Int!, $role: EditorRole!) {{
   setEditorRole(id: $id, version: $version, role: $role) {{ editor {{ {EDITOR_FIELDS} }} {ERRORS} }}
 }}"""
+SET_AUTHOR = f"""
+mutation($id: ID!, $version: Int!, $authorId: ID) {{
+  setEditorAuthor(id: $id, version: $version, authorId: $authorId) {{
+    editor {{ {EDITOR_FIELDS} }} {ERRORS}
+  }}
+}}"""
 DEACTIVATE = f"""
 mutation($id: ID!) {{ deactivateEditor(id: $id) {{ editor {{ {EDITOR_FIELDS} }} {ERRORS} }} }}
 """
@@ -266,6 +272,30 @@ async def test_set_editor_role_changes_what_they_may_do(team: dict[str, Editor])
     )
     assert _codes(demoted) == [("id", "INVALID")]
     assert (await admin.data(VIEWER))["viewer"]["role"] == "ADMIN"
+
+
+async def test_an_admin_linked_to_an_author_publishes_with_a_byline(
+    team: dict[str, Editor],
+) -> None:
+    admin = team["admin"]
+    created = await admin.run(
+        'mutation { createAuthor(input: { name: "Ada Admin" }) { author { id } errors { code } } }'
+    )
+    author_id = created["author"]["id"]
+    admin_id = await _editor_id(admin, "admin@example.com")
+    linked = await admin.run(SET_AUTHOR, {"id": admin_id, "version": 1, "authorId": author_id})
+    assert linked["errors"] == [] and linked["editor"]["author"] == {"name": "Ada Admin"}
+    post_id = (await admin.run(CREATE_POST, {"title": "Mine"}))["post"]["id"]
+    byline = await admin.data(
+        "query($id: ID!) { node(id: $id) { ... on Post { authors { name } } } }", {"id": post_id}
+    )
+    assert byline["node"]["authors"] == [{"name": "Ada Admin"}]
+    stale = await admin.run(SET_AUTHOR, {"id": admin_id, "version": 1, "authorId": None})
+    assert _codes(stale) == [("version", "CONFLICT")]
+    unlinked = await admin.run(SET_AUTHOR, {"id": admin_id, "version": 2, "authorId": None})
+    assert unlinked["errors"] == [] and unlinked["editor"]["author"] is None
+    refused = await team["editor"].run(SET_AUTHOR, {"id": admin_id, "version": 3, "authorId": None})
+    assert _codes(refused) == [(None, "FORBIDDEN")]
 
 
 async def test_no_answer_carries_a_secret_hash_or_password(

@@ -43,6 +43,7 @@ from tests.api.mutations import (
     RESTORE,
     REVOKE_TOKEN,
     ROTATE_SECRET,
+    SET_AUTHOR,
     SET_ROLE,
     UNLINK,
     UNPUBLISH_POST,
@@ -505,6 +506,22 @@ async def role_change_from_a_stale_version(world: World) -> Call:
     return _call(world.team["admin"], SET_ROLE, id=editor_id, version=1, role="AUTHOR")
 
 
+async def byline_of_a_missing_author(world: World) -> Call:
+    editor_id = _editor_id(world, "editor")
+    return _call(
+        world.team["admin"], SET_AUTHOR, id=editor_id, version=1, authorId=_missing("Author")
+    )
+
+
+async def byline_from_a_stale_version(world: World) -> Call:
+    editor_id = _editor_id(world, "contributor")
+    changed = await world.team["admin"].run(
+        SET_AUTHOR, {"id": editor_id, "version": 1, "authorId": None}
+    )
+    assert changed["errors"] == [], changed
+    return _call(world.team["admin"], SET_AUTHOR, id=editor_id, version=1, authorId=None)
+
+
 async def admin_deactivating_themselves(world: World) -> Call:
     return _call(world.team["admin"], DEACTIVATE, id=_editor_id(world, "admin"))
 
@@ -575,6 +592,8 @@ FAILURES = (
     failure("setEditorRole", admin_demoting_themselves, "INVALID", "id"),
     failure("setEditorRole", role_of_a_missing_account, "NOT_FOUND", "id"),
     failure("setEditorRole", role_change_from_a_stale_version, "CONFLICT", "version"),
+    failure("setEditorAuthor", byline_of_a_missing_author, "NOT_FOUND", "authorId"),
+    failure("setEditorAuthor", byline_from_a_stale_version, "CONFLICT", "version"),
     failure("deactivateEditor", admin_deactivating_themselves, "INVALID", "id"),
     failure("deactivateEditor", deactivate_a_missing_account, "NOT_FOUND", "id"),
     failure("createWebhookEndpoint", endpoint_with_a_bad_url, "INVALID", "url"),

@@ -48,6 +48,7 @@ from tests.api.mutations import (
     RESTORE,
     REVOKE_TOKEN,
     ROTATE_SECRET,
+    SET_AUTHOR,
     SET_ROLE,
     UNLINK,
     UNPUBLISH_POST,
@@ -536,6 +537,20 @@ async def set_editor_role(world: World, cell: Cell) -> Call:
     return Call(SET_ROLE, {"id": editor_id, "version": version, "role": role}, applied)
 
 
+async def set_editor_author(world: World, cell: Cell) -> Call:
+    """Own or a colleague's account, linked to a new author profile."""
+    editor_id = await _account(world, cell)
+    created = await succeed(world.bystander, CREATE_AUTHOR, {"input": {"name": unique("Byline")}})
+    author_id = created["author"]["id"]
+
+    async def applied(_: dict[str, Any]) -> None:
+        (linked,) = await _columns(world, "editors", editor_id, "author_id")
+        assert global_id("Author", linked) == author_id
+
+    (version,) = await _columns(world, "editors", editor_id, "version")
+    return Call(SET_AUTHOR, {"id": editor_id, "version": version, "authorId": author_id}, applied)
+
+
 async def deactivate_editor(world: World, cell: Cell) -> Call:
     editor_id = await _account(world, cell)
 
@@ -633,6 +648,7 @@ RULES = (
     ),
     Rule("createEditor", create_editor, {NONE: ADMINS}),
     Rule("setEditorRole", set_editor_role, {OWN: ADMINS, OTHER: ADMINS}, owners=ACCOUNTS),
+    Rule("setEditorAuthor", set_editor_author, {OWN: ADMINS, OTHER: ADMINS}, owners=ACCOUNTS),
     Rule(
         "deactivateEditor",
         deactivate_editor,

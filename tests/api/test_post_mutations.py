@@ -55,6 +55,35 @@ async def test_a_created_post_is_a_rendered_draft_hidden_from_readers(
     assert anonymous == {"post": None, "posts": {"totalCount": 0}}
 
 
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Привет из Москвы", "privet-iz-moskvy"),
+        ("Καλημέρα κόσμε", "kalemera-kosme"),
+        ("数据库迁移", "shu-ju-ku-qian-yi"),
+        ("Shipping 🚀 faster", "shipping-faster"),
+        ("🎉", "party-popper"),
+    ],
+)
+async def test_a_title_in_any_script_gets_a_readable_slug(
+    team: dict[str, Editor], title: str, slug: str
+) -> None:
+    result = await team["author"].run(CREATE, {"input": {"title": title}})
+    assert result["errors"] == [] and result["post"]["slug"] == slug
+
+
+async def test_the_derived_excerpt_is_the_text_readers_see_without_tag_fragments(
+    team: dict[str, Editor],
+) -> None:
+    body = (
+        '<div class="note">Raw <b>HTML</b> in the Markdown.</div>\n\n'
+        "<script>alert(1)</script>\n\n## A heading\n\nThen *prose* &amp; more."
+    )
+    result = await team["author"].run(CREATE, {"input": {"title": "Raw", "body": body}})
+    excerpt = result["post"]["excerpt"]
+    assert excerpt == "Raw HTML in the Markdown. Then prose & more."
+
+
 async def test_invalid_fields_are_all_reported_and_nothing_is_written(
     team: dict[str, Editor], scratch_db: Database
 ) -> None:

@@ -58,6 +58,8 @@ def test_reading_time_grows_with_length_and_is_at_least_one_minute() -> None:
         ("Scaling Ray: From Training to Pipelines", "scaling-ray-from-training-to-pipelines"),
         ("Diseño de índices en PostgreSQL", "diseno-de-indices-en-postgresql"),
         ("  --Trust & Safety--  ", "trust-safety"),
+        ("Ghost's editor", "ghosts-editor"),
+        ("Διαχείριση δεδομένων", "diakheirise-dedomenon"),
     ],
 )
 def test_slugify_makes_lowercase_hyphenated_ascii(title: str, slug: str) -> None:
