@@ -140,6 +140,8 @@ class Importer:
     stream: it is written in batches and never held whole)."""
 
     def __init__(self, session: AsyncSession, *, origin: str, now: datetime) -> None:
+        """`origin` names the system (and site) the ids in the file belong to; a reader may
+        make it more precise before it writes anything."""
         self.session = session
         self.origin = origin
         self.now = now

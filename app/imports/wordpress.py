@@ -143,6 +143,8 @@ async def import_file(
             tag = _declared_tag(importer, name, element)
             if tag is not None:
                 tags.append(tag)
+    # WordPress numbers posts per site: two blogs' post 1 are two posts.
+    importer.origin = f"wordpress:{site.get('wp:base_blog_url') or site.get('link') or ''}"
     await importer.authors(authors)
     await importer.tags(tags)
     reader = _Reader(

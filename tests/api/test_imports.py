@@ -373,3 +373,15 @@ async def test_existing_authors_and_tags_are_reused_and_taken_post_slugs_numbere
     assert await count_rows(scratch_db, Author) == 2
     async with scratch_db.engine.connect() as connection:
         assert await connection.scalar(select(func.count()).where(Post.slug == "rendered-2")) == 1
+
+
+async def test_two_wordpress_sites_with_the_same_post_ids_are_two_blogs(
+    scratch_db: Database, admin: Editor, tmp_path: Path
+) -> None:
+    await run(scratch_db, "wordpress", "wordpress/valid-wxr-1.1.xml")
+    other = tmp_path / "other.xml"
+    text = (FIXTURES / "wordpress" / "valid-wxr-1.1.xml").read_text()
+    other.write_text(text.replace("http://localhost/", "http://other.example.com/"))
+    report = await import_into(scratch_db.engine, "wordpress", other)
+    assert report.counts["post"] == {"created": 1}
+    assert sorted(await every_post(admin)) == ["hello-world", "hello-world-2"]
