@@ -23,10 +23,21 @@ from importlib import resources
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from models import Author, Post, PostAuthor, PostLevel, PostStatus, PostTag, Tag, TagVisibility
+from models import (
+    SITE_ID,
+    Author,
+    Post,
+    PostAuthor,
+    PostLevel,
+    PostStatus,
+    PostTag,
+    Site,
+    Tag,
+    TagVisibility,
+)
 from resolvers import search
 from resolvers.content import RenderedBody, render_body, slugify
 
@@ -99,6 +110,7 @@ _BLOG = _read("blog.json")
 BLOG_NAME = _text(_BLOG["name"])
 IMAGE_BASE_URL = _text(_BLOG["image_base_url"])
 CANONICAL_BASE_URL = _text(_BLOG["canonical_base_url"])
+SITE_SETTINGS: dict[str, Any] = _BLOG["site"]
 
 _PEOPLE = _read("people.json")
 FIRST_NAMES = _strings(_PEOPLE["first_names"])
@@ -211,6 +223,7 @@ async def load_demo(
     authors = generator.authors()
     tags = generator.tags()
     async with engine.begin() as conn:
+        await conn.execute(update(Site).where(Site.id == SITE_ID).values(**SITE_SETTINGS))
         await conn.execute(insert(Author), authors)
         await conn.execute(insert(Tag), tags)
         writer = _Writer(conn)

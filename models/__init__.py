@@ -7,10 +7,12 @@ from models.event import ContentEvent, EventCursor
 from models.import_source import ImportSource
 from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
 from models.revision import IdempotencyKey, PostRevision, PostSlug
+from models.site import SITE_ID, Site
 from models.tag import Tag, TagVisibility
 from models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "SITE_ID",
     "ApiToken",
     "Author",
     "Base",
@@ -28,6 +30,7 @@ __all__ = [
     "PostSlug",
     "PostStatus",
     "PostTag",
+    "Site",
     "Tag",
     "TagVisibility",
     "TokenKind",

@@ -1,7 +1,8 @@
 """Cache keys: the names of what a response shows, so that a write purges exactly the cached
 responses (Quire's own, a CDN's) that showed what it changed.
 
-A key is an object's (`post:12`, `tag:3`, `author:5`) or a list's (`posts`, `tags`, `authors`).
+A key is an object's (`post:12`, `tag:3`, `author:5`) or a list's (`posts`, `tags`, `authors`);
+the site's settings, of which there is one, are `site`.
 A response read with a request carries a key for every object it read by id or slug, and the
 list key of every set it read by a condition (a page, a count, a facet, a post's translations):
 those sets can gain or lose members with no change to the members it showed. A lookup that
@@ -17,6 +18,8 @@ be too long.
 from collections.abc import Iterable, Sequence
 
 KINDS = ("post", "tag", "author")
+SINGLE = frozenset({"site"})
+"""What there is one of: its key is its name (`site`), read and purged as a list's."""
 
 
 def object_key(kind: str, object_id: int) -> str:
@@ -24,7 +27,7 @@ def object_key(kind: str, object_id: int) -> str:
 
 
 def list_key(kind: str) -> str:
-    return f"{kind}s"
+    return kind if kind in SINGLE else f"{kind}s"
 
 
 def of_change(kind: str, object_id: int) -> list[str]:

@@ -41,7 +41,8 @@ POST_TYPES = (
 )
 TAG_TYPES = ("tag.created", "tag.updated", "tag.deleted", "tag.merged")
 AUTHOR_TYPES = ("author.created", "author.updated", "author.deleted", "author.reassigned")
-EVENT_TYPES = (*POST_TYPES, *TAG_TYPES, *AUTHOR_TYPES)
+SITE_TYPES = ("site.updated",)
+EVENT_TYPES = (*POST_TYPES, *TAG_TYPES, *AUTHOR_TYPES, *SITE_TYPES)
 
 
 @dataclass(frozen=True)

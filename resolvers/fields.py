@@ -23,7 +23,7 @@ from strawberry.relay import to_base64
 from models import DeliveryStatus, PostLevel, PostStatus, TagVisibility
 from resolvers.visibility import effective_status
 
-Check = Literal["slug", "url", "language"]
+Check = Literal["slug", "url", "language", "color"]
 
 
 def global_id(type_name: str, row_id: int) -> str:
@@ -342,6 +342,59 @@ TAG = Fields(
         stored("visibility", TagVisibility, "Who sees the tag.", editable=True, required=True),
         stored("createdAt", datetime, "When the tag was created."),
         stored("updatedAt", datetime, "When the tag last changed."),
+        _version(),
+    ),
+)
+
+
+SITE = Fields(
+    "Site",
+    (
+        stored(
+            "title",
+            str,
+            "The site's name, as its header shows it.",
+            editable=True,
+            limit=200,
+            required=True,
+            not_blank=True,
+        ),
+        stored(
+            "description", str | None, "A tagline or short description.", editable=True, limit=500
+        ),
+        stored(
+            "url",
+            str | None,
+            "The public site's address: feeds and the sitemap link each post under it.",
+            editable=True,
+            limit=2_000,
+            check="url",
+        ),
+        stored(
+            "logoUrl",
+            str | None,
+            "Absolute URL of the logo.",
+            editable=True,
+            limit=2_000,
+            check="url",
+        ),
+        stored(
+            "iconUrl",
+            str | None,
+            "Absolute URL of a square icon (favicon, app icon).",
+            editable=True,
+            limit=2_000,
+            check="url",
+        ),
+        stored(
+            "accentColor",
+            str | None,
+            'The brand colour, as #RRGGBB (e.g. "#E60023").',
+            editable=True,
+            limit=7,
+            check="color",
+        ),
+        stored("updatedAt", datetime, "When the settings last changed."),
         _version(),
     ),
 )

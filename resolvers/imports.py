@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
+    SITE_ID,
     Author,
     ImportSource,
     Post,
@@ -28,18 +29,26 @@ from models import (
     PostSlug,
     PostStatus,
     PostTag,
+    Site,
     Tag,
     TagVisibility,
 )
 from resolvers import events, post_editing, validation
+from resolvers import site as site_settings
 from resolvers.content import slugify
-from resolvers.fields import AUTHOR, TAG
+from resolvers.fields import AUTHOR, SITE, TAG
 
 BATCH = 500
 """Posts written per round of statements (and per batch of events)."""
 
 MAX_PROBLEMS = 200
 """Problems a report keeps word for word; the rest are counted."""
+
+SITE_OUTCOMES = {
+    "updated": "set from the file",
+    "unchanged": "as in the file already",
+    "kept": "kept (changed in Quire before this import)",
+}
 
 ACTOR = "import"
 """Who the revisions of imported posts name."""
@@ -124,6 +133,8 @@ class ImportReport:
 
     def summary(self) -> str:
         lines = []
+        for outcome in self.counts.get("site", ()):
+            lines.append(f"site settings: {SITE_OUTCOMES[outcome]}")
         for kind in ("author", "tag", "post"):
             counts = self.counts.get(kind, Counter())
             parts = [f"{counts[o]} {o}" for o in ("created", "updated", "unchanged") if counts[o]]
@@ -190,6 +201,31 @@ class Importer:
             self._tags[item.source_id] = await self._named(
                 Tag, "tag", item.source_id, item.slug, values
             )
+
+    async def site(self, values: dict[str, Any]) -> None:
+        """The old site's settings (by column) become Quire's, if nobody changed those since
+        Quire was installed; a setting that is not valid is left out."""
+        row = await self.session.get(Site, SITE_ID)
+        if row is None or row.version != 1:
+            self.report.count("site", "kept")
+            return
+        wanted = {column: value for column, value in values.items() if value not in (None, "", [])}
+        for field_name, message in site_settings.problems(wanted):
+            column = next(c for c in wanted if field_name.startswith(_camel(c)))
+            wanted.pop(column, None)
+            self.adjust("site", "settings", f"{field_name} is left out: {message}")
+        changed = [column for column, value in wanted.items() if getattr(row, column) != value]
+        if not changed:
+            self.report.count("site", "unchanged")
+            return
+        for column in changed:
+            setattr(row, column, wanted[column])
+        row.version += 1
+        row.updated_at = self.now
+        await self.session.flush()
+        names = [site_settings.LISTS.get(c) or SITE.name_of(c) for c in changed]
+        await events.record(self.session, [site_settings.site_event(row, names)], self.now)
+        self.report.count("site", "updated")
 
     def has_tag(self, source_id: str) -> bool:
         return source_id in self._tags
@@ -478,6 +514,11 @@ class Importer:
 
     def _revision(self, post: Post) -> None:
         self.session.add(post_editing.revision_of(post, editor_id=None, actor=ACTOR, now=self.now))
+
+
+def _camel(column: str) -> str:
+    head, *rest = column.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _created_events(post: Post, now: datetime) -> list[events.Event]:

@@ -58,6 +58,10 @@ CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
         "`{name}` must be a BCP 47 code such as en or pt-BR.",
     ),
     "url": (is_web_url, "`{name}` must be an http or https URL."),
+    "color": (
+        lambda value: re.fullmatch(r"#[0-9A-Fa-f]{6}", value) is not None,
+        "`{name}` must be a colour as #RRGGBB.",
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from schema.payloads import UserError, UserErrorCode
 from schema.post_mutations import PostMutations
 from schema.preview_mutations import PreviewMutations
 from schema.revision import RevisionMutations
+from schema.site import SiteMutations
 from schema.tag_mutations import TagMutations
 from schema.translation_mutations import TranslationMutations
 from schema.viewer import Viewer
@@ -55,6 +56,7 @@ class Mutation(
     AuthorMutations,
     TagMutations,
     WebhookMutations,
+    SiteMutations,
 ):
     @strawberry.mutation(
         description="Exchange an editor's email and password for a session token. The answer "

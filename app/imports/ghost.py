@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
+import orjson
 
 from app.imports import UnreadableExport, bodies
 from app.imports.values import BadValue, flag, language, moment, web_url
@@ -52,6 +53,7 @@ async def import_file(
     settings = {str(row.get("key")): row.get("value") for row in links.table("settings")}
     site_language = language(settings.get("lang") or settings.get("locale"), "en")
     reader = _Reader(importer, links, site_url=site_url, site_language=site_language)
+    await importer.site(reader.site(settings))
     await importer.authors(reader.authors())
     await importer.tags(reader.tags())
     with path.open("rb") as stream:
@@ -115,6 +117,43 @@ class _Reader:
         self.meta_of = {row.get("post_id"): row for row in links.table("posts_meta")}
         self.users = links.table("users")
         self.tag_rows = links.table("tags")
+
+    def site(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Ghost's site settings, as Quire's columns."""
+        social = [
+            {"network": network, "url": f"{prefix}{str(handle).lstrip('@')}"}
+            for network, key, prefix in (
+                ("facebook", "facebook", "https://www.facebook.com/"),
+                ("x", "twitter", "https://x.com/"),
+            )
+            if (handle := settings.get(key))
+        ]
+        return {
+            "title": settings.get("title"),
+            "description": settings.get("description"),
+            "url": self.site_url,
+            "logo_url": self._url("site", "logo", settings.get("logo")),
+            "icon_url": self._url("site", "icon", settings.get("icon")),
+            "accent_color": settings.get("accent_color"),
+            "languages": [self.site_language],
+            "navigation": self._navigation(settings.get("navigation")),
+            "secondary_navigation": self._navigation(settings.get("secondary_navigation")),
+            "social_links": social,
+        }
+
+    def _navigation(self, value: Any) -> list[dict[str, str]]:
+        """Ghost keeps its navigation as JSON text; its own pages' URLs as paths or under
+        `__GHOST_URL__`, which stay paths here."""
+        try:
+            items = orjson.loads(value) if isinstance(value, str) else value or []
+        except orjson.JSONDecodeError:
+            self.importer.adjust("site", "navigation", "Ghost's navigation is not JSON")
+            return []
+        return [
+            {"label": str(item.get("label") or ""), "url": _path(str(item.get("url") or ""))}
+            for item in items
+            if isinstance(item, dict)
+        ]
 
     def authors(self) -> Iterator[SourceAuthor]:
         for user in self.users:
@@ -220,6 +259,10 @@ class _Reader:
         except BadValue as error:
             self.importer.adjust(kind, source_id, f"a URL is left out: {error}")
             return None
+
+
+def _path(url: str) -> str:
+    return url.replace(GHOST_URL, "", 1) or "/" if url.startswith(GHOST_URL) else url
 
 
 def _ordered(rows: list[dict[str, Any]], key: str) -> dict[Any, list[str]]:

@@ -145,12 +145,21 @@ async def import_file(
                 tags.append(tag)
     # WordPress numbers posts per site: two blogs' post 1 are two posts.
     importer.origin = f"wordpress:{site.get('wp:base_blog_url') or site.get('link') or ''}"
+    address = site_url or site.get("wp:base_site_url") or site.get("link")
+    await importer.site(
+        {
+            "title": site.get("title"),
+            "description": site.get("description"),
+            "url": address,
+            "languages": [language(site.get("language"), "en")],
+        }
+    )
     await importer.authors(authors)
     await importer.tags(tags)
     reader = _Reader(
         importer,
         attachments,
-        site_url=site_url or site.get("wp:base_site_url") or site.get("link"),
+        site_url=address,
         site_language=language(site.get("language"), "en"),
     )
     if first_item is not None:

@@ -101,6 +101,10 @@ mutation($id: ID!, $version: Int!, $authorId: ID) {{
     editor {{ id author {{ slug }} }} {ERRORS}
   }}
 }}"""
+UPDATE_SITE = f"""
+mutation($version: Int!, $input: UpdateSiteInput!) {{
+  updateSite(version: $version, input: $input) {{ site {{ title version }} {ERRORS} }}
+}}"""
 DEACTIVATE = f"""
 mutation($id: ID!) {{ deactivateEditor(id: $id) {{ editor {{ id active }} {ERRORS} }} }}
 """

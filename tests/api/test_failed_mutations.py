@@ -50,6 +50,7 @@ from tests.api.mutations import (
     UPDATE_AUTHOR,
     UPDATE_ENDPOINT,
     UPDATE_POST,
+    UPDATE_SITE,
     UPDATE_TAG,
     anonymous,
     row_id,
@@ -407,6 +408,14 @@ async def merge_a_tag_into_itself(world: World) -> Call:
 # Accounts and sessions --------------------------------------------------------------------------
 
 
+async def site_with_a_colour_that_is_not_one(world: World) -> Call:
+    return _call(world.team["admin"], UPDATE_SITE, version=1, input={"accentColor": "red"})
+
+
+async def site_update_from_a_stale_version(world: World) -> Call:
+    return _call(world.team["admin"], UPDATE_SITE, version=99, input={"title": "Stale"})
+
+
 async def token_with_a_blank_name(world: World) -> Call:
     return _call(world.team["admin"], CREATE_TOKEN, name=" ", role="EDITOR")
 
@@ -582,6 +591,8 @@ FAILURES = (
     failure("mergeTags", merge_into_a_stale_target, "CONFLICT", "targetVersion"),
     failure("mergeTags", merge_into_a_missing_tag, "NOT_FOUND", "targetId"),
     failure("mergeTags", merge_a_tag_into_itself, "INVALID", "targetId"),
+    failure("updateSite", site_with_a_colour_that_is_not_one, "INVALID", "accentColor"),
+    failure("updateSite", site_update_from_a_stale_version, "CONFLICT", "version"),
     failure("createApiToken", token_with_a_blank_name, "INVALID", "name"),
     failure("createApiToken", token_expiring_in_the_past, "INVALID", "expiresAt"),
     failure("revokeApiToken", revoke_a_session_token, "NOT_FOUND", "id"),

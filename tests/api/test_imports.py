@@ -262,6 +262,7 @@ async def test_importing_the_same_file_again_changes_nothing_and_tells_nobody(
     events = await count_rows(scratch_db, ContentEvent)
     again = await run(scratch_db, "ghost", "ghost/v5_lexical.json", site_url=SITE)
     assert {kind: dict(counts) for kind, counts in again.counts.items()} == {
+        "site": {"kept": 1},  # set by the first import: Quire's own from then on
         "author": {"unchanged": 2},
         "tag": {"unchanged": 3},
         "post": {"unchanged": 6},
@@ -385,3 +386,34 @@ async def test_two_wordpress_sites_with_the_same_post_ids_are_two_blogs(
     report = await import_into(scratch_db.engine, "wordpress", other)
     assert report.counts["post"] == {"created": 1}
     assert sorted(await every_post(admin)) == ["hello-world", "hello-world-2"]
+
+
+SITE_QUERY = """{ site { title description url accentColor languages
+  navigation { label url } secondaryNavigation { label url } socialLinks { network url } } }"""
+
+
+async def test_the_old_sites_settings_come_along_until_quire_has_its_own(
+    scratch_db: Database, client: GraphQLClient
+) -> None:
+    report = await run(scratch_db, "ghost", "ghost/v4_export.json", site_url=SITE)
+    assert report.counts["site"] == {"updated": 1}
+    site = (await client.data(SITE_QUERY))["site"]
+    assert site["title"] == "Testing Export Fixtures"
+    assert site["description"] == "Thoughts, stories and ideas."
+    assert (site["url"], site["accentColor"], site["languages"]) == (SITE, "#FF1A75", ["en"])
+    assert [item["url"] for item in site["navigation"]] == [
+        "/",
+        "/about/",
+        "/tag/getting-started/",
+        "/author/ghost/",
+        "/portal/",
+    ]
+    assert site["secondaryNavigation"][2] == {"label": "Contribute →", "url": "/contribute/"}
+    assert site["socialLinks"] == [
+        {"network": "facebook", "url": "https://www.facebook.com/ghost"},
+        {"network": "x", "url": "https://x.com/ghost"},
+    ]
+    # Once the site is Quire's own (here: set by the first import), later imports leave it.
+    again = await run(scratch_db, "wordpress", "wordpress/blog-wxr-1.2.xml")
+    assert again.counts["site"] == {"kept": 1}
+    assert (await client.data(SITE_QUERY))["site"]["title"] == "Testing Export Fixtures"

@@ -55,6 +55,7 @@ from tests.api.mutations import (
     UPDATE_AUTHOR,
     UPDATE_ENDPOINT,
     UPDATE_POST,
+    UPDATE_SITE,
     UPDATE_TAG,
     anonymous,
     row_id,
@@ -413,6 +414,19 @@ async def merge_tags(world: World, cell: Cell) -> Call:
 # Accounts and tokens ---------------------------------------------------------------------------
 
 
+async def update_site(world: World, cell: Cell) -> Call:
+    title = unique("Site")
+    row = await _row(world, "site", 1)
+    assert row is not None
+    version = row["version"]
+
+    async def applied(_: dict[str, Any]) -> None:
+        row = await _row(world, "site", 1)
+        assert row is not None and row["title"] == title
+
+    return Call(UPDATE_SITE, {"version": version, "input": {"title": title}}, applied)
+
+
 async def create_api_token(world: World, cell: Cell) -> Call:
     name = unique("bot")
 
@@ -639,6 +653,7 @@ RULES = (
     Rule("updateTag", update_tag, {OWN: MANAGERS, OTHER: MANAGERS}, owners=PUBLISHERS),
     Rule("deleteTag", delete_tag, {OWN: MANAGERS, OTHER: MANAGERS}, owners=PUBLISHERS),
     Rule("mergeTags", merge_tags, {OWN: MANAGERS, OTHER: MANAGERS}, owners=PUBLISHERS),
+    Rule("updateSite", update_site, {NONE: ADMINS}),
     Rule("createApiToken", create_api_token, {NONE: ADMINS}),
     Rule(
         "revokeApiToken",
