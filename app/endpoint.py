@@ -45,9 +45,10 @@ from app.response_cache import (
     ResponseCache,
     etag_for,
     etag_matches,
+    key_header,
 )
 from app.settings import Settings
-from resolvers import accounts, cache_keys, spans
+from resolvers import accounts, spans
 from resolvers.accounts import Viewer
 from resolvers.context import Context, RequestState
 from resolvers.errors import QuireError
@@ -64,7 +65,6 @@ _UNAVAILABLE = {"SERVICE_UNAVAILABLE", "TIMEOUT"}
 _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 _PRIVATE = "private, no-store"
 _VARY = "Authorization, Accept"
-MAX_KEY_HEADER = 8_000  # characters: CDNs accept 16 kB (Fastly, Cloudflare); see cache_keys
 SUBSCRIPTIONS_OVER_WEBSOCKET = (
     "Subscriptions are served over WebSocket at this URL (the graphql-transport-ws protocol)."
 )
@@ -491,12 +491,7 @@ class GraphQLEndpoint:
             )
 
     def _key_header(self, keys: Sequence[str]) -> dict[str, str]:
-        """The header naming `keys` for a CDN (see Settings.surrogate_key_header)."""
-        name = self.settings.surrogate_key_header
-        if not name or not keys:
-            return {}
-        separator = "," if name.lower().endswith("cache-tag") else " "
-        return {name: separator.join(cache_keys.collapsed(keys, max_chars=MAX_KEY_HEADER))}
+        return key_header(self.settings.surrogate_key_header, keys)
 
     def _complete(
         self,

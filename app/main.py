@@ -24,6 +24,7 @@ from app.database import configured_direct_reads, configured_engine, create_sess
 from app.deliveries import Sender
 from app.endpoint import GraphQLEndpoint, client_key
 from app.event_listener import EventListener
+from app.feeds import feed_routes
 from app.graphiql import graphiql_assets, graphiql_page
 from app.health import drain_on_sigterm, healthz, readyz
 from app.observability import AccessLog, Metrics, configure_logging, count_statements
@@ -241,6 +242,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
+    routes += feed_routes(settings, clock=now, cache=response_cache)
     if settings.metrics:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     if settings.graphiql:

@@ -38,7 +38,7 @@ When Redis fails, requests execute uncached: a cache outage never fails a reques
 import hashlib
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -52,7 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.redis_client import Outage, connect
 from app.settings import Settings
-from resolvers import schedule
+from resolvers import cache_keys, schedule
 from resolvers.lru import LRU
 from schema.document import Document
 
@@ -424,6 +424,11 @@ class ResponseCache:
         except orjson.JSONEncodeError:
             return None
         key = hashlib.sha256(document.digest + request).hexdigest()
+        return await self.lookup_key(key, now=now)
+
+    async def lookup_key(self, key: str, *, now: datetime) -> Lookup:
+        """The entry kept under `key` (a GraphQL answer's digest, or another anonymous read's
+        own key such as a feed's)."""
         since, entry, through = await self.backend.get(key)
         if entry is not None and entry.expires_at <= now.timestamp():
             entry = None
@@ -540,3 +545,14 @@ def _decode(value: bytes) -> CachedResponse:
         expires_at=float(expires_at),
         keys=tuple(keys.split(",")) if keys else (),
     )
+
+
+MAX_KEY_HEADER = 8_000  # characters: CDNs accept 16 kB (Fastly, Cloudflare); see cache_keys
+
+
+def key_header(name: str, keys: Sequence[str]) -> dict[str, str]:
+    """The header naming `keys` for a CDN (see Settings.surrogate_key_header; empty: none)."""
+    if not name or not keys:
+        return {}
+    separator = "," if name.lower().endswith("cache-tag") else " "
+    return {name: separator.join(cache_keys.collapsed(keys, max_chars=MAX_KEY_HEADER))}

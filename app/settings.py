@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PLACEHOLDER_SECRET = "insecure-local-development-key"
 
 
+_PATH_WITH_SLUG = r"^/[A-Za-z0-9._~/-]*\{slug\}[A-Za-z0-9._~/-]*$"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUIRE_", env_file=".env", extra="ignore")
 
@@ -84,6 +87,12 @@ class Settings(BaseSettings):
     surrogate_key_header: str = Field(
         default="Surrogate-Key", pattern=r"^([A-Za-z0-9][A-Za-z0-9-]{0,63})?$"
     )
+    # Atom feeds and the sitemap (see app.feeds); where they link posts, tags and authors on the
+    # site (`site.url`): paths with {slug}, Ghost's by default.
+    feeds: bool = True
+    post_path: str = Field(default="/{slug}/", pattern=_PATH_WITH_SLUG)
+    tag_path: str = Field(default="/tag/{slug}/", pattern=_PATH_WITH_SLUG)
+    author_path: str = Field(default="/author/{slug}/", pattern=_PATH_WITH_SLUG)
     persisted_queries: Literal["apq", "allowlist", "off"] = "apq"
     persisted_queries_file: Path | None = None  # Apollo manifest of the allowlist
 
