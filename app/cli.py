@@ -9,9 +9,10 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from signal import SIGINT, SIGTERM
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 
 import orjson
 import typer
@@ -602,6 +603,75 @@ def _import(
             err=True,
         )
         raise typer.Exit(1)
+
+
+@import_cli.command("quire")
+def import_quire(file: ImportFile) -> None:
+    """Restore a `quire export` file into an empty database (ids, versions and dates kept)."""
+    from app.imports import UnreadableExport
+    from app.imports.quire import restore
+
+    async def run() -> ImportReport:
+        engine = create_engine(get_settings().database_url)
+        try:
+            return await restore(engine, file)
+        finally:
+            await engine.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except UnreadableExport as error:
+        typer.echo(f"Refused: {error}. Nothing was imported.", err=True)
+        raise typer.Exit(2) from None
+    for note in report.problems:
+        typer.echo(f"Invalid: {note}", err=True)
+    if report.failed:
+        typer.echo("Nothing was restored: the items above are invalid.", err=True)
+        raise typer.Exit(1)
+    counts = {kind: sum(outcomes.values()) for kind, outcomes in report.counts.items()}
+    typer.echo(
+        f"Restored {counts.get('post', 0)} posts, {counts.get('author', 0)} authors, "
+        f"{counts.get('tag', 0)} tags."
+    )
+
+
+class ExportFormat(StrEnum):
+    QUIRE = "quire"
+    GHOST = "ghost"
+
+
+@cli.command("export")
+def export(
+    output: Annotated[Path, typer.Option(help="Where to write it; - for standard output.")] = Path(
+        "-"
+    ),
+    format: Annotated[
+        ExportFormat, typer.Option(help="quire (to restore here) or ghost (to import there).")
+    ] = ExportFormat.QUIRE,
+    revisions: Annotated[bool, typer.Option(help="Include every post's revisions.")] = False,
+) -> None:
+    """Write every post, author and tag, with translations, old slugs and the site's settings,
+    as one JSON document (streamed)."""
+    from app import export as exporting
+
+    async def run(out: IO[bytes]) -> int:
+        engine = create_engine(get_settings().database_url)
+        try:
+            if format is ExportFormat.GHOST:
+                return await exporting.write_ghost(engine, out)
+            return await exporting.write_quire(engine, out, revisions=revisions)
+        finally:
+            await engine.dispose()
+
+    if str(output) == "-":
+        count = asyncio.run(run(sys.stdout.buffer))
+        sys.stdout.buffer.flush()
+    else:
+        partial = output.with_name(output.name + ".partial")
+        with partial.open("wb") as out:
+            count = asyncio.run(run(out))
+        partial.replace(output)  # a file that is there is complete
+    typer.echo(f"Exported {count} posts.", err=True)
 
 
 def _grouped(notes: list[Note]) -> list[str]:

@@ -2,12 +2,14 @@
 settings each backend needs."""
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -145,3 +147,17 @@ async def configured_direct_reads(settings: Settings, engine: AsyncEngine) -> Di
     if direct is not None:
         await direct.start()
     return direct
+
+
+async def reset_sequences(connection: AsyncConnection, tables: Sequence[str]) -> None:
+    """After rows were written with explicit ids (a bulk load, a restore), move PostgreSQL's
+    sequences past the largest id (SQLite's AUTOINCREMENT follows by itself)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        await connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT MAX(id) FROM {table}))"
+            )
+        )

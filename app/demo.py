@@ -23,9 +23,10 @@ from importlib import resources
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.database import reset_sequences
 from models import (
     SITE_ID,
     Author,
@@ -230,8 +231,7 @@ async def load_demo(
         for row, author_ids, tag_ids in generator.posts():
             await writer.add(row, author_ids, tag_ids)
         await writer.flush()
-        if engine.dialect.name == "postgresql":
-            await _reset_sequences(conn)
+        await reset_sequences(conn, ("posts", "authors", "tags"))
         await conn.run_sync(search.rebuild_on)  # written in bulk, past the events
     return DemoSummary(authors=len(authors), tags=len(tags), posts=writer.posts_written)
 
@@ -961,14 +961,3 @@ class _Writer:
         if self.post_tags:
             await self.conn.execute(insert(PostTag), self.post_tags)
         self.posts, self.post_authors, self.post_tags = [], [], []
-
-
-async def _reset_sequences(conn: AsyncConnection) -> None:
-    """Explicit ids leave PostgreSQL's sequences behind; move them past the largest id."""
-    for table in ("posts", "authors", "tags"):
-        await conn.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT MAX(id) FROM {table}))"
-            )
-        )

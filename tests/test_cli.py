@@ -158,3 +158,27 @@ def test_an_account_writes_as_the_author_it_is_linked_to(database: Path) -> None
     assert "is unlinked" in quire("users", "set-author", "jo@example.com")
     missing = runner.invoke(cli, ["users", "set-author", "jo@example.com", "--author", "nobody"])
     assert missing.exit_code != 0 and "No author with slug 'nobody'" in missing.output
+
+
+def test_export_then_restore_from_the_command_line(
+    database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quire("db", "upgrade")
+    quire("demo", "load", "--posts", "20")
+    backup = tmp_path / "backup.json"
+    quire("export", "--output", str(backup), "--revisions")
+    assert not (tmp_path / "backup.json.partial").exists()
+    assert b'"quire_export"' in backup.read_bytes()[:100]
+    ghost = tmp_path / "ghost.json"
+    quire("export", "--format", "ghost", "--output", str(ghost))
+    assert '"db"' in ghost.read_text()[:10]
+
+    refused = runner.invoke(cli, ["import", "quire", str(backup)])
+    assert refused.exit_code == 2 and "restore into an empty database" in refused.output
+
+    monkeypatch.setenv("QUIRE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}")
+    get_settings.cache_clear()
+    quire("db", "upgrade")
+    assert re.search(
+        r"Restored \d+ posts, 30 authors, 15 tags\.", quire("import", "quire", str(backup))
+    )
