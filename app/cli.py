@@ -529,6 +529,14 @@ SiteUrl = Annotated[
     ),
 ]
 DryRun = Annotated[bool, typer.Option(help="Report what would change; write nothing.")]
+PublicationSlug = Annotated[
+    str | None,
+    typer.Option(
+        "--publication",
+        help="For a site that gathers several blogs: the slug of the publication its posts "
+        "belong to (made from the file's site title and address if there is none).",
+    ),
+]
 SkipInvalid = Annotated[
     bool, typer.Option(help="Load the valid items when some are invalid (default: nothing).")
 ]
@@ -540,9 +548,17 @@ def import_ghost(
     site_url: SiteUrl = None,
     dry_run: DryRun = False,
     skip_invalid: SkipInvalid = False,
+    publication: PublicationSlug = None,
 ) -> None:
     """Import a Ghost JSON export (Ghost 1 to 5; Settings > Labs > Export content)."""
-    _import("ghost", file, site_url=site_url, dry_run=dry_run, skip_invalid=skip_invalid)
+    _import(
+        "ghost",
+        file,
+        site_url=site_url,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        publication=publication,
+    )
 
 
 @import_cli.command("wordpress")
@@ -551,13 +567,27 @@ def import_wordpress(
     site_url: SiteUrl = None,
     dry_run: DryRun = False,
     skip_invalid: SkipInvalid = False,
+    publication: PublicationSlug = None,
 ) -> None:
     """Import a WordPress export (WXR; Tools > Export > All content)."""
-    _import("wordpress", file, site_url=site_url, dry_run=dry_run, skip_invalid=skip_invalid)
+    _import(
+        "wordpress",
+        file,
+        site_url=site_url,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        publication=publication,
+    )
 
 
 def _import(
-    source: str, file: Path, *, site_url: str | None, dry_run: bool, skip_invalid: bool
+    source: str,
+    file: Path,
+    *,
+    site_url: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    publication: str | None,
 ) -> None:
     from app.imports import UnreadableExport
     from app.imports.runner import import_into
@@ -572,6 +602,7 @@ def _import(
                 site_url=site_url,
                 dry_run=dry_run,
                 skip_invalid=skip_invalid,
+                publication=publication,
                 progress=progress,
             )
         finally:

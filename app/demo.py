@@ -33,8 +33,10 @@ from models import (
     Post,
     PostAuthor,
     PostLevel,
+    PostPublication,
     PostStatus,
     PostTag,
+    Publication,
     Site,
     Tag,
     TagVisibility,
@@ -189,19 +191,19 @@ class DemoSummary:
 
 
 async def has_content(engine: AsyncEngine) -> bool:
-    """True if any post, author or tag row exists."""
+    """True if any post, author, tag or publication row exists."""
     async with engine.connect() as conn:
-        for model in (Post, Author, Tag):
+        for model in (Post, Author, Tag, Publication):
             if (await conn.execute(select(model.id).limit(1))).first() is not None:
                 return True
     return False
 
 
 async def clear_content(engine: AsyncEngine) -> None:
-    """Delete every post, author and tag, and the links between them."""
+    """Delete every post, author, tag and publication, and the links between them."""
     async with engine.begin() as conn:
         await conn.run_sync(search.clear_on)
-        for model in (PostTag, PostAuthor, Post, Tag, Author):
+        for model in (PostPublication, PostTag, PostAuthor, Post, Tag, Author, Publication):
             await conn.execute(delete(model))
 
 

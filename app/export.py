@@ -5,10 +5,11 @@ streamed a batch of posts at a time; or the same as a Ghost import file.
 Quire's format (version 1), documented in the README:
 
     {"quire_export": {"version": 1, "exported_at": ..., "revision": <migration>},
-     "site": {...}, "authors": [...], "tags": [...], "posts": [...]}
+     "site": {...}, "authors": [...], "tags": [...], "publications": [...], "posts": [...]}
 
 Each object has its columns as stored (ids included, dates in ISO 8601 UTC); a post also has
-`authors` and `tags` (ids, in order), `old_slugs` and, with `--revisions`, `revisions`.
+`authors` and `tags` (ids, in order), its `publication` (an id or null), `old_slugs` and,
+with `--revisions`, `revisions`.
 `quire import quire` restores it into an empty database, ids and versions unchanged.
 
 Accounts, tokens, webhook endpoints and the event log are not content and are not exported: a
@@ -26,7 +27,19 @@ from sqlalchemy import FromClause, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import migrations
-from models import SITE_ID, Author, Post, PostAuthor, PostRevision, PostSlug, PostTag, Site, Tag
+from models import (
+    SITE_ID,
+    Author,
+    Post,
+    PostAuthor,
+    PostPublication,
+    PostRevision,
+    PostSlug,
+    PostTag,
+    Publication,
+    Site,
+    Tag,
+)
 from models.base import utcnow
 
 FORMAT_VERSION = 1
@@ -99,7 +112,7 @@ async def write_quire(engine: AsyncEngine, out: IO[bytes], *, revisions: bool = 
         writer.field("quire_export", {**header, "revision": revision})
         site = (await connection.execute(select(Site).where(Site.id == SITE_ID))).first()
         writer.field("site", row_values(Site.__table__, site) if site else None)
-        for name, model in (("authors", Author), ("tags", Tag)):
+        for name, model in (("authors", Author), ("tags", Tag), ("publications", Publication)):
             writer.key(name)
             writer.open("[")
             async for row in _rows(connection, model):
@@ -151,7 +164,7 @@ async def _with_links(
     ids = [row.id for row in rows]
     posts = {row.id: {**row_values(Post.__table__, row)} for row in rows}
     for post in posts.values():
-        post.update(authors=[], tags=[], old_slugs=[])
+        post.update(authors=[], tags=[], publication=None, old_slugs=[])
         if revisions:
             post["revisions"] = []
     links = (
@@ -166,6 +179,13 @@ async def _with_links(
         )
         for post_id, linked in found:
             posts[post_id][name].append(linked)
+    publications = await connection.execute(
+        select(PostPublication.post_id, PostPublication.publication_id).where(
+            PostPublication.post_id.in_(ids)
+        )
+    )
+    for post_id, publication_id in publications:
+        posts[post_id]["publication"] = publication_id
     slugs = await connection.execute(
         select(PostSlug.post_id, PostSlug.slug)
         .where(PostSlug.post_id.in_(ids))

@@ -6,6 +6,7 @@ from models.editor import ApiToken, Editor, EditorRole, TokenKind
 from models.event import ContentEvent, EventCursor
 from models.import_source import ImportSource
 from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
+from models.publication import PostPublication, Publication
 from models.revision import IdempotencyKey, PostRevision, PostSlug
 from models.site import SITE_ID, Site
 from models.tag import Tag, TagVisibility
@@ -26,10 +27,12 @@ __all__ = [
     "Post",
     "PostAuthor",
     "PostLevel",
+    "PostPublication",
     "PostRevision",
     "PostSlug",
     "PostStatus",
     "PostTag",
+    "Publication",
     "Site",
     "Tag",
     "TagVisibility",

@@ -17,7 +17,7 @@ be too long.
 
 from collections.abc import Iterable, Sequence
 
-KINDS = ("post", "tag", "author")
+KINDS = ("post", "tag", "author", "publication")
 SINGLE = frozenset({"site"})
 """What there is one of: its key is its name (`site`), read and purged as a list's."""
 

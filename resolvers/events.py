@@ -41,8 +41,9 @@ POST_TYPES = (
 )
 TAG_TYPES = ("tag.created", "tag.updated", "tag.deleted", "tag.merged")
 AUTHOR_TYPES = ("author.created", "author.updated", "author.deleted", "author.reassigned")
+PUBLICATION_TYPES = ("publication.created", "publication.updated", "publication.deleted")
 SITE_TYPES = ("site.updated",)
-EVENT_TYPES = (*POST_TYPES, *TAG_TYPES, *AUTHOR_TYPES, *SITE_TYPES)
+EVENT_TYPES = (*POST_TYPES, *TAG_TYPES, *AUTHOR_TYPES, *PUBLICATION_TYPES, *SITE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,20 @@ def author_event(type: str, author: Author, *, changed: Sequence[str] = (), **ex
             **_visibility(type, True, None),
             "cacheKeys": cache_keys.of_change("author", author.id),
             **extra,
+        },
+    )
+
+
+def publication_event(type: str, publication: Any, *, changed: Sequence[str] = ()) -> Event:
+    return Event(
+        type,
+        "publication",
+        publication.id,
+        {
+            "slug": publication.slug,
+            "changedFields": list(changed),
+            **_visibility(type, True, None),
+            "cacheKeys": cache_keys.of_change("publication", publication.id),
         },
     )
 

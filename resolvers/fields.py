@@ -347,6 +347,35 @@ TAG = Fields(
 )
 
 
+PUBLICATION = Fields(
+    "Publication",
+    (
+        node_id(),
+        _name(),
+        _slug("the publication's page", 200),
+        stored("description", str | None, "What the publication is.", editable=True, limit=2_000),
+        stored(
+            "url",
+            str | None,
+            "The publication's own site.",
+            editable=True,
+            limit=2_000,
+            check="url",
+        ),
+        stored(
+            "logoUrl",
+            str | None,
+            "Absolute URL of its logo, for an article index to show beside each post.",
+            editable=True,
+            limit=2_000,
+            check="url",
+        ),
+        stored("createdAt", datetime, "When it was created."),
+        stored("updatedAt", datetime, "When it last changed."),
+        _version(),
+    ),
+)
+
 SITE = Fields(
     "Site",
     (

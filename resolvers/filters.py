@@ -22,7 +22,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Author, Post, PostAuthor, PostLevel, PostStatus, PostTag, Tag
+from models import (
+    Author,
+    Post,
+    PostAuthor,
+    PostLevel,
+    PostPublication,
+    PostStatus,
+    PostTag,
+    Publication,
+    Tag,
+)
 from resolvers.bound_lists import among, one_of
 from resolvers.errors import BadUserInput
 from resolvers.visibility import post_is_visible, tag_is_visible
@@ -50,6 +60,7 @@ class PostFilter:
     statuses: tuple[PostStatus, ...] | None = None
     tags: SlugMatch | None = None
     authors: SlugMatch | None = None
+    publications: tuple[str, ...] | None = None  # slugs, any of
     levels: tuple[PostLevel, ...] | None = None
     languages: tuple[str, ...] | None = None
     featured: bool | None = None
@@ -76,6 +87,7 @@ class NamedFilter:
 class _Slugs:
     tags: set[str] = field(default_factory=set)
     authors: set[str] = field(default_factory=set)
+    publications: set[str] = field(default_factory=set)
 
 
 def post_filter_clause(spec: PostFilter) -> ColumnElement[bool]:
@@ -84,6 +96,14 @@ def post_filter_clause(spec: PostFilter) -> ColumnElement[bool]:
         clauses.append(_slug_match(spec.tags, PostTag.tag_id, PostTag.post_id, Tag))
     if spec.authors is not None:
         clauses.append(_slug_match(spec.authors, PostAuthor.author_id, PostAuthor.post_id, Author))
+    if spec.publications is not None:
+        chosen = select(Publication.id).where(one_of(Publication.slug, spec.publications))
+        clauses.append(
+            select(PostPublication.post_id)
+            .where(PostPublication.post_id == Post.id, PostPublication.publication_id.in_(chosen))
+            .correlate(Post)
+            .exists()
+        )
     if spec.levels is not None:
         # Spelled out so a NULL level is false rather than unknown, which `not` would keep dropping.
         clauses.append(and_(Post.level.is_not(None), one_of(Post.level, spec.levels)))
@@ -139,7 +159,7 @@ def names_slugs(spec: PostFilter | None) -> bool:
         return False
     slugs = _Slugs()
     _collect_slugs(spec, slugs)
-    return bool(slugs.tags or slugs.authors)
+    return bool(slugs.tags or slugs.authors or slugs.publications)
 
 
 def slugs_known_clause(spec: PostFilter) -> ColumnElement[bool]:
@@ -153,6 +173,7 @@ def slugs_known_clause(spec: PostFilter) -> ColumnElement[bool]:
     for wanted, entity, visible in (
         (slugs.tags, Tag, tag_is_visible()),
         (slugs.authors, Author, true()),
+        (slugs.publications, Publication, true()),
     ):
         if wanted:
             found = select(func.count()).where(one_of(entity.slug, sorted(wanted)), visible)
@@ -167,6 +188,17 @@ async def ensure_known_slugs(session: AsyncSession, spec: PostFilter | None) -> 
         return
     slugs = _Slugs()
     _collect_slugs(spec, slugs)
+    if slugs.publications:
+        known = set(
+            await session.scalars(
+                select(Publication.slug).where(Publication.slug.in_(sorted(slugs.publications)))
+            )
+        )
+        if missing := sorted(slugs.publications - known):
+            raise BadUserInput(
+                f"Unknown publication slug{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.",
+                field="filter.publications",
+            )
     if not slugs.tags and not slugs.authors:
         return
     statement = _known_slugs_statement(session.get_bind().dialect.name)
@@ -240,6 +272,7 @@ def _collect_slugs(spec: PostFilter, into: _Slugs) -> None:
     for match, bucket in ((spec.tags, into.tags), (spec.authors, into.authors)):
         if match is not None:
             bucket.update(match.any_of, match.all_of)
+    into.publications.update(spec.publications or ())
     for child in (*spec.and_, *spec.or_, *((spec.not_,) if spec.not_ else ())):
         _collect_slugs(child, into)
 

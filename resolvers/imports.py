@@ -26,17 +26,19 @@ from models import (
     ImportSource,
     Post,
     PostAuthor,
+    PostPublication,
     PostSlug,
     PostStatus,
     PostTag,
+    Publication,
     Site,
     Tag,
     TagVisibility,
 )
-from resolvers import events, post_editing, validation
+from resolvers import events, post_editing, publication_editing, validation
 from resolvers import site as site_settings
 from resolvers.content import slugify
-from resolvers.fields import AUTHOR, SITE, TAG
+from resolvers.fields import AUTHOR, PUBLICATION, SITE, TAG, snake
 
 BATCH = 500
 """Posts written per round of statements (and per batch of events)."""
@@ -135,6 +137,8 @@ class ImportReport:
         lines = []
         for outcome in self.counts.get("site", ()):
             lines.append(f"site settings: {SITE_OUTCOMES[outcome]}")
+        for outcome in self.counts.get("publication", ()):
+            lines.append(f"publication: {outcome}")
         for kind in ("author", "tag", "post"):
             counts = self.counts.get(kind, Counter())
             parts = [f"{counts[o]} {o}" for o in ("created", "updated", "unchanged") if counts[o]]
@@ -150,12 +154,24 @@ class Importer:
     """One import into one transaction. Call `authors`, `tags`, then `posts` (which may be a
     stream: it is written in batches and never held whole)."""
 
-    def __init__(self, session: AsyncSession, *, origin: str, now: datetime) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        origin: str,
+        now: datetime,
+        publication: str | None = None,
+    ) -> None:
         """`origin` names the system (and site) the ids in the file belong to; a reader may
-        make it more precise before it writes anything."""
+        make it more precise before it writes anything. `publication`: the slug of the
+        publication every imported post belongs to (made from the old site's settings when
+        there is none), for a site that gathers several blogs; the old site's settings then
+        describe it rather than this site."""
         self.session = session
         self.origin = origin
         self.now = now
+        self.publication_slug = publication
+        self.publication_id: int | None = None
         self.report = ImportReport()
         self._authors: dict[str, int] = {}
         self._tags: dict[str, int] = {}
@@ -204,7 +220,11 @@ class Importer:
 
     async def site(self, values: dict[str, Any]) -> None:
         """The old site's settings (by column) become Quire's, if nobody changed those since
-        Quire was installed; a setting that is not valid is left out."""
+        Quire was installed; a setting that is not valid is left out. With a publication, they
+        describe it instead."""
+        if self.publication_slug is not None:
+            await self._publication(values)
+            return
         row = await self.session.get(Site, SITE_ID)
         if row is None or row.version != 1:
             self.report.count("site", "kept")
@@ -226,6 +246,41 @@ class Importer:
         names = [site_settings.LISTS.get(c) or SITE.name_of(c) for c in changed]
         await events.record(self.session, [site_settings.site_event(row, names)], self.now)
         self.report.count("site", "updated")
+
+    async def _publication(self, site: dict[str, Any]) -> None:
+        slug = self.publication_slug
+        found = await self.session.scalar(select(Publication).where(Publication.slug == slug))
+        if found is not None:
+            self.publication_id = found.id
+            self.report.count("publication", "unchanged")
+            return
+        values = {
+            "name": (site.get("title") or slug or "").strip()[:200],
+            "description": site.get("description") or None,
+            "url": site.get("url") or None,
+            "logo_url": site.get("logo_url") or None,
+        }
+        for field_name, message in validation.problems(
+            values, PUBLICATION.editable(), creating=True
+        ):
+            values[snake(field_name)] = None
+            self.adjust("publication", str(slug), f"{field_name} is left out: {message}")
+        if not values["name"]:
+            values["name"] = slug
+        if slug is None or not validation.SLUG.fullmatch(slug):
+            self.problem(
+                "publication", str(slug), "Slugs use lowercase letters, digits and single hyphens."
+            )
+            return
+        publication = Publication(
+            **values, slug=slug, version=1, created_at=self.now, updated_at=self.now
+        )
+        self.session.add(publication)
+        await self.session.flush()
+        self.publication_id = publication.id
+        self.report.count("publication", "created")
+        created = events.publication_event("publication.created", publication)
+        await events.record(self.session, [created], self.now)
 
     def has_tag(self, source_id: str) -> bool:
         return source_id in self._tags
@@ -328,9 +383,12 @@ class Importer:
             known = self._tags.keys() | {source for kind, source in self._rejected if kind == "tag"}
             if new := [tag for tag in item.tags if tag.source_id not in known]:
                 await self.tags(new)
-            author_ids = self._related(item, item.author_ids, self._authors, "author")
             tag_sources = [*item.tag_ids, *(tag.source_id for tag in item.tags)]
-            tag_ids = self._related(item, tag_sources, self._tags, "tag")
+            wanted = Linked(
+                self._related(item, item.author_ids, self._authors, "author"),
+                self._related(item, tag_sources, self._tags, "tag"),
+                self.publication_id,
+            )
             post = by_source.get(item.source_id)
             if post is None:
                 post = await self._create_post(item, values)
@@ -339,7 +397,10 @@ class Importer:
             else:
                 before = post_editing.snapshot(post)
                 was_visible = events.post_is_live(post, self.now)
-                changed = self._update_post(post, values, links.get(post.id), author_ids, tag_ids)
+                current = links.get(post.id) or Linked([], [], None)
+                if wanted.publication is None:  # without --publication, a post keeps its own
+                    wanted.publication = current.publication
+                changed = self._update_post(post, values, current, wanted)
                 if changed is None:
                     self.report.count("post", "unchanged")
                     continue
@@ -354,7 +415,7 @@ class Importer:
                         was_visible=was_visible,
                     )
                 )
-            await self._link(post.id, author_ids, tag_ids)
+            await self._link(post.id, wanted)
             self._revision(post)
         await self.session.flush()
         await events.record(self.session, recorded, self.now)
@@ -381,21 +442,27 @@ class Importer:
             await self._forget("post", gone)
         return {source: posts[post_id] for source, post_id in mapped.items() if post_id in posts}
 
-    async def _links(self, posts: list[Post]) -> dict[int, tuple[list[int], list[int]]]:
+    async def _links(self, posts: list[Post]) -> dict[int, "Linked"]:
         ids = [post.id for post in posts]
-        found: dict[int, tuple[list[int], list[int]]] = {i: ([], []) for i in ids}
+        found = {post_id: Linked([], [], None) for post_id in ids}
         for post_id, author_id in await self.session.execute(
             select(PostAuthor.post_id, PostAuthor.author_id)
             .where(PostAuthor.post_id.in_(ids))
             .order_by(PostAuthor.post_id, PostAuthor.position)
         ):
-            found[post_id][0].append(author_id)
+            found[post_id].authors.append(author_id)
         for post_id, tag_id in await self.session.execute(
             select(PostTag.post_id, PostTag.tag_id)
             .where(PostTag.post_id.in_(ids))
             .order_by(PostTag.post_id, PostTag.position)
         ):
-            found[post_id][1].append(tag_id)
+            found[post_id].tags.append(tag_id)
+        for post_id, publication_id in await self.session.execute(
+            select(PostPublication.post_id, PostPublication.publication_id).where(
+                PostPublication.post_id.in_(ids)
+            )
+        ):
+            found[post_id].publication = publication_id
         return found
 
     def _post_values(self, item: SourcePost) -> dict[str, Any] | None:
@@ -473,25 +540,12 @@ class Importer:
         return slug
 
     def _update_post(
-        self,
-        post: Post,
-        values: dict[str, Any],
-        links: tuple[list[int], list[int]] | None,
-        author_ids: list[int],
-        tag_ids: list[int],
+        self, post: Post, values: dict[str, Any], now: "Linked", wanted: "Linked"
     ) -> set[str] | None:
-        """Apply what differs; the relations that changed (`authors`, `tags`), or None and no
-        write when nothing did."""
+        """Apply what differs; the relations that changed (`authors`, `tags`, `publication`),
+        or None and no write when nothing did."""
         columns = [key for key, value in values.items() if getattr(post, key) != value]
-        current_authors, current_tags = links or ([], [])
-        relations = {
-            name
-            for name, now, wanted in (
-                ("authors", current_authors, author_ids),
-                ("tags", current_tags, tag_ids),
-            )
-            if now != wanted
-        }
+        relations = now.differences(wanted)
         if not columns and not relations:
             return None
         for key in columns:
@@ -500,20 +554,38 @@ class Importer:
         post.updated_at = self.now
         return relations
 
-    async def _link(self, post_id: int, author_ids: list[int], tag_ids: list[int]) -> None:
+    async def _link(self, post_id: int, linked: "Linked") -> None:
         await self.session.execute(delete(PostAuthor).where(PostAuthor.post_id == post_id))
         await self.session.execute(delete(PostTag).where(PostTag.post_id == post_id))
         self.session.add_all(
             PostAuthor(post_id=post_id, author_id=author_id, position=position)
-            for position, author_id in enumerate(author_ids)
+            for position, author_id in enumerate(linked.authors)
         )
         self.session.add_all(
             PostTag(post_id=post_id, tag_id=tag_id, position=position)
-            for position, tag_id in enumerate(tag_ids)
+            for position, tag_id in enumerate(linked.tags)
         )
+        if linked.publication is not None:
+            await publication_editing.set_publication(self.session, post_id, linked.publication)
 
     def _revision(self, post: Post) -> None:
         self.session.add(post_editing.revision_of(post, editor_id=None, actor=ACTOR, now=self.now))
+
+
+@dataclass
+class Linked:
+    """A post's bylines and tags (ids, in order) and publication."""
+
+    authors: list[int]
+    tags: list[int]
+    publication: int | None
+
+    def differences(self, other: "Linked") -> set[str]:
+        return {
+            name
+            for name in ("authors", "tags", "publication")
+            if getattr(self, name) != getattr(other, name)
+        }
 
 
 def _camel(column: str) -> str:

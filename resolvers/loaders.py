@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
-from models import Author, Post, PostAuthor, PostTag, Tag
+from models import Author, Post, PostAuthor, PostPublication, PostTag, Publication, Tag
 from resolvers.bound_lists import among
 from resolvers.fields import AUTHOR, TAG
 from resolvers.visibility import NOW, post_is_visible, readable_posts, tag_is_visible
@@ -166,6 +166,14 @@ class Loaders:
     def tag_by_id(self) -> DataLoader[int, Tag | None]:
         return DataLoader(self._tag_by_id)
 
+    @cached_property
+    def publication_by_id(self) -> DataLoader[int, Publication | None]:
+        return DataLoader(self._publication_by_id)
+
+    @cached_property
+    def publication_by_post(self) -> DataLoader[int, Publication | None]:
+        return DataLoader(self._publication_by_post)
+
     async def _rows(self, statement: Any) -> Sequence[Any]:
         async with self._ctx.reader() as session:
             return (await session.execute(statement)).all()
@@ -231,6 +239,22 @@ class Loaders:
         self._ctx.request.read_keys.objects("tag", ids)
         rows = await self._rows(select(Tag).where(Tag.id.in_(ids), tag_is_visible()))
         return _by_id(ids, (row[0] for row in rows))
+
+    async def _publication_by_id(self, ids: list[int]) -> list[Publication | None]:
+        self._ctx.request.read_keys.objects("publication", ids)
+        rows = await self._rows(select(Publication).where(Publication.id.in_(ids)))
+        return _by_id(ids, (row[0] for row in rows))
+
+    async def _publication_by_post(self, post_ids: list[int]) -> list[Publication | None]:
+        rows = await self._rows(
+            select(PostPublication.post_id, Publication)
+            .join(Publication, Publication.id == PostPublication.publication_id)
+            .where(PostPublication.post_id.in_(post_ids))
+        )
+        found = {post_id: publication for post_id, publication in rows}
+        self._ctx.request.read_keys.objects("post", post_ids)  # which one: the post's field
+        self._ctx.request.read_keys.objects("publication", (p.id for p in found.values()))
+        return [found.get(post_id) for post_id in post_ids]
 
 
 def _grouped(keys: list[int], rows: Iterable[Any]) -> list[list[Any]]:

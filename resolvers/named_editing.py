@@ -1,4 +1,4 @@
-"""Writing authors and tags, which load, check versions and pick slugs the same way.
+"""Writing authors, tags and publications, which load, check versions and pick slugs the same way.
 
 Writers send the version they last read. A write lands only if nobody wrote since
 (compare-and-set on the row); otherwise nothing is written and the error is CONFLICT.
@@ -10,11 +10,11 @@ from typing import Any, NoReturn, TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Author, Tag
+from models import Author, Publication, Tag
 from resolvers import validation
 from resolvers.errors import Rejected
 
-Entry = TypeVar("Entry", Author, Tag)
+Entry = TypeVar("Entry", Author, Tag, Publication)
 SLUG_LENGTH = 180  # leaves room for a "-2" suffix within the columns' 200
 
 

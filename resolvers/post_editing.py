@@ -26,7 +26,7 @@ from models import (
     PostTag,
     Tag,
 )
-from resolvers import events, idempotency, named_editing, validation
+from resolvers import events, idempotency, named_editing, publication_editing, validation
 from resolvers.accounts import Viewer
 from resolvers.content import prose, render_body
 from resolvers.errors import Rejected
@@ -49,6 +49,8 @@ class PostChanges:
     author_ids: list[int] | None = None
     tag_ids: list[int] | None = None
     tag_names: list[str] | None = None
+    publication: tuple[int | None] | None = None
+    """(the publication's id, or None for none) to set it; None leaves it."""
 
 
 def _owns(viewer: Viewer, post: Post) -> bool:
@@ -106,6 +108,8 @@ async def create_post(
     relations = await _set_relations(
         session, viewer, post.id, author_ids, changes.tag_ids, changes.tag_names
     )
+    if changes.publication is not None:
+        await publication_editing.set_publication(session, post.id, *changes.publication)
     await _record_revision(session, post, viewer, now)
     idempotency.remember(
         session, viewer=viewer, operation="createPost", key=idempotency_key, result_id=post.id
@@ -154,6 +158,9 @@ async def update_post(
         )
         changed |= relations.changed
         recorded += relations.tag_events()
+    publication = changes.publication
+    if publication and await publication_editing.set_publication(session, post.id, *publication):
+        changed.add("publication")
     await _record_revision(session, post, viewer, now)
     recorded.append(
         events.post_event(event, post, now, changed=sorted(changed), was_visible=was_visible)

@@ -30,7 +30,18 @@ from sqlalchemy import (
     union_all,
 )
 
-from models import Author, Post, PostAuthor, PostLevel, PostSlug, PostStatus, PostTag, Tag
+from models import (
+    Author,
+    Post,
+    PostAuthor,
+    PostLevel,
+    PostPublication,
+    PostSlug,
+    PostStatus,
+    PostTag,
+    Publication,
+    Tag,
+)
 from resolvers import search
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
@@ -91,6 +102,7 @@ class PostFacet(StrEnum):
     INCLUDES_CODE = "includes_code"
     TAG = "tag"
     AUTHOR = "author"
+    PUBLICATION = "publication"
 
 
 @dataclass(frozen=True)
@@ -364,6 +376,8 @@ async def summarize(
         elif part in (PostFacet.TAG, PostFacet.AUTHOR):
             found.sort(key=lambda row: (-row.count, row.name, row.id))
             summary[part] = [(row, int(row.count)) for row in found]
+        elif part == PostFacet.PUBLICATION:
+            summary[part] = await _publications_counted(ctx, found)
         else:
             found.sort(key=lambda row: (-row.count, row.value is None, row.value or ""))
             summary[part] = [(_facet_value(part, row.value), int(row.count)) for row in found]
@@ -376,6 +390,7 @@ FACET_CONDITIONS = {
     PostFacet.INCLUDES_CODE: "includes_code",
     PostFacet.TAG: "tags",
     PostFacet.AUTHOR: "authors",
+    PostFacet.PUBLICATION: "publications",
 }
 """Each facet's dimension: the PostFilter field that chooses values of it."""
 
@@ -400,9 +415,27 @@ def selected_values(query: PostQuery, facet: PostFacet) -> list[Any]:
     return [chosen] if facet is PostFacet.INCLUDES_CODE else list(chosen)
 
 
+async def _publications_counted(ctx: Context, found: list[Any]) -> list[tuple[Any, int]]:
+    """The publication facet's rows (its ids in `value`) as (Publication, count), most first."""
+    ids = [int(row.value) for row in found]
+    ctx.request.read_keys.objects("publication", ids)
+    async with ctx.reader() as session:
+        rows = {
+            p.id: p
+            for p in await session.scalars(select(Publication).where(Publication.id.in_(ids)))
+        }
+    counted = [(rows[int(row.value)], int(row.count)) for row in found if int(row.value) in rows]
+    counted.sort(key=lambda pair: (-pair[1], pair[0].name, pair[0].id))
+    return counted
+
+
 async def named_rows(ctx: Context, facet: PostFacet, slugs: list[str]) -> list[Any]:
     """Tag or author rows of a facet (as `summarize` gives them) for these slugs: the chosen
     values no matching post has."""
+    if facet is PostFacet.PUBLICATION:
+        async with ctx.reader() as session:
+            found = await session.scalars(select(Publication).where(Publication.slug.in_(slugs)))
+            return sorted(found, key=lambda row: row.id)
     if facet is PostFacet.TAG:
         statement = select(Tag.id.label("id"), *relation_columns(TAG_SIDE)).where(
             Tag.slug.in_(slugs), tag_is_visible()
@@ -448,6 +481,18 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
             .join(Post, Post.id == PostAuthor.post_id)
             .where(where)
             .group_by(Author.id)
+        )
+    if part == PostFacet.PUBLICATION:
+        return (
+            select(
+                label,
+                PostPublication.publication_id.cast(String()).label("value"),
+                count,
+                *_no_entity(),
+            )
+            .join(Post, Post.id == PostPublication.post_id)
+            .where(where)
+            .group_by(PostPublication.publication_id)
         )
     column = getattr(Post, PostFacet(part).value)
     value = (

@@ -57,6 +57,9 @@ class PostFilter:
     authors: SlugFilter | None = strawberry.field(
         default=None, description="Posts by these authors."
     )
+    publications: list[str] | None = strawberry.field(
+        default=None, description="Posts from any of these publications (slugs)."
+    )
     levels: list[PostLevel] | None = strawberry.field(
         default=None, description="Posts at any of these levels."
     )
@@ -196,6 +199,7 @@ class _FilterReader:
             statuses=self._statuses(value.status, depth),
             tags=self._slugs(value.tags, "tags"),
             authors=self._slugs(value.authors, "authors"),
+            publications=self._strings(value.publications, "publications"),
             levels=self._levels(value.levels),
             languages=self._strings(value.languages, "languages"),
             featured=value.featured,

@@ -13,6 +13,7 @@ from schema.context import Info
 from schema.payloads import UserError, UserErrorCode
 from schema.post_mutations import PostMutations
 from schema.preview_mutations import PreviewMutations
+from schema.publication_mutations import PublicationMutations
 from schema.revision import RevisionMutations
 from schema.site import SiteMutations
 from schema.tag_mutations import TagMutations
@@ -56,6 +57,7 @@ class Mutation(
     AuthorMutations,
     TagMutations,
     WebhookMutations,
+    PublicationMutations,
     SiteMutations,
 ):
     @strawberry.mutation(

@@ -1,4 +1,5 @@
-"""Relay object identification: opaque global IDs resolved to posts, authors and tags."""
+"""Relay object identification: opaque global IDs resolved to posts, authors, tags and
+publications."""
 
 import asyncio
 from typing import Annotated, Any
@@ -12,12 +13,13 @@ from resolvers.fields import global_id
 from schema.author import Author
 from schema.context import Info
 from schema.post import Post
+from schema.publication import Publication
 from schema.tag import Tag
 
 MAX_NODES = 100
 MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
-_TYPES: dict[str, Any] = {"Post": Post, "Author": Author, "Tag": Tag}
+_TYPES: dict[str, Any] = {"Post": Post, "Author": Author, "Tag": Tag, "Publication": Publication}
 
 
 def encode_id(type_name: str, row_id: int) -> strawberry.ID:
@@ -36,7 +38,7 @@ def parse_id(value: str, *, expected: str | None = None, argument: str = "id") -
     if not 1 <= row_id <= MAX_ROW_ID:
         raise BadUserInput(f"`{argument}` is not a valid ID: {value!r}.", field=argument)
     if type_name != expected if expected is not None else type_name not in _TYPES:
-        wanted = expected or "Post, Author or Tag"
+        wanted = expected or "Post, Author, Tag or Publication"
         raise BadUserInput(f"`{argument}` is not the ID of a {wanted}.", field=argument)
     return type_name, row_id
 
@@ -49,6 +51,9 @@ async def load_node(info: Info, type_name: str, row_id: int) -> relay.Node | Non
     if type_name == "Author":
         author = await loaders.author_by_id.load(row_id)
         return Author.from_model(author) if author else None
+    if type_name == "Publication":
+        publication = await loaders.publication_by_id.load(row_id)
+        return Publication.from_model(publication) if publication else None
     tag = await loaders.tag_by_id.load(row_id)
     return Tag.from_model(tag) if tag else None
 

@@ -43,11 +43,13 @@ from schema.strawberry_internals import resolve_info
 
 if TYPE_CHECKING:
     from schema.author import Author
+    from schema.publication import Publication
     from schema.revision import PostRevisionConnection
     from schema.tag import Tag
 
 AuthorRef = Annotated["Author", strawberry.lazy("schema.author")]
 TagRef = Annotated["Tag", strawberry.lazy("schema.tag")]
+PublicationRef = Annotated["Publication", strawberry.lazy("schema.publication")]
 T = TypeVar("T")
 RevisionsRef = Annotated["PostRevisionConnection", strawberry.lazy("schema.revision")]
 
@@ -93,6 +95,13 @@ class Post(StoredType, relay.Node):
             return pick(await info.context.loaders.relations_by_post.load(self.id))
 
         return load()
+
+    @strawberry.field(description="The publication it comes from; null on a single blog.")
+    async def publication(self, info: Info) -> PublicationRef | None:
+        from schema.publication import Publication
+
+        found = await info.context.loaders.publication_by_post.load(self.id)
+        return Publication.from_model(found) if found else None
 
     @strawberry.field(description="The published versions of this post in other languages.")
     async def translations(self, info: Info) -> list["Post"]:
@@ -291,8 +300,15 @@ class AuthorFacet:
     count: int = strawberry.field(description="Matching posts.")
 
 
+@strawberry.type(description="Number of matching posts from one publication.")
+class PublicationFacet:
+    publication: PublicationRef = strawberry.field(description="The publication.")
+    count: int = strawberry.field(description="Matching posts.")
+
+
 @strawberry.type(
-    description="Counts of the matching posts grouped by level, language, code, tag and author, "
+    description="Counts of the matching posts grouped by level, language, code, tag, author "
+    "and publication, "
     "for filter menus such as 'Beginner (12)'. The lists selected, and totalCount, cost one "
     "query together. Most posts first."
 )
@@ -306,7 +322,7 @@ class PostFacets:
             raise BadUserInput(f"`limit` must be between 1 and {MAX_FACET_LIMIT}.", field="limit")
         counts: list[tuple[Any, int]] = await self.summary.get(facet.value)
         chosen = posts.selected_values(self.summary.query, facet)
-        named = facet in (PostFacet.TAG, PostFacet.AUTHOR)
+        named = facet in (PostFacet.TAG, PostFacet.AUTHOR, PostFacet.PUBLICATION)
 
         def key(value: Any) -> Any:
             return value.slug if named else value
@@ -349,6 +365,15 @@ class PostFacets:
 
         rows = await self._counts(PostFacet.AUTHOR, limit)
         return [AuthorFacet(author=Author.from_model(v), count=n) for v, n in rows]
+
+    @strawberry.field(
+        description="Matching posts per publication (posts with none are not counted)."
+    )
+    async def publications(self, limit: FacetLimit = None) -> list[PublicationFacet]:
+        from schema.publication import Publication
+
+        rows = await self._counts(PostFacet.PUBLICATION, limit)
+        return [PublicationFacet(publication=Publication.from_model(v), count=n) for v, n in rows]
 
 
 @strawberry.type(

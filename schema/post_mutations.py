@@ -52,6 +52,9 @@ class CreatePostInput:
         default=None,
         description="Tags by name, after `tagIds`; missing ones are created (not by contributors).",
     )
+    publication_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The publication it comes from, if the site has several."
+    )
 
 
 @strawberry.input(
@@ -93,6 +96,9 @@ class UpdatePostInput:
     tag_names: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description="Tags by name, after `tagIds`."
     )
+    publication_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The publication it comes from; null for none."
+    )
 
 
 @strawberry.type(description="An expected failure of a post mutation.")
@@ -125,7 +131,18 @@ def _changes(input: CreatePostInput | UpdatePostInput) -> post_editing.PostChang
     author_ids = _ids(input.author_ids, "Author", "authorIds")
     tag_ids = _ids(input.tag_ids, "Tag", "tagIds")
     tag_names = None if input.tag_names is strawberry.UNSET else input.tag_names
-    return post_editing.PostChanges(values, author_ids, tag_ids, tag_names)
+    publication: tuple[int | None] | None = None
+    if input.publication_id is not strawberry.UNSET and (
+        input.publication_id is not None or isinstance(input, UpdatePostInput)
+    ):
+        publication = (
+            None
+            if input.publication_id is None
+            else parse_id(input.publication_id, expected="Publication", argument="publicationId")[
+                1
+            ],
+        )
+    return post_editing.PostChanges(values, author_ids, tag_ids, tag_names, publication)
 
 
 def _ids(values: Any, type_name: str, argument: str) -> list[int] | None:

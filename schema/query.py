@@ -31,6 +31,7 @@ from schema.context import Info
 from schema.inputs import NameFilter, NameOrder, name_filter, name_order
 from schema.node import MAX_NODES, parse_id, resolve_node, resolve_nodes
 from schema.post import Post, PostConnection, post_connection
+from schema.publication import PublicationQueries
 from schema.site import SiteQueries
 from schema.sync import SyncQueries
 from schema.tag import Tag
@@ -75,9 +76,10 @@ def _named_connection(
 
 
 @strawberry.type(description="Read published posts, their authors and tags.")
-class Query(AccountQueries, SiteQueries, SyncQueries, WebhookQueries):
+class Query(AccountQueries, PublicationQueries, SiteQueries, SyncQueries, WebhookQueries):
     node: relay.Node | None = strawberry.field(
-        resolver=resolve_node, description="Fetch any post, author or tag by its global ID."
+        resolver=resolve_node,
+        description="Fetch any post, author, tag or publication by its global ID.",
     )
     nodes: list[relay.Node | None] = strawberry.field(
         resolver=resolve_nodes,

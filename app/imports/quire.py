@@ -28,21 +28,23 @@ from models import (
     Post,
     PostAuthor,
     PostLevel,
+    PostPublication,
     PostRevision,
     PostSlug,
     PostStatus,
     PostTag,
+    Publication,
     Site,
     Tag,
 )
 from models.base import UTCDateTime
 from resolvers import post_editing, search, validation
-from resolvers.fields import AUTHOR, POST, TAG
+from resolvers.fields import AUTHOR, POST, PUBLICATION, TAG
 from resolvers.imports import ImportReport
 from resolvers.site import problems as site_problems
 
 BATCH = 500
-LINKS = ("authors", "tags", "old_slugs", "revisions")
+LINKS = ("authors", "tags", "publication", "old_slugs", "revisions")
 
 
 async def restore(engine: AsyncEngine, path: Path, *, progress: Any = None) -> ImportReport:
@@ -63,7 +65,9 @@ async def restore(engine: AsyncEngine, path: Path, *, progress: Any = None) -> I
             if report.failed:
                 await transaction.rollback()
                 return report
-            await reset_sequences(connection, ("posts", "authors", "tags", "post_revisions"))
+            await reset_sequences(
+                connection, ("posts", "authors", "tags", "publications", "post_revisions")
+            )
             await connection.run_sync(search.rebuild_on)
             await transaction.commit()
         except SQLAlchemyError as error:
@@ -85,7 +89,11 @@ async def _restore(
         site = next(_items(stream, "site", None), None)
     if site:
         await _site(connection, site, report)
-    for name, model, fields in (("authors", Author, AUTHOR), ("tags", Tag, TAG)):
+    for name, model, fields in (
+        ("authors", Author, AUTHOR),
+        ("tags", Tag, TAG),
+        ("publications", Publication, PUBLICATION),
+    ):
         with path.open("rb") as stream:
             items = _items(stream, f"{name}.item", None)
             await _write(connection, report, name[:-1], model, fields, items)
@@ -186,6 +194,8 @@ def _post_links(
         links["authors"].append({"post_id": post_id, "author_id": author_id, "position": position})
     for position, tag_id in enumerate(item.get("tags") or []):
         links["tags"].append({"post_id": post_id, "tag_id": tag_id, "position": position})
+    if item.get("publication") is not None:
+        links["publication"].append({"post_id": post_id, "publication_id": item["publication"]})
     for slug in item.get("old_slugs") or []:
         links["old_slugs"].append({"slug": slug, "post_id": post_id})
     revisions = item.get("revisions")
@@ -222,6 +232,7 @@ async def _flush(
     for name, link_model in (
         ("authors", PostAuthor),
         ("tags", PostTag),
+        ("publication", PostPublication),
         ("old_slugs", PostSlug),
         ("revisions", PostRevision),
     ):

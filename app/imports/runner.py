@@ -23,6 +23,7 @@ async def import_into(
     site_url: str | None = None,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    publication: str | None = None,
     progress: Callable[[int], Any] | None = None,
 ) -> ImportReport:
     """Import the `source` export at `path`. Everything is written in one transaction, which
@@ -31,7 +32,9 @@ async def import_into(
     async with create_session_factory(engine)() as session:
         transaction = await session.begin()
         try:
-            importer = Importer(session, origin=source, now=datetime.now(UTC))
+            importer = Importer(
+                session, origin=source, now=datetime.now(UTC), publication=publication
+            )
             await READERS[source](importer, path, site_url=site_url, progress=progress)
             report = importer.report
             if dry_run or (report.failed and not skip_invalid):

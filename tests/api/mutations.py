@@ -101,6 +101,20 @@ mutation($id: ID!, $version: Int!, $authorId: ID) {{
     editor {{ id author {{ slug }} }} {ERRORS}
   }}
 }}"""
+CREATE_PUBLICATION = f"""
+mutation($input: CreatePublicationInput!) {{
+  createPublication(input: $input) {{ publication {{ id version }} {ERRORS} }}
+}}"""
+UPDATE_PUBLICATION = f"""
+mutation($id: ID!, $version: Int!, $input: UpdatePublicationInput!) {{
+  updatePublication(id: $id, version: $version, input: $input) {{
+    publication {{ id version }} {ERRORS}
+  }}
+}}"""
+DELETE_PUBLICATION = f"""
+mutation($id: ID!, $version: Int!) {{
+  deletePublication(id: $id, version: $version) {{ deletedId {ERRORS} }}
+}}"""
 UPDATE_SITE = f"""
 mutation($version: Int!, $input: UpdateSiteInput!) {{
   updateSite(version: $version, input: $input) {{ site {{ title version }} {ERRORS} }}

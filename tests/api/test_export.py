@@ -123,3 +123,23 @@ async def test_the_ghost_format_carries_every_post_byline_and_tag(
     async for before in serve(demo_db, clock=lambda: SETTLED):
         async for after in serve(empty, clock=lambda: SETTLED):
             assert await after.data(query) == await before.data(query)
+
+
+async def test_publications_survive_the_round_trip(
+    scratch_db: Database, empty: Database, tmp_path: Path
+) -> None:
+    fixtures = Path(__file__).parents[1] / "fixtures" / "imports"
+    await import_into(
+        scratch_db.engine, "ghost", fixtures / "ghost" / "v4_export.json", publication="ghost"
+    )
+    path = tmp_path / "export.json"
+    with path.open("wb") as out:
+        await write_quire(scratch_db.engine, out)
+    assert not (await restore(empty.engine, path)).problems
+    query = """{ publications { id slug name }
+      posts(first: 20) { nodes { id publication { id slug } }
+        facets { publications { publication { slug } count } } } }"""
+    async for before in serve(scratch_db, clock=lambda: SETTLED):
+        async for after in serve(empty, clock=lambda: SETTLED):
+            assert await after.data(query) == await before.data(query)
+            assert (await after.data(query))["publications"][0]["slug"] == "ghost"

@@ -23,12 +23,14 @@ from tests.api.mutations import (
     CREATE_EDITOR,
     CREATE_ENDPOINT,
     CREATE_POST,
+    CREATE_PUBLICATION,
     CREATE_TAG,
     CREATE_TOKEN,
     DEACTIVATE,
     DELETE_AUTHOR,
     DELETE_ENDPOINT,
     DELETE_POST,
+    DELETE_PUBLICATION,
     DELETE_TAG,
     HOOK_URL,
     LINK,
@@ -50,6 +52,7 @@ from tests.api.mutations import (
     UPDATE_AUTHOR,
     UPDATE_ENDPOINT,
     UPDATE_POST,
+    UPDATE_PUBLICATION,
     UPDATE_SITE,
     UPDATE_TAG,
     anonymous,
@@ -408,6 +411,28 @@ async def merge_a_tag_into_itself(world: World) -> Call:
 # Accounts and sessions --------------------------------------------------------------------------
 
 
+async def publication_with_a_url_that_is_not_one(world: World) -> Call:
+    return _call(world.editor, CREATE_PUBLICATION, input={"name": "Outlet", "url": "ftp://x"})
+
+
+async def _publication(world: World) -> str:
+    created = await succeed(world.editor, CREATE_PUBLICATION, {"input": {"name": unique("O")}})
+    publication_id: str = created["publication"]["id"]
+    return publication_id
+
+
+async def publication_update_with_a_stale_version(world: World) -> Call:
+    publication_id = await _publication(world)
+    await succeed(
+        world.editor, UPDATE_PUBLICATION, {"id": publication_id, "version": 1, "input": {}}
+    )
+    return _call(world.editor, UPDATE_PUBLICATION, id=publication_id, version=1, input={})
+
+
+async def delete_a_missing_publication(world: World) -> Call:
+    return _call(world.editor, DELETE_PUBLICATION, id=_missing("Publication"), version=1)
+
+
 async def site_with_a_colour_that_is_not_one(world: World) -> Call:
     return _call(world.team["admin"], UPDATE_SITE, version=1, input={"accentColor": "red"})
 
@@ -591,6 +616,9 @@ FAILURES = (
     failure("mergeTags", merge_into_a_stale_target, "CONFLICT", "targetVersion"),
     failure("mergeTags", merge_into_a_missing_tag, "NOT_FOUND", "targetId"),
     failure("mergeTags", merge_a_tag_into_itself, "INVALID", "targetId"),
+    failure("createPublication", publication_with_a_url_that_is_not_one, "INVALID", "url"),
+    failure("updatePublication", publication_update_with_a_stale_version, "CONFLICT", "version"),
+    failure("deletePublication", delete_a_missing_publication, "NOT_FOUND", "id"),
     failure("updateSite", site_with_a_colour_that_is_not_one, "INVALID", "accentColor"),
     failure("updateSite", site_update_from_a_stale_version, "CONFLICT", "version"),
     failure("createApiToken", token_with_a_blank_name, "INVALID", "name"),

@@ -417,3 +417,39 @@ async def test_the_old_sites_settings_come_along_until_quire_has_its_own(
     again = await run(scratch_db, "wordpress", "wordpress/blog-wxr-1.2.xml")
     assert again.counts["site"] == {"kept": 1}
     assert (await client.data(SITE_QUERY))["site"]["title"] == "Testing Export Fixtures"
+
+
+async def test_an_aggregator_imports_each_blog_as_a_publication(
+    scratch_db: Database, client: GraphQLClient
+) -> None:
+    ghost = await run(
+        scratch_db, "ghost", "ghost/v4_export.json", site_url=SITE, publication="ghost-fixtures"
+    )
+    wordpress = await run(
+        scratch_db, "wordpress", "wordpress/blog-wxr-1.2.xml", publication="example-eng"
+    )
+    assert ghost.counts["publication"] == {"created": 1} and "site" not in ghost.counts
+    assert wordpress.counts["publication"] == {"created": 1}
+    index = await client.data(
+        """{ site { title version }
+             publications { slug name url }
+             posts(first: 50) { totalCount
+               facets { publications { publication { slug } count } } } }"""
+    )
+    assert index["site"] == {"title": "Quire", "version": 1}
+    assert index["publications"] == [
+        {
+            "slug": "example-eng",
+            "name": "Engineering at Example",
+            "url": "https://blog.example.com",
+        },
+        {"slug": "ghost-fixtures", "name": "Testing Export Fixtures", "url": SITE},
+    ]
+    assert index["posts"]["facets"]["publications"] == [
+        {"publication": {"slug": "ghost-fixtures"}, "count": 6},
+        {"publication": {"slug": "example-eng"}, "count": 1},
+    ]
+    again = await run(
+        scratch_db, "ghost", "ghost/v4_export.json", site_url=SITE, publication="ghost-fixtures"
+    )
+    assert again.counts["post"] == {"unchanged": 7}

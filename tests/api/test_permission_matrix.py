@@ -10,6 +10,7 @@ code, an empty payload and every table unchanged. `test_the_table_lists_every_mu
 when the schema has a mutation the table does not list, so none can skip the matrix.
 """
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,12 +29,14 @@ from tests.api.mutations import (
     CREATE_EDITOR,
     CREATE_ENDPOINT,
     CREATE_POST,
+    CREATE_PUBLICATION,
     CREATE_TAG,
     CREATE_TOKEN,
     DEACTIVATE,
     DELETE_AUTHOR,
     DELETE_ENDPOINT,
     DELETE_POST,
+    DELETE_PUBLICATION,
     DELETE_TAG,
     HOOK_URL,
     LINK,
@@ -55,6 +58,7 @@ from tests.api.mutations import (
     UPDATE_AUTHOR,
     UPDATE_ENDPOINT,
     UPDATE_POST,
+    UPDATE_PUBLICATION,
     UPDATE_SITE,
     UPDATE_TAG,
     anonymous,
@@ -414,6 +418,42 @@ async def merge_tags(world: World, cell: Cell) -> Call:
 # Accounts and tokens ---------------------------------------------------------------------------
 
 
+async def create_publication(world: World, cell: Cell) -> Call:
+    name = unique("Outlet")
+
+    async def applied(payload: dict[str, Any]) -> None:
+        publication_id = payload["publication"]["id"]
+        assert await _columns(world, "publications", publication_id, "name") == (name,)
+
+    return Call(CREATE_PUBLICATION, {"input": {"name": name}}, applied)
+
+
+async def _publication(world: World) -> str:
+    created = await succeed(world.bystander, CREATE_PUBLICATION, {"input": {"name": unique("O")}})
+    publication_id: str = created["publication"]["id"]
+    return publication_id
+
+
+async def update_publication(world: World, cell: Cell) -> Call:
+    publication_id = await _publication(world)
+    url = f"https://outlets.example.com/{uuid.uuid4().hex}"
+
+    async def applied(_: dict[str, Any]) -> None:
+        assert await _columns(world, "publications", publication_id, "url") == (url,)
+
+    variables = {"id": publication_id, "version": 1, "input": {"url": url}}
+    return Call(UPDATE_PUBLICATION, variables, applied)
+
+
+async def delete_publication(world: World, cell: Cell) -> Call:
+    publication_id = await _publication(world)
+
+    async def applied(_: dict[str, Any]) -> None:
+        assert await _row(world, "publications", row_id(publication_id)) is None
+
+    return Call(DELETE_PUBLICATION, {"id": publication_id, "version": 1}, applied)
+
+
 async def update_site(world: World, cell: Cell) -> Call:
     title = unique("Site")
     row = await _row(world, "site", 1)
@@ -653,6 +693,9 @@ RULES = (
     Rule("updateTag", update_tag, {OWN: MANAGERS, OTHER: MANAGERS}, owners=PUBLISHERS),
     Rule("deleteTag", delete_tag, {OWN: MANAGERS, OTHER: MANAGERS}, owners=PUBLISHERS),
     Rule("mergeTags", merge_tags, {OWN: MANAGERS, OTHER: MANAGERS}, owners=PUBLISHERS),
+    Rule("createPublication", create_publication, {NONE: MANAGERS}),
+    Rule("updatePublication", update_publication, {NONE: MANAGERS}),
+    Rule("deletePublication", delete_publication, {NONE: MANAGERS}),
     Rule("updateSite", update_site, {NONE: ADMINS}),
     Rule("createApiToken", create_api_token, {NONE: ADMINS}),
     Rule(
