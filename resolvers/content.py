@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from slugify import slugify as python_slugify
 
 WORDS_PER_MINUTE = 230
@@ -24,7 +25,10 @@ class RenderedBody:
 
 
 def render_body(markdown: str) -> RenderedBody:
-    tokens = _markdown.parse(markdown)
+    return _rendered(markdown, _markdown.parse(markdown))
+
+
+def _rendered(markdown: str, tokens: list[Token]) -> RenderedBody:
     html = nh3.clean(
         _markdown.renderer.render(tokens, _markdown.options, {}), attributes=_ALLOWED_ATTRIBUTES
     )
@@ -64,8 +68,21 @@ def prose(markdown: str) -> str:
     """The body's running text on one line, as a reader sees it: rendered, with raw HTML reduced
     to its text (scripts and styles dropped), and without code blocks and headings (what an
     excerpt is made of)."""
+    return _prose_of(_markdown_with_html.parse(markdown))
+
+
+def render_with_prose(markdown: str) -> tuple[RenderedBody, str]:
+    """`render_body` and `prose` of one body, parsed once when it holds no raw HTML (the two
+    parsers then read it alike): an import renders every post."""
+    if "<" in markdown:
+        return render_body(markdown), prose(markdown)
+    tokens = _markdown.parse(markdown)
+    return _rendered(markdown, tokens), _prose_of(tokens)
+
+
+def _prose_of(tokens: list[Token]) -> str:
     kept, heading = [], False
-    for token in _markdown_with_html.parse(markdown):
+    for token in tokens:
         heading = token.type == "heading_open" or (heading and token.type != "heading_close")
         if not heading and token.type != "heading_close" and token.type not in _NOT_PROSE:
             kept.append(token)

@@ -37,7 +37,7 @@ from models import (
 )
 from resolvers import events, post_editing, publication_editing, validation
 from resolvers import site as site_settings
-from resolvers.content import slugify
+from resolvers.content import render_with_prose, slugify
 from resolvers.fields import AUTHOR, PUBLICATION, SITE, TAG, snake
 
 BATCH = 500
@@ -373,52 +373,57 @@ class Importer:
         )
 
     async def _post_batch(self, batch: list[SourcePost]) -> None:
+        """One round of statements for up to BATCH posts: those seen before are updated where
+        they differ; the new ones are inserted together."""
         by_source = await self._existing_posts([item.source_id for item in batch])
         links = await self._links(list(by_source.values()))
         recorded: list[events.Event] = []
+        new: list[tuple[SourcePost, dict[str, Any], Linked]] = []
         for item in batch:
             values = self._post_values(item)
             if values is None:
                 continue
-            known = self._tags.keys() | {source for kind, source in self._rejected if kind == "tag"}
-            if new := [tag for tag in item.tags if tag.source_id not in known]:
-                await self.tags(new)
-            tag_sources = [*item.tag_ids, *(tag.source_id for tag in item.tags)]
-            wanted = Linked(
-                self._related(item, item.author_ids, self._authors, "author"),
-                self._related(item, tag_sources, self._tags, "tag"),
-                self.publication_id,
-            )
+            wanted = await self._wanted_links(item)
             post = by_source.get(item.source_id)
             if post is None:
-                post = await self._create_post(item, values)
-                recorded += _created_events(post, self.now)
-                was_visible = None
-            else:
-                before = post_editing.snapshot(post)
-                was_visible = events.post_is_live(post, self.now)
-                current = links.get(post.id) or Linked([], [], None)
-                if wanted.publication is None:  # without --publication, a post keeps its own
-                    wanted.publication = current.publication
-                changed = self._update_post(post, values, current, wanted)
-                if changed is None:
-                    self.report.count("post", "unchanged")
-                    continue
-                self.report.count("post", "updated")
-                changed |= set(post_editing.changed_fields(before, post_editing.snapshot(post)))
-                recorded.append(
-                    events.post_event(
-                        "post.updated",
-                        post,
-                        self.now,
-                        changed=sorted(changed),
-                        was_visible=was_visible,
-                    )
+                new.append((item, values, wanted))
+                continue
+            before = post_editing.snapshot(post)
+            was_visible = events.post_is_live(post, self.now)
+            current = links.get(post.id) or Linked([], [], None)
+            if wanted.publication is None:  # without --publication, a post keeps its own
+                wanted.publication = current.publication
+            changed = self._update_post(post, values, current, wanted)
+            if changed is None:
+                self.report.count("post", "unchanged")
+                continue
+            self.report.count("post", "updated")
+            if changed:
+                await self._link(post.id, wanted, replace=True)
+            changed |= set(post_editing.changed_fields(before, post_editing.snapshot(post)))
+            recorded.append(
+                events.post_event(
+                    "post.updated", post, self.now, changed=sorted(changed), was_visible=was_visible
                 )
-            await self._link(post.id, wanted)
+            )
+            self._revision(post)
+        for post, wanted in await self._create_posts(new):
+            recorded += _created_events(post, self.now)
+            await self._link(post.id, wanted, replace=False)
             self._revision(post)
         await self.session.flush()
         await events.record(self.session, recorded, self.now)
+
+    async def _wanted_links(self, item: SourcePost) -> "Linked":
+        known = self._tags.keys() | {source for kind, source in self._rejected if kind == "tag"}
+        if unknown := [tag for tag in item.tags if tag.source_id not in known]:
+            await self.tags(unknown)
+        tag_sources = [*item.tag_ids, *(tag.source_id for tag in item.tags)]
+        return Linked(
+            self._related(item, item.author_ids, self._authors, "author"),
+            self._related(item, tag_sources, self._tags, "tag"),
+            self.publication_id,
+        )
 
     async def _existing_posts(self, source_ids: list[str]) -> dict[str, Post]:
         mapped = dict(
@@ -485,8 +490,9 @@ class Importer:
         if found:
             self._reject("post", item.source_id, found)
             return None
-        values.update(post_editing.rendered(item.body))
-        values["excerpt"] = post_editing.default_excerpt(item.body)
+        rendered, text = render_with_prose(item.body)
+        values.update(post_editing.columns_of(rendered))
+        values["excerpt"] = post_editing.excerpt_of(text)
         status = item.status
         if status is PostStatus.PUBLISHED and item.published_at and item.published_at > self.now:
             status = PostStatus.SCHEDULED  # dated in the future: it goes live then
@@ -505,32 +511,47 @@ class Importer:
                 self.adjust("post", item.source_id, f"its {kind} {source_id} is not in the import")
         return ids[: post_editing.MAX_RELATIONS]
 
-    async def _create_post(self, item: SourcePost, values: dict[str, Any]) -> Post:
-        slug = await self._free_post_slug(item)
-        created = item.created_at or item.published_at or self.now
-        post = Post(
-            **values,
-            slug=slug,
-            version=1,
-            created_at=created,
-            updated_at=max(item.updated_at or created, created),
-        )
-        self.session.add(post)
-        await self.session.flush()
-        self._remember("post", item.source_id, post.id)
-        self.report.count("post", "created")
-        return post
-
-    async def _free_post_slug(self, item: SourcePost) -> str:
-        wanted = slugify(item.slug) if item.slug else ""
-
-        async def taken(slug: str) -> bool:
-            owner = await self.session.scalar(
-                select(Post.id)
-                .where(Post.slug == slug)
-                .union(select(PostSlug.post_id).where(PostSlug.slug == slug))
+    async def _create_posts(
+        self, new: list[tuple[SourcePost, dict[str, Any], "Linked"]]
+    ) -> list[tuple[Post, "Linked"]]:
+        """Insert the new posts in one flush, each under its own slug if it is free (else a
+        numbered one, reported)."""
+        wanted = [slugify(item.slug) if item.slug else "" for item, _, _ in new]
+        taken = await self._taken_slugs([slug for slug in wanted if slug])
+        created = []
+        for (item, values, linked), slug in zip(new, wanted, strict=True):
+            if not slug or slug in taken:
+                slug = await self._free_post_slug(item, slug, taken)
+            taken.add(slug)
+            moment = item.created_at or item.published_at or self.now
+            post = Post(
+                **values,
+                slug=slug,
+                version=1,
+                created_at=moment,
+                updated_at=max(item.updated_at or moment, moment),
             )
-            return owner is not None
+            self.session.add(post)
+            created.append((item, post, linked))
+        await self.session.flush()
+        for item, post, _ in created:
+            self._remember("post", item.source_id, post.id)
+            self.report.count("post", "created")
+        return [(post, linked) for _, post, linked in created]
+
+    async def _taken_slugs(self, slugs: list[str]) -> set[str]:
+        if not slugs:
+            return set()
+        found = await self.session.scalars(
+            select(Post.slug)
+            .where(Post.slug.in_(slugs))
+            .union(select(PostSlug.slug).where(PostSlug.slug.in_(slugs)))
+        )
+        return set(found)
+
+    async def _free_post_slug(self, item: SourcePost, wanted: str, batch: set[str]) -> str:
+        async def taken(slug: str) -> bool:
+            return slug in batch or bool(await self._taken_slugs([slug]))
 
         slug = await validation.unique_slug(
             None, wanted or item.title, taken=taken, fallback="post", length=280
@@ -554,9 +575,10 @@ class Importer:
         post.updated_at = self.now
         return relations
 
-    async def _link(self, post_id: int, linked: "Linked") -> None:
-        await self.session.execute(delete(PostAuthor).where(PostAuthor.post_id == post_id))
-        await self.session.execute(delete(PostTag).where(PostTag.post_id == post_id))
+    async def _link(self, post_id: int, linked: "Linked", *, replace: bool) -> None:
+        if replace:
+            await self.session.execute(delete(PostAuthor).where(PostAuthor.post_id == post_id))
+            await self.session.execute(delete(PostTag).where(PostTag.post_id == post_id))
         self.session.add_all(
             PostAuthor(post_id=post_id, author_id=author_id, position=position)
             for position, author_id in enumerate(linked.authors)
@@ -565,8 +587,10 @@ class Importer:
             PostTag(post_id=post_id, tag_id=tag_id, position=position)
             for position, tag_id in enumerate(linked.tags)
         )
-        if linked.publication is not None:
+        if replace:
             await publication_editing.set_publication(self.session, post_id, linked.publication)
+        elif linked.publication is not None:
+            self.session.add(PostPublication(post_id=post_id, publication_id=linked.publication))
 
     def _revision(self, post: Post) -> None:
         self.session.add(post_editing.revision_of(post, editor_id=None, actor=ACTOR, now=self.now))

@@ -28,7 +28,7 @@ from models import (
 )
 from resolvers import events, idempotency, named_editing, publication_editing, validation
 from resolvers.accounts import Viewer
-from resolvers.content import prose, render_body
+from resolvers.content import RenderedBody, prose, render_body
 from resolvers.errors import Rejected
 from resolvers.fields import POST
 from resolvers.permissions import is_manager
@@ -247,7 +247,11 @@ async def delete_post(
 def default_excerpt(body: str) -> str | None:
     """The first sentences of the body's text as readers see it (`content.prose`), up to about
     300 characters."""
-    text = prose(body)
+    return excerpt_of(prose(body))
+
+
+def excerpt_of(text: str) -> str | None:
+    """The first sentences of `text` (a body's prose), up to about 300 characters."""
     if not text:
         return None
     excerpt = ""
@@ -347,7 +351,11 @@ async def _remember_slug(session: AsyncSession, post: Post, new_slug: str) -> No
 
 
 def rendered(body: str) -> dict[str, Any]:
-    rendered = render_body(body)
+    return columns_of(render_body(body))
+
+
+def columns_of(rendered: RenderedBody) -> dict[str, Any]:
+    """The columns a rendering writes."""
     return {
         "html": rendered.html,
         "reading_time": rendered.reading_time,
