@@ -20,7 +20,7 @@ from typing import IO, Any
 import ijson
 import orjson
 
-from app.imports import UnreadableExport, bodies
+from app.imports import UnreadableExport, bodies, json_items
 from app.imports.values import BadValue, flag, language, moment, web_url
 from models import PostStatus
 from resolvers.imports import Importer, SourceAuthor, SourcePost, SourceTag
@@ -57,7 +57,7 @@ async def import_file(
     await importer.authors(reader.authors())
     await importer.tags(reader.tags())
     with path.open("rb") as stream:
-        await importer.posts(reader.posts(_items(stream, f"{links.root}.posts.item", progress)))
+        await importer.posts(reader.posts(json_items(stream, f"{links.root}.posts.item", progress)))
     return settings
 
 
@@ -93,16 +93,6 @@ def _build(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> di
             break
     result: dict[str, Any] = builder.value
     return result
-
-
-def _items(stream: IO[bytes], prefix: str, progress: Any) -> Iterator[dict[str, Any]]:
-    try:
-        for item in ijson.items(stream, prefix, use_float=True):
-            if progress is not None:
-                progress(stream.tell())
-            yield item
-    except ijson.JSONError as error:
-        raise UnreadableExport(f"the file's posts are not valid JSON ({error})") from None
 
 
 class _Reader:

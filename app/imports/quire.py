@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.database import reset_sequences
 from app.demo import has_content
 from app.export import FORMAT_VERSION
-from app.imports import UnreadableExport
+from app.imports import UnreadableExport, json_items
 from app.imports.values import BadValue, moment
 from models import (
     SITE_ID,
@@ -86,7 +86,7 @@ async def _restore(
     connection: AsyncConnection, path: Path, report: ImportReport, progress: Any
 ) -> None:
     with path.open("rb") as stream:
-        site = next(_items(stream, "site", None), None)
+        site = next(json_items(stream, "site", None), None)
     if site:
         await _site(connection, site, report)
     for name, model, fields in (
@@ -95,10 +95,12 @@ async def _restore(
         ("publications", Publication, PUBLICATION),
     ):
         with path.open("rb") as stream:
-            items = _items(stream, f"{name}.item", None)
+            items = json_items(stream, f"{name}.item", None)
             await _write(connection, report, name[:-1], model, fields, items)
     with path.open("rb") as stream:
-        await _write(connection, report, "post", Post, POST, _items(stream, "posts.item", progress))
+        await _write(
+            connection, report, "post", Post, POST, json_items(stream, "posts.item", progress)
+        )
 
 
 def _header(stream: IO[bytes]) -> dict[str, Any]:
@@ -109,16 +111,6 @@ def _header(stream: IO[bytes]) -> dict[str, Any]:
     except ijson.JSONError as error:
         raise UnreadableExport(f"not a Quire export: the file is not JSON ({error})") from None
     raise UnreadableExport("not a Quire export: it has no `quire_export` header")
-
-
-def _items(stream: IO[bytes], prefix: str, progress: Any) -> Iterator[Any]:
-    try:
-        for item in ijson.items(stream, prefix, use_float=True):
-            if progress is not None:
-                progress(stream.tell())
-            yield item
-    except ijson.JSONError as error:
-        raise UnreadableExport(f"the file is not valid JSON ({error})") from None
 
 
 async def _site(connection: AsyncConnection, values: dict[str, Any], report: ImportReport) -> None:

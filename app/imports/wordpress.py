@@ -179,33 +179,27 @@ def _author(element: Element) -> SourceAuthor:
     )
 
 
+DECLARED = {
+    # element: (taxonomy, or None to read it; its slug, name and description elements)
+    "wp:category": ("category", "wp:category_nicename", "wp:cat_name", "wp:category_description"),
+    "wp:tag": ("post_tag", "wp:tag_slug", "wp:tag_name", "wp:tag_description"),
+    "wp:term": (None, "wp:term_slug", "wp:term_name", "wp:term_description"),
+}
+
+
 def _declared_tag(importer: Importer, name: str, element: Element) -> SourceTag | None:
-    if name == "wp:category":
-        slug = _text(element, "wp:category_nicename")
-        return SourceTag(
-            source_id=f"category:{slug}",
-            name=_text(element, "wp:cat_name") or slug,
-            slug=unquote(slug),
-            description=_text(element, "wp:category_description") or None,
-        )
-    if name == "wp:tag":
-        slug = _text(element, "wp:tag_slug")
-        return SourceTag(
-            source_id=f"post_tag:{slug}",
-            name=_text(element, "wp:tag_name") or slug,
-            slug=unquote(slug),
-            description=_text(element, "wp:tag_description") or None,
-        )
-    taxonomy, slug = _text(element, "wp:term_taxonomy"), _text(element, "wp:term_slug")
-    if taxonomy in TAXONOMIES:
-        return SourceTag(
-            source_id=f"{taxonomy}:{slug}",
-            name=_text(element, "wp:term_name") or slug,
-            slug=unquote(slug),
-            description=_text(element, "wp:term_description") or None,
-        )
-    importer.skip("term", f"{taxonomy}:{slug}", f"taxonomy {taxonomy!r} is not imported")
-    return None
+    taxonomy, slug_element, name_element, description_element = DECLARED[name]
+    taxonomy = taxonomy or _text(element, "wp:term_taxonomy")
+    slug = _text(element, slug_element)
+    if taxonomy not in TAXONOMIES:
+        importer.skip("term", f"{taxonomy}:{slug}", f"taxonomy {taxonomy!r} is not imported")
+        return None
+    return SourceTag(
+        source_id=f"{taxonomy}:{slug}",
+        name=_text(element, name_element) or slug,
+        slug=unquote(slug),
+        description=_text(element, description_element) or None,
+    )
 
 
 class _Reader:

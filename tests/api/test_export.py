@@ -6,7 +6,6 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -16,7 +15,7 @@ from app.imports import UnreadableExport
 from app.imports.quire import restore
 from app.imports.runner import import_into
 from tests.api.conftest import GraphQLClient, serve
-from tests.api.test_readme_examples import EXAMPLES
+from tests.api.test_readme_examples import EXAMPLES, example_variables
 from tests.conftest import Database, create_database
 
 SETTLED = datetime(2026, 12, 6, 12, tzinfo=UTC)
@@ -26,15 +25,7 @@ SETTLED = datetime(2026, 12, 6, 12, tzinfo=UTC)
 async def readme_answers(client: GraphQLClient) -> list[bytes]:
     answers = []
     for document in EXAMPLES:
-        variables: dict[str, Any] = {}
-        if "$after" in document:
-            first = await client.data("{ posts(first: 20) { pageInfo { endCursor } } }")
-            variables["after"] = first["posts"]["pageInfo"]["endCursor"]
-        if "$slug" in document:
-            spanish = await client.data(
-                '{ posts(first: 1, filter: { languages: ["es"] }) { nodes { slug } } }'
-            )
-            variables["slug"] = spanish["posts"]["nodes"][0]["slug"]
+        variables = await example_variables(client, document)
         response = await client.http.post(
             "/graphql", json={"query": document, "variables": variables}
         )

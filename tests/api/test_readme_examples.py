@@ -19,8 +19,8 @@ def _name(document: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("document", EXAMPLES, ids=[_name(doc) for doc in EXAMPLES])
-async def test_readme_example_runs_and_finds_content(client: GraphQLClient, document: str) -> None:
+async def example_variables(client: GraphQLClient, document: str) -> dict[str, Any]:
+    """What an example needs: the demo's second page's cursor, a Spanish post's slug."""
     variables: dict[str, Any] = {}
     if "$after" in document:
         first = await client.data("{ posts(first: 20) { pageInfo { endCursor } } }")
@@ -30,7 +30,12 @@ async def test_readme_example_runs_and_finds_content(client: GraphQLClient, docu
             '{ posts(first: 1, filter: { languages: ["es"] }) { nodes { slug } } }'
         )
         variables["slug"] = spanish["posts"]["nodes"][0]["slug"]
-    data = await client.data(document, variables)
+    return variables
+
+
+@pytest.mark.parametrize("document", EXAMPLES, ids=[_name(doc) for doc in EXAMPLES])
+async def test_readme_example_runs_and_finds_content(client: GraphQLClient, document: str) -> None:
+    data = await client.data(document, await example_variables(client, document))
     assert all(value for value in data.values()), data
 
 
