@@ -105,9 +105,9 @@ def _languages(languages: list[str] | None) -> list[tuple[str, str]]:
     if len(languages) > MAX_LANGUAGES:
         return [("languages", f"Give at most {MAX_LANGUAGES} languages.")]
     found = [
-        (f"languages[{index}]", "Languages are BCP 47 codes such as en or pt-BR.")
+        ("languages", f"Language {index + 1} is not a BCP 47 code such as en or pt-BR.")
         for index, code in enumerate(languages)
-        if not validation.LANGUAGE.fullmatch(code)
+        if not validation.LANGUAGE.fullmatch(code) or len(code) > 35
     ]
     if len(set(languages)) != len(languages):
         found.append(("languages", "Each language once."))

@@ -154,7 +154,7 @@ async def test_tags_page_backward_and_forward_alike(client: GraphQLClient) -> No
     [
         ('{ post(id: "bm9wZQ==") { id } }', "not a valid ID"),
         ('{ post(id: "%%%") { id } }', "not a valid ID"),
-        ('{ node(id: "Zm9vOjE=") { id } }', "not the ID of a Post, Author or Tag"),
+        ('{ node(id: "Zm9vOjE=") { id } }', "not the ID of a Post, Author, Tag or Publication"),
         ("{ post { id } }", "exactly one of `id` or `slug`"),
         ('{ post(slug: "a", id: "UG9zdDox") { id } }', "exactly one of `id` or `slug`"),
     ],

@@ -99,7 +99,7 @@ async def test_every_bad_setting_is_named_and_nothing_changes(
     assert refused["site"] is None
     assert sorted((e["field"], e["code"]) for e in refused["errors"]) == [
         ("accentColor", "INVALID"),
-        ("languages[1]", "INVALID"),
+        ("languages", "INVALID"),
         ("navigation[1].label", "INVALID"),
         ("navigation[1].url", "INVALID"),
         ("navigation[2].url", "INVALID"),

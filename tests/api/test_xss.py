@@ -110,7 +110,7 @@ class Kind:
 
     name: str  # as in its inputs: CreatePostInput, UpdatePostInput
     root: str  # the payload's field with the object
-    create: str
+    create: str | None  # None: there is one, made by the migrations (the site)
     update: str | None
     read: str  # the object by $id (a Node), or a list holding it
     base: Callable[[], dict[str, Any]]  # a valid create input; unique names keep slugs short
@@ -205,6 +205,34 @@ WEBHOOK = Kind(
 )
 
 
+PUBLICATION = Kind(
+    "Publication",
+    "publication",
+    f"""mutation($input: CreatePublicationInput!) {{
+      createPublication(input: $input) {{ publication {{ id }} {ERRORS} }}
+    }}""",
+    f"""mutation($id: ID!, $version: Int!, $input: UpdatePublicationInput!) {{
+      updatePublication(id: $id, version: $version, input: $input) {{
+        publication {{ id }} {ERRORS}
+      }}
+    }}""",
+    """query($id: ID!) { node(id: $id) { ... on Publication {
+      id name slug description url logoUrl
+    } } }""",
+    lambda: {"name": f"Base {_name()}"},
+)
+SITE = Kind(
+    "Site",
+    "site",
+    None,
+    f"""mutation($version: Int!, $input: UpdateSiteInput!) {{
+      updateSite(version: $version, input: $input) {{ site {{ version }} {ERRORS} }}
+    }}""",
+    "{ site { title description url logoUrl iconUrl accentColor languages } }",
+    dict,
+)
+
+
 def _same(text: str) -> str:
     return text
 
@@ -230,7 +258,11 @@ class TextField:
 
     @property
     def operations(self) -> tuple[str, ...]:
-        return (CREATE, UPDATE) if self.kind.update else (CREATE,)
+        return tuple(
+            operation
+            for operation, query in ((CREATE, self.kind.create), (UPDATE, self.kind.update))
+            if query is not None
+        )
 
     def sent(self, value: str) -> Any:
         return [value] if self.listed else value
@@ -253,6 +285,7 @@ FIELDS = (
     TextField(POST, "featureImageAlt", VERBATIM, shown=lambda post: post["featureImage"]["alt"]),
     TextField(POST, "authorIds", ID, listed=True),
     TextField(POST, "tagIds", ID, listed=True),
+    TextField(POST, "publicationId", ID, shown=lambda post: None),
     TextField(
         POST,
         "tagNames",
@@ -281,6 +314,18 @@ FIELDS = (
     TextField(EDITOR, "password", SECRET, text=lambda payload: f"{payload} long enough"),
     TextField(EDITOR, "authorId", ID),
     TextField(TOKEN, "name", VERBATIM),
+    TextField(PUBLICATION, "name", VERBATIM),
+    TextField(PUBLICATION, "slug", FORMAT),
+    TextField(PUBLICATION, "description", VERBATIM),
+    TextField(PUBLICATION, "url", URL),
+    TextField(PUBLICATION, "logoUrl", URL),
+    TextField(SITE, "title", VERBATIM),
+    TextField(SITE, "description", VERBATIM),
+    TextField(SITE, "url", URL),
+    TextField(SITE, "logoUrl", URL),
+    TextField(SITE, "iconUrl", URL),
+    TextField(SITE, "accentColor", FORMAT),
+    TextField(SITE, "languages", FORMAT, listed=True),
     TextField(WEBHOOK, "url", URL),
     TextField(WEBHOOK, "description", VERBATIM),
     TextField(WEBHOOK, "eventTypes", FORMAT, listed=True),
@@ -360,9 +405,14 @@ async def _write(world: World, field: TextField, operation: str, value: str) -> 
     """The request that sends `value` in `field`; an update first creates a plain object."""
     kind = field.kind
     if operation == CREATE:
+        assert kind.create is not None
         values = kind.base() | {field.name: field.sent(value)}
         return Write(kind.create, kind.arguments(values), None)
     assert kind.update is not None
+    if kind.create is None:  # the site: there is one, at the version it is at
+        version = (await world.admin.data("{ site { version } }"))["site"]["version"]
+        variables = {"version": version, "input": {field.name: field.sent(value)}}
+        return Write(kind.update, variables, kind.root)
     created = await world.admin.run(kind.create, kind.arguments(kind.base()))
     assert created["errors"] == [], created
     object_id: str = created[kind.root]["id"]
@@ -394,6 +444,8 @@ async def _read(world: World, kind: Kind, object_id: str) -> dict[str, Any]:
     found: dict[str, Any] = (
         data["node"]
         if "node" in data
+        else data[object_id]
+        if object_id in data
         else next(item for item in next(iter(data.values())) if item["id"] == object_id)
     )
     if kind is POST:
