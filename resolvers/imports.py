@@ -11,7 +11,7 @@ nothing (the default: it rolls back when `report.problems` is not empty) or load
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -75,9 +75,24 @@ class SourceTag:
     internal: bool = False
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A body made ready to store: its Markdown, what rendering it gives, its excerpt."""
+
+    body: str
+    columns: dict[str, Any]  # html, reading_time, includes_code
+    excerpt: str | None
+
+
+def prepare_body(markdown: str) -> Prepared:
+    rendered, text = render_with_prose(markdown)
+    return Prepared(markdown, post_editing.columns_of(rendered), post_editing.excerpt_of(text))
+
+
 @dataclass
 class SourcePost:
-    """A post as the file has it, its body already Markdown (app.imports.bodies)."""
+    """A post as the file has it. Its body is Markdown (`body`), or the HTML it is made from
+    (`html`, converted by the importer's `prepare` stage, which may run it elsewhere)."""
 
     source_id: str
     title: str
@@ -98,6 +113,8 @@ class SourcePost:
     author_ids: list[str] = field(default_factory=list)  # source ids, in byline order
     tag_ids: list[str] = field(default_factory=list)  # source ids, primary first
     tags: list[SourceTag] = field(default_factory=list)  # or the tags themselves, likewise
+    html: str | None = None
+    prepared: Prepared | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +178,7 @@ class Importer:
         origin: str,
         now: datetime,
         publication: str | None = None,
+        prepare: Callable[[Iterator[SourcePost]], Iterator[SourcePost]] | None = None,
     ) -> None:
         """`origin` names the system (and site) the ids in the file belong to; a reader may
         make it more precise before it writes anything. `publication`: the slug of the
@@ -172,6 +190,7 @@ class Importer:
         self.now = now
         self.publication_slug = publication
         self.publication_id: int | None = None
+        self.prepare = prepare or _prepared_here
         self.report = ImportReport()
         self._authors: dict[str, int] = {}
         self._tags: dict[str, int] = {}
@@ -286,7 +305,7 @@ class Importer:
         return source_id in self._tags
 
     async def posts(self, items: Iterable[SourcePost]) -> None:
-        stream = iter(items)
+        stream = self.prepare(iter(items))
         while batch := list(islice(stream, BATCH)):
             await self._post_batch(batch)
             self.session.expunge_all()  # a stream of any length, in bounded memory
@@ -472,10 +491,11 @@ class Importer:
 
     def _post_values(self, item: SourcePost) -> dict[str, Any] | None:
         """The columns `item` writes, or None (reported) when a field is invalid."""
+        prepared = item.prepared or prepare_body(item.body)
         values: dict[str, Any] = {
             "title": item.title.strip(),
             "summary": item.summary or None,
-            "body": item.body,
+            "body": prepared.body,
             "language": item.language,
             "featured": item.featured,
             "feature_image_url": item.feature_image_url,
@@ -490,9 +510,8 @@ class Importer:
         if found:
             self._reject("post", item.source_id, found)
             return None
-        rendered, text = render_with_prose(item.body)
-        values.update(post_editing.columns_of(rendered))
-        values["excerpt"] = post_editing.excerpt_of(text)
+        values.update(prepared.columns)
+        values["excerpt"] = prepared.excerpt
         status = item.status
         if status is PostStatus.PUBLISHED and item.published_at and item.published_at > self.now:
             status = PostStatus.SCHEDULED  # dated in the future: it goes live then
@@ -610,6 +629,15 @@ class Linked:
             for name in ("authors", "tags", "publication")
             if getattr(self, name) != getattr(other, name)
         }
+
+
+def _prepared_here(items: Iterator[SourcePost]) -> Iterator[SourcePost]:
+    """Bodies given as Markdown, prepared in this process (an importer of HTML passes its own
+    stage)."""
+    for item in items:
+        if item.html is not None and item.prepared is None:
+            raise ValueError("an HTML body needs the importer's `prepare` stage")
+        yield item
 
 
 def _camel(column: str) -> str:

@@ -15,6 +15,8 @@ import orjson
 from bs4 import BeautifulSoup, Tag
 from markdownify import MarkdownConverter
 
+from resolvers.imports import Prepared, prepare_body
+
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -52,6 +54,16 @@ def _code_language(el: Tag) -> str | None:
 def html_to_markdown(html: str) -> str:
     text = _converter.convert(html)
     return _BLANK_LINES.sub("\n\n", text).strip() + "\n" if text.strip() else ""
+
+
+def prepare(html: str | None, markdown: str) -> Prepared:
+    """A body ready to store: from `html` when given (made Markdown), else `markdown`."""
+    return prepare_body(markdown if html is None else html_to_markdown(html))
+
+
+def prepare_many(bodies: list[tuple[str | None, str]]) -> list[Prepared]:
+    """`prepare` for a chunk of bodies: what a worker process is given."""
+    return [prepare(html, markdown) for html, markdown in bodies]
 
 
 def html_to_text(html: str) -> str:

@@ -192,6 +192,7 @@ class _Reader:
             title=str(row.get("title") or ""),
             slug=row.get("slug"),
             body=self._body(row),
+            html=self._own_urls(str(row["html"])) if row.get("html") else None,
             status=self._status(source_id, row),
             summary=row.get("custom_excerpt") or None,
             published_at=published_at,
@@ -227,8 +228,9 @@ class _Reader:
         return PostStatus.DRAFT
 
     def _body(self, row: dict[str, Any]) -> str:
+        """The Markdown of a post without `html` (made from that, when there is one)."""
         if row.get("html"):
-            return bodies.html_to_markdown(self._own_urls(str(row["html"])))
+            return ""
         try:
             if row.get("lexical"):
                 return self._own_urls(bodies.lexical_to_markdown(str(row["lexical"])))

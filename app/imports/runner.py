@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.database import create_session_factory
 from app.imports import ghost, wordpress
+from app.imports.pipeline import prepared_by, workers_for
 from resolvers.imports import Importer, ImportReport
 
 READERS = {"ghost": ghost.import_file, "wordpress": wordpress.import_file}
@@ -24,16 +25,24 @@ async def import_into(
     dry_run: bool = False,
     skip_invalid: bool = False,
     publication: str | None = None,
+    workers: int | None = None,
     progress: Callable[[int], Any] | None = None,
 ) -> ImportReport:
     """Import the `source` export at `path`. Everything is written in one transaction, which
     commits only when no item was invalid (or `skip_invalid`) and it is not a `dry_run`: an
-    interrupted or refused import leaves nothing behind. Raises `UnreadableExport`."""
+    interrupted or refused import leaves nothing behind. Bodies are prepared by `workers`
+    processes (by default, for a big file, one per core). Raises `UnreadableExport`."""
     async with create_session_factory(engine)() as session:
         transaction = await session.begin()
         try:
+            size = path.stat().st_size  # noqa: ASYNC240 (one stat of a local file)
+            count = workers_for(size) if workers is None else workers
             importer = Importer(
-                session, origin=source, now=datetime.now(UTC), publication=publication
+                session,
+                origin=source,
+                now=datetime.now(UTC),
+                publication=publication,
+                prepare=prepared_by(count),
             )
             await READERS[source](importer, path, site_url=site_url, progress=progress)
             report = importer.report

@@ -453,3 +453,26 @@ async def test_an_aggregator_imports_each_blog_as_a_publication(
         scratch_db, "ghost", "ghost/v4_export.json", site_url=SITE, publication="ghost-fixtures"
     )
     assert again.counts["post"] == {"unchanged": 7}
+
+
+async def test_bodies_prepared_by_worker_processes_are_what_this_process_makes(
+    scratch_db: Database, admin: Editor, empty_twin: Database
+) -> None:
+    """A big file's bodies are prepared by a pool of processes: the same posts, in order."""
+    await run(scratch_db, "wordpress", "wordpress/blog-wxr-1.2.xml", workers=0)
+    await import_into(
+        empty_twin.engine, "wordpress", FIXTURES / "wordpress" / "blog-wxr-1.2.xml", workers=2
+    )
+    here = await every_post(admin)
+    async for other in serve(empty_twin):
+        twin_admin = await make_editor(other, empty_twin, EditorRole.ADMIN, "admin")
+        assert await every_post(twin_admin) == here
+
+
+@pytest.fixture
+async def empty_twin(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    from tests.conftest import create_database
+
+    database, cleanup = await create_database(backend, tmp_path)
+    yield database
+    await cleanup()
