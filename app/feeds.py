@@ -220,7 +220,9 @@ async def _answer(
     cache: ResponseCache | None,
 ) -> Response:
     now = clock()
-    key = "feed:" + hashlib.sha256(str(request.url).encode()).hexdigest()
+    # By path and host: a query string changes nothing here, so it must not make new entries.
+    where = f"{request.base_url}{request.url.path}"
+    key = "feed:" + hashlib.sha256(where.encode()).hexdigest()
     lookup = await cache.lookup_key(key, now=now) if cache is not None else None
     if lookup is not None and lookup.hit is not None:
         hit = lookup.hit
