@@ -38,7 +38,7 @@ from models import (
 from resolvers import events, post_editing, publication_editing, validation
 from resolvers import site as site_settings
 from resolvers.content import render_with_prose, slugify
-from resolvers.fields import AUTHOR, PUBLICATION, SITE, TAG, snake
+from resolvers.fields import AUTHOR, PUBLICATION, TAG, snake
 
 BATCH = 500
 """Posts written per round of statements (and per batch of events)."""
@@ -250,7 +250,7 @@ class Importer:
             return
         wanted = {column: value for column, value in values.items() if value not in (None, "", [])}
         for field_name, message in site_settings.problems(wanted):
-            column = next(c for c in wanted if field_name.startswith(_camel(c)))
+            column = next(c for c in wanted if field_name.startswith(site_settings.field_name(c)))
             wanted.pop(column, None)
             self.adjust("site", "settings", f"{field_name} is left out: {message}")
         changed = [column for column, value in wanted.items() if getattr(row, column) != value]
@@ -262,7 +262,7 @@ class Importer:
         row.version += 1
         row.updated_at = self.now
         await self.session.flush()
-        names = [site_settings.LISTS.get(c) or SITE.name_of(c) for c in changed]
+        names = [site_settings.field_name(c) for c in changed]
         await events.record(self.session, [site_settings.site_event(row, names)], self.now)
         self.report.count("site", "updated")
 
@@ -580,12 +580,12 @@ class Importer:
         return slug
 
     def _update_post(
-        self, post: Post, values: dict[str, Any], now: "Linked", wanted: "Linked"
+        self, post: Post, values: dict[str, Any], current: "Linked", wanted: "Linked"
     ) -> set[str] | None:
         """Apply what differs; the relations that changed (`authors`, `tags`, `publication`),
         or None and no write when nothing did."""
         columns = [key for key, value in values.items() if getattr(post, key) != value]
-        relations = now.differences(wanted)
+        relations = current.differences(wanted)
         if not columns and not relations:
             return None
         for key in columns:
@@ -638,11 +638,6 @@ def _prepared_here(items: Iterator[SourcePost]) -> Iterator[SourcePost]:
         if item.html is not None and item.prepared is None:
             raise ValueError("an HTML body needs the importer's `prepare` stage")
         yield item
-
-
-def _camel(column: str) -> str:
-    head, *rest = column.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _created_events(post: Post, now: datetime) -> list[events.Event]:

@@ -63,10 +63,13 @@ async def update_site(
             current_version=site.version,
         )
     await session.refresh(site)
-    await events.record(
-        session, [site_event(site, [LISTS.get(c) or SITE.name_of(c) for c in changed])], now
-    )
+    await events.record(session, [site_event(site, [field_name(c) for c in changed])], now)
     return site
+
+
+def field_name(column: str) -> str:
+    """A setting's GraphQL name (`social_links` -> `socialLinks`)."""
+    return LISTS.get(column) or SITE.name_of(column)
 
 
 def site_event(site: Site, changed: list[str]) -> events.Event:
