@@ -27,7 +27,7 @@ from app.observability import MULTIPROCESS_DIR
 from app.response_cache import create_response_cache
 from app.settings import get_settings
 from models import Author, Editor, EditorRole, TokenKind, WebhookEndpoint
-from resolvers import accounts, search, webhooks
+from resolvers import accounts, post_counts, search, webhooks
 from resolvers.accounts import Viewer
 from resolvers.errors import BadUserInput, Rejected
 from resolvers.imports import ImportReport, Note
@@ -133,15 +133,54 @@ def current() -> None:
     )
 
 
+@db_cli.command()
+def rebuild() -> None:
+    """Write everything Quire derives from the posts again: the search index and the counts
+    of posts per tag, author, level, language and publication. For writes made outside the
+    API (SQL by hand, a restore); every write through the API keeps them up to date itself."""
+
+    async def work(session: AsyncSession) -> str:
+        indexed = await search.rebuild(session)
+        counted, rescheduled = await post_counts.rebuild(session, datetime.now(UTC))
+        lines = [f"Indexed {indexed} posts for search; counted {counted} live posts."]
+        if rescheduled:
+            lines.append(
+                f"{rescheduled} published posts dated in the future are now scheduled:"
+                " they go live at their date."
+            )
+        return "\n".join(lines)
+
+    typer.echo(_in_session(work))
+
+
+@search_cli.command("rebuild")
+def search_rebuild() -> None:
+    """Write the search index again from the posts, after writes made outside the API (SQL by
+    hand, a restore); every write through the API keeps it up to date by itself."""
+    indexed = _in_session(search.rebuild)
+    typer.echo(f"Indexed {indexed} posts.")
+
+
 @demo_cli.command("load")
 def demo_load(
     posts: Annotated[int, typer.Option(min=1, help="English posts to generate.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same blog.")] = 1,
     if_empty: Annotated[bool, typer.Option(help="Do nothing when content exists.")] = False,
     replace: Annotated[bool, typer.Option(help="Delete existing content first.")] = False,
+    taxonomy: Annotated[
+        str,
+        typer.Option(
+            help="blog: 30 authors and 15 tags; large: 300 authors and 500 tags with a long tail."
+        ),
+    ] = "blog",
 ) -> None:
     """Write a deterministic demo engineering blog into the database."""
     from app import demo
+
+    if taxonomy not in demo.TAXONOMIES:
+        raise typer.BadParameter(
+            f"choose one of {', '.join(demo.TAXONOMIES)}", param_hint="--taxonomy"
+        )
 
     async def load() -> str:
         engine = create_engine(get_settings().database_url)
@@ -154,7 +193,9 @@ def demo_load(
                         "the database has content; pass --replace or --if-empty"
                     )
                 await demo.clear_content(engine)
-            summary = await demo.load_demo(engine, posts=posts, seed=seed)
+            summary = await demo.load_demo(
+                engine, posts=posts, seed=seed, taxonomy=demo.TAXONOMIES[taxonomy]
+            )
             return f"Loaded {summary.posts} posts, {summary.authors} authors, {summary.tags} tags."
         finally:
             await engine.dispose()
@@ -725,11 +766,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-@search_cli.command("rebuild")
-def search_rebuild() -> None:
-    """Write the search index again from the posts, after writes made outside the API (SQL by
-    hand, a restore); every write through the API keeps it up to date by itself."""
-    indexed = _in_session(search.rebuild)
-    typer.echo(f"Indexed {indexed} posts.")

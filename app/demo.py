@@ -1,7 +1,10 @@
 """Demo content: a seeded generator of a realistic engineering-blog dataset.
 
 `load_demo` writes 30 authors, 15 tags (one of them internal) and as many English posts as
-asked for, plus Spanish translations of about a tenth of the published ones. The same seed and
+asked for, plus Spanish translations of about a tenth of the published ones. The `LARGE`
+taxonomy gives a bigger site's long tail instead: 300 authors and 500 tags whose use follows
+Zipf's law (the n-th most used tag on about 1/n as many posts as the first), as the benchmark's
+datasets use to measure tag and author pages of rarely used ones. The same seed and
 the same `now` always give exactly the same rows, so the data can be used in tests and docs.
 
 Every name, word, phrase template and code snippet comes from the files in `app/demo_data/`
@@ -20,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, product
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -41,7 +44,7 @@ from models import (
     Tag,
     TagVisibility,
 )
-from resolvers import search
+from resolvers import post_counts, search
 from resolvers.content import RenderedBody, render_body, slugify
 
 AUTHOR_COUNT = 30
@@ -181,6 +184,24 @@ LEVEL_WEIGHTS = (
 
 
 @dataclass(frozen=True)
+class Taxonomy:
+    """How many authors and tags the demo has, and how unevenly they are used."""
+
+    name: str
+    authors: int
+    tags: int  # public tags; the internal one comes on top
+    author_exponent: float  # an author's weight is rank**-exponent, ranks in shuffled order
+    tag_exponent: float | None  # None: the weights of tags.json
+
+
+BLOG = Taxonomy(
+    "blog", authors=AUTHOR_COUNT, tags=len(PUBLIC_TAGS), author_exponent=0.7, tag_exponent=None
+)
+LARGE = Taxonomy("large", authors=300, tags=500, author_exponent=1.0, tag_exponent=1.0)
+TAXONOMIES = {taxonomy.name: taxonomy for taxonomy in (BLOG, LARGE)}
+
+
+@dataclass(frozen=True)
 class DemoSummary:
     authors: int
     tags: int
@@ -203,12 +224,18 @@ async def clear_content(engine: AsyncEngine) -> None:
     """Delete every post, author, tag and publication, and the links between them."""
     async with engine.begin() as conn:
         await conn.run_sync(search.clear_on)
+        await conn.run_sync(post_counts.clear_on)
         for model in (PostPublication, PostTag, PostAuthor, Post, Tag, Author, Publication):
             await conn.execute(delete(model))
 
 
 async def load_demo(
-    engine: AsyncEngine, *, posts: int = 200, seed: int = 1, now: datetime | None = None
+    engine: AsyncEngine,
+    *,
+    posts: int = 200,
+    seed: int = 1,
+    now: datetime | None = None,
+    taxonomy: Taxonomy = BLOG,
 ) -> DemoSummary:
     """Write the demo dataset into an empty database: `posts` English posts plus translations.
 
@@ -222,7 +249,7 @@ async def load_demo(
         raise RuntimeError("the database already has content; call clear_content() first")
 
     rng = random.Random(seed)
-    generator = _Generator(rng, moment, english_posts=posts)
+    generator = _Generator(rng, moment, english_posts=posts, taxonomy=taxonomy)
     authors = generator.authors()
     tags = generator.tags()
     async with engine.begin() as conn:
@@ -235,6 +262,7 @@ async def load_demo(
         await writer.flush()
         await reset_sequences(conn, ("posts", "authors", "tags"))
         await conn.run_sync(search.rebuild_on)  # written in bulk, past the events
+        await conn.run_sync(post_counts.rebuild_on, moment)
     return DemoSummary(authors=len(authors), tags=len(tags), posts=writer.posts_written)
 
 
@@ -287,30 +315,31 @@ _PostRows = tuple[dict[str, Any], list[int], list[int]]
 class _Generator:
     """Produces authors, tags and post rows from one seeded random generator."""
 
-    def __init__(self, rng: random.Random, now: datetime, *, english_posts: int) -> None:
+    def __init__(
+        self, rng: random.Random, now: datetime, *, english_posts: int, taxonomy: Taxonomy
+    ) -> None:
         self.rng = rng
+        self.taxonomy = taxonomy
         self.now = now.replace(microsecond=0)
         self.english_posts = english_posts
         self.slugs = _SlugRegistry()
         self.titles: dict[str, int] = {}
         self.author_ids: list[int] = []
-        self.author_weights: list[float] = []
+        self.author_weights: list[float] = []  # cumulative, as random.choices takes them
         self.public_tag_ids: list[int] = []
-        self.tag_weights: list[float] = []
+        self.tag_weights: list[float] = []  # cumulative
         self.internal_tag_id = 0
 
     def authors(self) -> list[dict[str, Any]]:
-        """30 authors; the last one joined a few days ago and has written nothing yet."""
+        """The taxonomy's authors; the last one joined a few days ago and has written nothing."""
         rng = self.rng
-        names = zip(
-            rng.sample(FIRST_NAMES, AUTHOR_COUNT), rng.sample(LAST_NAMES, AUTHOR_COUNT), strict=True
-        )
+        count = self.taxonomy.authors
         rows = []
-        for index, (first, last) in enumerate(names):
+        for index, (first, last) in enumerate(self._author_names(count)):
             name = f"{first} {last}"
             slug = self.slugs.claim(slugify(name))
             job_title = rng.choice(JOB_TITLES)
-            newcomer = index == AUTHOR_COUNT - 1
+            newcomer = index == count - 1
             joined = self._newcomer_joined() if newcomer else self._veteran_joined()
             rows.append(
                 {
@@ -327,20 +356,29 @@ class _Generator:
             )
             if not newcomer:
                 self.author_ids.append(index + 1)
-        # A few prolific authors and a long tail: weight rank**-0.7, ranks in shuffled order.
+        # A few prolific authors and a long tail: weight rank**-exponent, ranks shuffled.
         ranks = list(range(1, len(self.author_ids) + 1))
         rng.shuffle(ranks)
-        self.author_weights = [rank**-0.7 for rank in ranks]
+        exponent = self.taxonomy.author_exponent
+        self.author_weights = list(accumulate(rank**-exponent for rank in ranks))
         return rows
+
+    def _author_names(self, count: int) -> list[tuple[str, str]]:
+        if count <= min(len(FIRST_NAMES), len(LAST_NAMES)):
+            firsts, lasts = self.rng.sample(FIRST_NAMES, count), self.rng.sample(LAST_NAMES, count)
+            return list(zip(firsts, lasts, strict=True))
+        return self.rng.sample(list(product(FIRST_NAMES, LAST_NAMES)), count)
 
     def tags(self) -> list[dict[str, Any]]:
         created = self.now - HISTORY - timedelta(days=90)
         rows = []
-        for index, (name, description, weight) in enumerate(PUBLIC_TAGS):
+        public = _public_tags(self.rng, self.taxonomy)
+        for index, (name, description, weight) in enumerate(public):
             rows.append(self._tag_row(index + 1, name, description, TagVisibility.PUBLIC, created))
             self.public_tag_ids.append(index + 1)
             self.tag_weights.append(weight)
-        self.internal_tag_id = len(PUBLIC_TAGS) + 1
+        self.tag_weights = list(accumulate(self.tag_weights))
+        self.internal_tag_id = len(public) + 1
         name, description = INTERNAL_TAG
         rows.append(
             self._tag_row(self.internal_tag_id, name, description, TagVisibility.INTERNAL, created)
@@ -626,6 +664,49 @@ class _SlugRegistry:
         self.next_suffix[base] = suffix
         self.taken.add(slug)
         return slug
+
+
+# --- The large taxonomy's tags ------------------------------------------------------------------
+
+TAG_ASPECTS = (
+    "Internals",
+    "Operations",
+    "Migrations",
+    "Performance",
+    "Security",
+    "Testing",
+    "Monitoring",
+    "Tooling",
+    "Upgrades",
+    "Cost",
+)
+
+
+def _public_tags(rng: random.Random, taxonomy: Taxonomy) -> list[tuple[str, str, float]]:
+    """Name, description and weight of each public tag, most used first: tags.json's for the
+    blog; for a larger taxonomy its topics, then the technologies, techniques and domains the
+    titles speak of, then aspects of each technology ("Kafka Operations"), weighted by Zipf's
+    law on that order (shuffled past the topics)."""
+    if taxonomy.tag_exponent is None:
+        return [(name, description, float(weight)) for name, description, weight in PUBLIC_TAGS]
+    topics = [name for name, _, _ in PUBLIC_TAGS]
+    named = dict.fromkeys(
+        _capitalise(english)
+        for english, _ in (*PLATFORMS, *TECHNIQUES, *ML_TECHNIQUES, *DOMAINS, *THINGS, *PROBLEMS)
+    )
+    named.update(dict.fromkeys(TECHS))
+    specific = [f"{tech} {aspect}" for tech in dict.fromkeys(TECHS) for aspect in TAG_ASPECTS]
+    general = [name for name in named if name not in topics]
+    rng.shuffle(general)
+    rng.shuffle(specific)
+    names = list(dict.fromkeys([*topics, *general, *specific]))[: taxonomy.tags]
+    if len(names) < taxonomy.tags:
+        raise ValueError(f"the demo data names {len(names)} tags, fewer than {taxonomy.tags}")
+    descriptions = {name: description for name, description, _ in PUBLIC_TAGS}
+    return [
+        (name, descriptions.get(name, f"Posts about {name}."), rank**-taxonomy.tag_exponent)
+        for rank, name in enumerate(names, start=1)
+    ]
 
 
 # --- Titles --------------------------------------------------------------------------------------
@@ -914,13 +995,13 @@ def _weighted_choice(rng: random.Random, options: Sequence[tuple[Any, float]]) -
 
 
 def _weighted_sample(
-    rng: random.Random, population: Sequence[int], weights: Sequence[float], count: int
+    rng: random.Random, population: Sequence[int], cum_weights: Sequence[float], count: int
 ) -> list[int]:
     """`count` distinct items, each drawn with probability proportional to its weight."""
     count = min(count, len(population))
     chosen: list[int] = []
     while len(chosen) < count:
-        item = rng.choices(population, weights=weights)[0]
+        item = rng.choices(population, cum_weights=cum_weights)[0]
         if item not in chosen:
             chosen.append(item)
     return chosen

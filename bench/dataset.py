@@ -1,8 +1,10 @@
 """Benchmark datasets, written by Quire's own CLI and reused while they hold the asked size.
 
 SQLite: `bench/.data/quire-<posts>.db`. PostgreSQL: a database `quire_bench_<posts>` on the
-server of `--postgres-url`. A dataset is (re)loaded with `quire demo load --posts N --seed 1`
-unless it already holds exactly N English posts (the demo adds Spanish translations on top).
+server of `--postgres-url`. A dataset is (re)loaded with
+`quire demo load --posts N --seed 1 --taxonomy large` (300 authors, 500 tags with a long tail)
+unless it already holds exactly N English posts (the demo adds Spanish translations on top) and
+that taxonomy's tags.
 """
 
 import asyncio
@@ -19,6 +21,8 @@ from bench.servers import ROOT
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 SEED = 1
+TAXONOMY = "large"
+TAXONOMY_TAGS = 501  # its public tags and the internal one
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,24 @@ def prepare(backend: str, posts: int, *, postgres_url: str) -> Dataset:
     else:
         raise ValueError(f"unknown backend {backend!r}")
     quire("db", "upgrade", database_url=url)
-    found = english_posts(url)
-    if found == posts:
+    found, tags = shape(url)
+    if (found, tags) == (posts, TAXONOMY_TAGS):
         return Dataset(backend, posts, url, loaded_now=False, load_seconds=None)
     print(f"Loading {posts} posts into {redacted(url)} (it holds {found})...", flush=True)
     started = time.monotonic()
     extra = ["--replace"] if found else []
-    quire("demo", "load", "--posts", str(posts), "--seed", str(SEED), *extra, database_url=url)
+    quire(
+        "demo",
+        "load",
+        "--posts",
+        str(posts),
+        "--seed",
+        str(SEED),
+        "--taxonomy",
+        TAXONOMY,
+        *extra,
+        database_url=url,
+    )
     if backend == "postgresql":
         # What autovacuum would do after a bulk load, done now so the plans are settled.
         asyncio.run(_vacuum_analyze(url))
@@ -57,16 +72,19 @@ def quire(*args: str, database_url: str) -> None:
     subprocess.run(["uv", "run", "--frozen", "quire", *args], cwd=ROOT, env=env, check=True)
 
 
-def english_posts(url: str) -> int:
-    query = "SELECT count(*) FROM posts WHERE language = 'en'"
+def shape(url: str) -> tuple[int, int]:
+    """How many English posts and how many tags the dataset holds."""
+    query = "SELECT (SELECT count(*) FROM posts WHERE language = 'en'), (SELECT count(*) FROM tags)"
     if url.startswith("sqlite"):
         with sqlite3.connect(sqlite_path(url)) as connection:
-            return int(connection.execute(query).fetchone()[0])
+            posts, tags = connection.execute(query).fetchone()
+            return int(posts), int(tags)
 
-    async def count() -> int:
+    async def count() -> tuple[int, int]:
         connection = await asyncpg.connect(driver_dsn(url))
         try:
-            return int(await connection.fetchval(query))
+            row = await connection.fetchrow(query)
+            return int(row[0]), int(row[1])
         finally:
             await connection.close()
 

@@ -32,7 +32,10 @@ OPERATIONS = (
     Operation("page2", "Page 2 (cursor)", "next_page", NODES, floor="home"),
     Operation("deep", "Page 50 (cursor)", "next_page", NODES, floor="home"),
     Operation("tag", "Tag page", "tag", NODES, floor="tag", floor_serves_it=True),
+    Operation("tag10", "Tag page, 10th tag", "tag", NODES, floor="tag"),
+    Operation("tag400", "Tag page, 400th tag", "tag", NODES, floor="tag"),
     Operation("author", "Author page", "author", NODES, floor="tag"),
+    Operation("author_tail", "Author page, long tail", "author", NODES, floor="tag"),
     Operation("post", "Post page", "post", ("post",), floor="post", floor_serves_it=True),
     Operation("facets", "Home + totalCount + facets", "home_facets", NODES),
     Operation("facets2", "Facets, two conditions, disjunctive", "facets_filtered", NODES),
@@ -52,6 +55,8 @@ class Parameters:
     tag_posts: int
     author: str
     author_posts: int
+    ranked_tags: dict[int, tuple[str, int]]  # rank (1 = most used) -> slug, published posts
+    tail_author: tuple[int, str, int]  # rank, slug, published posts
     post_slug: str
     text: str
     search: str
@@ -86,6 +91,9 @@ def discover(
     tag = data["tags"]["nodes"][0]
     author = data["authors"]["nodes"][0]
     post_slug = _translated_post(graphql_url, data["posts"]["nodes"])
+    ranked_tags = _ranked(graphql_url, "tags", (10, 400))
+    tail_rank = max(1, round(_count(graphql_url, "authors") * 0.85))
+    tail = _ranked(graphql_url, "authors", (tail_rank,))[tail_rank]
     after_page2, reached = _walk(graphql_url, 2)
     after_deep, deep_reached = _walk(graphql_url, deep_page)
     if reached < 2:
@@ -95,6 +103,8 @@ def discover(
         tag_posts=tag["postCount"],
         author=author["slug"],
         author_posts=author["postCount"],
+        ranked_tags=ranked_tags,
+        tail_author=(tail_rank, *tail),
         post_slug=post_slug,
         text=text,
         search=search,
@@ -104,7 +114,10 @@ def discover(
             "page2": {"after": after_page2},
             "deep": {"after": after_deep},
             "tag": {"tag": tag["slug"]},
+            "tag10": {"tag": ranked_tags[10][0]},
+            "tag400": {"tag": ranked_tags[400][0]},
             "author": {"author": author["slug"]},
+            "author_tail": {"author": tail[0]},
             "post": {"slug": post_slug},
             "text": {"text": text},
             "facets2": {"tag": tag["slug"]},
@@ -113,6 +126,33 @@ def discover(
             "sync": {"after": _synced(graphql_url)},
         },
     )
+
+
+def _ranked(graphql_url: str, kind: str, ranks: tuple[int, ...]) -> dict[int, tuple[str, int]]:
+    """Slug and published posts of the tags or authors at these ranks by posts (the last one
+    when there are fewer), walking the list a hundred at a time."""
+    query = (
+        f"query($after: String) {{ {kind}(first: 100, after: $after, "
+        "orderBy: {field: POST_COUNT}) { nodes { slug postCount } "
+        "pageInfo { hasNextPage endCursor } } }"
+    )
+    found: list[tuple[str, int]] = []
+    after = None
+    while len(found) < max(ranks):
+        page = graphql(graphql_url, query, {"after": after})[kind]
+        found += [(node["slug"], node["postCount"]) for node in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    return {rank: found[min(rank, len(found)) - 1] for rank in ranks}
+
+
+def _count(graphql_url: str, kind: str) -> int:
+    """How many tags or authors there are."""
+    total: int = graphql(graphql_url, f"{{ {kind}(first: 1) {{ totalCount }} }}")[kind][
+        "totalCount"
+    ]
+    return total
 
 
 def _synced(graphql_url: str) -> str:

@@ -262,7 +262,14 @@ def parameter_lines(parameters: Parameters, dataset: Dataset) -> list[str]:
     return [
         f"Tag page: tag `{parameters.tag}` ({parameters.tag_posts:,} published posts), "
         "the one with most posts",
+        *(
+            f"Tag page, tag number {rank} by posts: `{slug}` ({posts:,} published posts)"
+            for rank, (slug, posts) in sorted(parameters.ranked_tags.items())
+        ),
         f"Author page: author `{parameters.author}` ({parameters.author_posts:,} published posts)",
+        "Author page, long tail: author number {} by posts, `{}` ({:,} published posts)".format(
+            *parameters.tail_author
+        ),
         f"Post page: `{parameters.post_slug}` (has a translation)",
         f"Text filter: `{parameters.text}`",
         f"Search: `{parameters.search}`; common word: `{parameters.common_word}`",

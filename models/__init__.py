@@ -6,6 +6,7 @@ from models.editor import ApiToken, Editor, EditorRole, TokenKind
 from models.event import ContentEvent, EventCursor
 from models.import_source import ImportSource
 from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
+from models.post_count import CountedPost, PostCount
 from models.publication import PostPublication, Publication
 from models.revision import IdempotencyKey, PostRevision, PostSlug
 from models.site import SITE_ID, Site
@@ -18,6 +19,7 @@ __all__ = [
     "Author",
     "Base",
     "ContentEvent",
+    "CountedPost",
     "DeliveryStatus",
     "Editor",
     "EditorRole",
@@ -26,6 +28,7 @@ __all__ = [
     "ImportSource",
     "Post",
     "PostAuthor",
+    "PostCount",
     "PostLevel",
     "PostPublication",
     "PostRevision",

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Timestamped, UTCDateTime
@@ -39,6 +39,14 @@ class Post(Timestamped, Base):
         Index(None, "updated_at", "id"),
         Index(None, "title", "id"),
         Index(None, "reading_time", "id"),
+        # The posts waiting for their instant (few): whether any has come, for the maintained
+        # counts (resolvers.post_counts), is a lookup in it.
+        Index(
+            "ix_posts_scheduled_published_at",
+            "published_at",
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
         # SQLite would otherwise reuse the id of a deleted last row, and a client's cached
         # global ID would then name another post.
         {"sqlite_autoincrement": True},

@@ -23,7 +23,7 @@ from sqlalchemy.sql import func
 
 from models import Author, ContentEvent, Post, PostStatus, Tag, TagVisibility
 from models.base import UTCDateTime
-from resolvers import cache_keys, search
+from resolvers import cache_keys, post_counts, search
 from resolvers.visibility import effective_status
 
 EVENTS_LOCK = 7_424_313_131  # pg_advisory_xact_lock key: "the event log's next id"
@@ -234,3 +234,6 @@ async def record(session: AsyncSession, events: Sequence[Event], now: datetime) 
         source = batch[0] if len(batch) == 1 else union_all(*batch)
         inserted = insert(ContentEvent).from_select(columns, source).returning(ContentEvent.id)
         recorded.extend((await session.execute(inserted)).scalars())
+    # After the insert: on PostgreSQL under its lock, so concurrent writers update the shared
+    # count rows one after the other (resolvers.post_counts).
+    await post_counts.follow_events(session, events)

@@ -42,7 +42,7 @@ from models import (
     Publication,
     Tag,
 )
-from resolvers import search
+from resolvers import post_counts, search
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.filters import (
@@ -52,7 +52,7 @@ from resolvers.filters import (
     post_filter_clause,
     slugs_known_clause,
 )
-from resolvers.loaders import AUTHOR_SIDE, TAG_SIDE, no_relation_columns, relation_columns
+from resolvers.loaders import AUTHOR_SIDE, TAG_SIDE, relation_columns
 from resolvers.pagination import (
     CursorCodec,
     Ordering,
@@ -360,12 +360,14 @@ async def summarize(
     still shows how many posts choosing it too would add.
     """
     ctx.request.read_keys.listed("post")
-    branches = [
-        _summary_branch(part, (_without(query, part) if disjunctive else query).where(ctx))
-        for part in sorted(parts)
-    ]
-    async with ctx.reader() as session:
-        rows = (await session.execute(union_all(*branches))).all()
+    rows = await _counted_rows(ctx, query, parts, disjunctive)
+    if rows is None:
+        branches = [
+            _summary_branch(part, (_without(query, part) if disjunctive else query).where(ctx))
+            for part in sorted(parts)
+        ]
+        async with ctx.reader() as session:
+            rows = list((await session.execute(union_all(*branches))).all())
     result: dict[str, Any] = {part: [] for part in parts}
     for row in rows:
         result[row.part].append(row)
@@ -382,6 +384,27 @@ async def summarize(
             found.sort(key=lambda row: (-row.count, row.value is None, row.value or ""))
             summary[part] = [(_facet_value(part, row.value), int(row.count)) for row in found]
     return summary
+
+
+async def _counted_rows(
+    ctx: Context, query: PostQuery, parts: frozenset[str], disjunctive: bool
+) -> list[Any] | None:
+    """The summary's rows from the maintained counts (resolvers.post_counts), or None when they
+    cannot answer it: not the live posts, a search, more than one condition, or a scheduled
+    post's instant come but not yet counted."""
+    if query.search is not None or query.statuses != LIVE_ONLY:
+        return None
+    condition = post_counts.condition_of(
+        query.filter, tag_id=query.tag_id, author_id=query.author_id
+    )
+    if condition is None:
+        return None
+    branches = post_counts.counted_branches(parts, condition, disjunctive=disjunctive, now=ctx.now)
+    async with ctx.reader() as session:
+        rows = (await session.execute(union_all(*branches))).all()
+    if any(row.part == post_counts.PENDING and row.count for row in rows):
+        return None
+    return [row for row in rows if row.part != post_counts.PENDING]
 
 
 FACET_CONDITIONS = {
@@ -460,9 +483,9 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
     label = literal(part, String()).label("part")
     no_value = null().cast(String()).label("value")
     if part == SUMMARY_TOTAL:
-        return select(label, no_value, func.count(Post.id).label("count"), *_no_entity()).where(
-            where
-        )
+        return select(
+            label, no_value, func.count(Post.id).label("count"), *post_counts.no_entity()
+        ).where(where)
     # Plain counts are exact: a post is one row per group, and a (post, tag) or (post, author)
     # relation exists once (their primary keys); counting distinct ids costs a sort per group.
     count = func.count().label("count")
@@ -488,7 +511,7 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
                 label,
                 PostPublication.publication_id.cast(String()).label("value"),
                 count,
-                *_no_entity(),
+                *post_counts.no_entity(),
             )
             .join(Post, Post.id == PostPublication.post_id)
             .where(where)
@@ -500,11 +523,11 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
         if part == PostFacet.INCLUDES_CODE
         else column.cast(String())
     )
-    return select(label, value.label("value"), count, *_no_entity()).where(where).group_by(column)
-
-
-def _no_entity() -> list[Any]:
-    return [null().cast(Integer()).label("id"), *no_relation_columns()]
+    return (
+        select(label, value.label("value"), count, *post_counts.no_entity())
+        .where(where)
+        .group_by(column)
+    )
 
 
 async def get_post(

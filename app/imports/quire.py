@@ -9,6 +9,7 @@ index is rebuilt from the restored posts.
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,7 +39,7 @@ from models import (
     Tag,
 )
 from models.base import UTCDateTime
-from resolvers import post_editing, search, validation
+from resolvers import post_counts, post_editing, search, validation
 from resolvers.fields import AUTHOR, POST, PUBLICATION, TAG
 from resolvers.imports import ImportReport
 from resolvers.site import problems as site_problems
@@ -69,6 +70,7 @@ async def restore(engine: AsyncEngine, path: Path, *, progress: Any = None) -> I
                 connection, ("posts", "authors", "tags", "publications", "post_revisions")
             )
             await connection.run_sync(search.rebuild_on)
+            await connection.run_sync(post_counts.rebuild_on, datetime.now(UTC))
             await transaction.commit()
         except SQLAlchemyError as error:
             kind = type(getattr(error, "orig", None) or error).__name__

@@ -195,3 +195,33 @@ def test_every_title_template_uses_only_slots_its_kind_draws() -> None:
         slots = kind.draw(rng, 2024)
         for templates in (kind.title, kind.summary, kind.subject):
             assert all(demo._fill_pair(templates, slots))
+
+
+async def test_the_large_taxonomy_has_a_long_tail(make_engine: EngineFactory) -> None:
+    engine = await make_engine()
+    summary = await demo.load_demo(engine, posts=3000, seed=1, now=NOW, taxonomy=demo.LARGE)
+    assert (summary.authors, summary.tags) == (300, 501)
+    async with engine.connect() as conn:
+        by_tag = (
+            await conn.execute(
+                select(PostTag.tag_id, func.count())
+                .join(Tag, Tag.id == PostTag.tag_id)
+                .where(Tag.visibility == TagVisibility.PUBLIC)
+                .group_by(PostTag.tag_id)
+                .order_by(func.count().desc())
+            )
+        ).all()
+        names = set((await conn.scalars(select(Tag.name))).all())
+        slugs = (await conn.scalars(select(Author.slug))).all()
+    counts = [count for _, count in by_tag]
+    assert len(names) == 501 and len(set(slugs)) == 300
+    # Zipf: the first tag is used about ten times as often as the tenth, which is used far
+    # more than the tail; most tags are used by few posts.
+    assert 5 * counts[9] < counts[0] < 20 * counts[9]
+    assert counts[9] > 10 * counts[300]
+    assert sum(1 for count in counts if count <= 5) > 250
+    again = await make_engine()
+    await demo.load_demo(again, posts=300, seed=1, now=NOW, taxonomy=demo.LARGE)
+    first = await make_engine()
+    await demo.load_demo(first, posts=300, seed=1, now=NOW, taxonomy=demo.LARGE)
+    assert await _tag_links(again) == await _tag_links(first)

@@ -1,0 +1,36 @@
+"""Maintained counts of live posts: how many have each facet value, overall and under each
+single condition (see resolvers.post_counts, which keeps them and reads them).
+
+A post's *facts* are its values as the filter menus see them, each written `dimension:value`:
+`all:` (every post has it), `level:beginner` (`level:` without one), `language:en`,
+`includes_code:true`, `tag:12`, `author:3` and `publication:2` (by id, so a rename changes no
+count). `post_counts` holds, for every pair of facts two live posts or more share, how many do:
+the row (condition `all:`, value `tag:12`) is the tag's number of posts, (condition `level:
+beginner`, value `tag:12`) the number at that level. `counted_posts` remembers each counted
+post's facts, so a write subtracts exactly what the post added before.
+"""
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class PostCount(Base):
+    __tablename__ = "post_counts"
+
+    condition_dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    condition_value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    posts: Mapped[int] = mapped_column(Integer)
+
+
+class CountedPost(Base):
+    """A live post's facts as last counted. No foreign key: a deleted post's row stays until
+    the delete's own write takes its facts out of the counts."""
+
+    __tablename__ = "counted_posts"
+
+    post_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    facts: Mapped[str] = mapped_column(Text)  # one fact per line, sorted
