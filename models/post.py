@@ -88,7 +88,7 @@ class PostAuthor(Base):
     """Authors of a post in byline order; position 0 is the primary author."""
 
     __tablename__ = "post_authors"
-    __table_args__ = (Index(None, "author_id", "post_id"),)
+    __table_args__ = (Index(None, "author_id", "published_at", "post_id"),)
 
     post_id: Mapped[int] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
@@ -97,16 +97,22 @@ class PostAuthor(Base):
         ForeignKey("authors.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The post's, copied by the database's triggers (migration 0015): an author's or a tag's
+    page walks its index in publish order, however many or few posts it has."""
 
 
 class PostTag(Base):
     """Tags of a post in order; position 0 is the primary tag."""
 
     __tablename__ = "post_tags"
-    __table_args__ = (Index(None, "tag_id", "post_id"),)
+    __table_args__ = (Index(None, "tag_id", "published_at", "post_id"),)
 
     post_id: Mapped[int] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The post's, copied by the database's triggers (migration 0015): an author's or a tag's
+    page walks its index in publish order, however many or few posts it has."""

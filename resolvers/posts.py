@@ -47,6 +47,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.filters import (
     PostFilter,
+    SlugMatch,
     ensure_known_slugs,
     names_slugs,
     post_filter_clause,
@@ -130,7 +131,43 @@ class PostQuery:
         return frozenset(self.filter.statuses)
 
     @cached_property
+    def anchor(self) -> "Anchor | None":
+        """A tag or an author every listed post has, when its link table can give a page of live
+        posts newest first by itself (its copy of each post's date: migration 0015)."""
+        if (
+            self.order_by is not PostOrderField.PUBLISHED_AT
+            or self.statuses != LIVE_ONLY
+            or self.search is not None
+        ):
+            return None
+        if self.tag_id is not None:
+            return Anchor(PostTag, PostTag.tag_id == self.tag_id, replace(self, tag_id=None))
+        if self.author_id is not None:
+            owned = PostAuthor.author_id == self.author_id
+            return Anchor(PostAuthor, owned, replace(self, author_id=None))
+        if self.filter is None:
+            return None
+        if len(slugs := _slugs(self.filter.tags)) == 1:
+            chosen = select(Tag.id).where(Tag.slug == slugs.pop()).scalar_subquery()
+            rest = replace(self, filter=replace(self.filter, tags=None))
+            return Anchor(PostTag, PostTag.tag_id == chosen, rest)
+        if len(slugs := _slugs(self.filter.authors)) == 1:
+            chosen = select(Author.id).where(Author.slug == slugs.pop()).scalar_subquery()
+            rest = replace(self, filter=replace(self.filter, authors=None))
+            return Anchor(PostAuthor, PostAuthor.author_id == chosen, rest)
+        return None
+
+    @cached_property
     def ordering(self) -> Ordering:
+        if self.anchor is not None:  # the same dates and ids, from the link table
+            link = self.anchor.link
+            return Ordering(
+                name=self.order_by.value,
+                key=link.published_at,
+                tiebreak=link.post_id,
+                kind="datetime",
+                descending=self.descending,
+            )
         if self.order_by is PostOrderField.RELEVANCE:
             if self.search is None:
                 raise BadUserInput("Ordering by RELEVANCE needs a `search`.", field="orderBy")
@@ -198,6 +235,13 @@ class PostQuery:
             )
         return clauses
 
+    def anchored_conditions(self) -> list[ColumnElement[bool]]:
+        """`conditions` for a statement that lists the anchor's links joined to their posts:
+        the anchor's own condition is the links', the rest the posts'."""
+        anchor = self.anchor
+        assert anchor is not None
+        return [anchor.owned, anchor.link.published_at <= NOW, *anchor.rest.conditions()]
+
     def _visible(self, ctx: Context) -> ColumnElement[bool]:
         """Live posts every viewer may read, by default with the very same SQL for all; other
         statuses only as far as the viewer may read them."""
@@ -205,6 +249,19 @@ class PostQuery:
             return post_is_visible(ctx.now)
         chosen = or_(*(post_has_status(status, ctx.now) for status in sorted(self.statuses)))
         return and_(chosen, readable_posts(ctx.viewer, ctx.now))
+
+
+def _slugs(match: SlugMatch | None) -> set[str]:
+    return set() if match is None else {*match.any_of, *match.all_of}
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A tag or an author all posts of a list have (see PostQuery.anchor)."""
+
+    link: type[PostTag] | type[PostAuthor]
+    owned: ColumnElement[bool]  # the link's tag or author is the anchor
+    rest: "PostQuery"  # the list without the anchor's condition
 
 
 async def validate_post_query(
@@ -333,7 +390,15 @@ def _live_page(
     call. Rows of `columns`, or Post entities; with `slugs_in_page`, empty unless every slug the
     filter names exists."""
     selected = select(*post_columns(columns)) if columns else select(Post)
-    statement = selected.where(post_is_visible(NOW), *query.conditions())
+    if query.anchor is not None:
+        link = query.anchor.link
+        statement = (
+            selected.select_from(link)
+            .join(Post, Post.id == link.post_id)
+            .where(post_is_visible(NOW), *query.anchored_conditions())
+        )
+    else:
+        statement = selected.where(post_is_visible(NOW), *query.conditions())
     if slugs_in_page and query.filter is not None:
         statement = statement.where(slugs_known_clause(query.filter))
     return page_statement(statement, ordering=query.ordering, shape=shape)
