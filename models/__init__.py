@@ -6,7 +6,7 @@ from models.editor import ApiToken, Editor, EditorRole, TokenKind
 from models.event import ContentEvent, EventCursor
 from models.import_source import ImportSource
 from models.post import Post, PostAuthor, PostLevel, PostStatus, PostTag
-from models.post_count import CountedPost, PostCount
+from models.post_count import CountedPost, PostCount, PostCountCell
 from models.publication import PostPublication, Publication
 from models.revision import IdempotencyKey, PostRevision, PostSlug
 from models.site import SITE_ID, Site
@@ -29,6 +29,7 @@ __all__ = [
     "Post",
     "PostAuthor",
     "PostCount",
+    "PostCountCell",
     "PostLevel",
     "PostPublication",
     "PostRevision",

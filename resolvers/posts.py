@@ -425,14 +425,11 @@ async def summarize(
     still shows how many posts choosing it too would add.
     """
     ctx.request.read_keys.listed("post")
-    rows = await _counted_rows(ctx, query, parts, disjunctive)
-    if rows is None:
-        branches = [
-            _summary_branch(part, (_without(query, part) if disjunctive else query).where(ctx))
-            for part in sorted(parts)
-        ]
-        async with ctx.reader() as session:
-            rows = list((await session.execute(union_all(*branches))).all())
+    asked = {part: _without(query, part) if disjunctive else query for part in sorted(parts)}
+    rows = await _summary_rows(ctx, asked, counted=True)
+    if rows is None:  # a scheduled post's instant has come and it is not counted yet
+        rows = await _summary_rows(ctx, asked, counted=False)
+        assert rows is not None
     result: dict[str, Any] = {part: [] for part in parts}
     for row in rows:
         result[row.part].append(row)
@@ -451,25 +448,104 @@ async def summarize(
     return summary
 
 
-async def _counted_rows(
-    ctx: Context, query: PostQuery, parts: frozenset[str], disjunctive: bool
+GROUPED = (SUMMARY_TOTAL, PostFacet.LEVEL, PostFacet.LANGUAGE, PostFacet.INCLUDES_CODE)
+"""The parts one scan of the posts (or one read of the counts' cells) answers together, when
+they count the same posts: a post has one value of each."""
+GROUPED_PART = post_counts.GROUPED_PART
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A part's row summed from grouped rows, as `summarize` reads rows."""
+
+    part: str
+    value: str | None
+    count: int
+
+
+async def _summary_rows(
+    ctx: Context, asked: dict[str, PostQuery], *, counted: bool
 ) -> list[Any] | None:
-    """The summary's rows from the maintained counts (resolvers.post_counts), or None when they
-    cannot answer it: not the live posts, a search, more than one condition, or a scheduled
-    post's instant come but not yet counted."""
+    """Every part's rows in one statement: from the maintained counts (resolvers.post_counts)
+    when `counted` and they answer that part's query, else from the posts; the parts of
+    GROUPED that count the same posts from one read (of the counts' cells, or of the posts).
+    None when the counts were used but a scheduled post's instant has come and it is not
+    counted yet."""
+    branches: list[Select[Any]] = []
+    cells: dict[PostQuery, list[str]] = {}
+    live: dict[PostQuery, list[str]] = {}
+    for part, part_query in asked.items():
+        conditions = _counts_conditions(part_query) if counted else None
+        if part in GROUPED:
+            if post_counts.cells_of(conditions) is not None:
+                cells.setdefault(part_query, []).append(part)
+                continue
+        elif (condition := post_counts.pair_condition(conditions)) is not None:
+            branches.append(post_counts.counted_branch(part, condition))
+            continue
+        live.setdefault(part_query, []).append(part)
+    for part_query, cell_parts in cells.items():
+        found = post_counts.cells_of(_counts_conditions(part_query))
+        assert found is not None
+        branches.append(post_counts.cells_branch(cell_parts, found))
+    uses_counts = bool(branches)
+    for part_query, live_parts in live.items():
+        where = part_query.where(ctx)
+        together = [part for part in live_parts if part in GROUPED]
+        if len(together) > 1:
+            branches.append(_grouped_branch(together, where))
+        branches.extend(
+            _summary_branch(part, where)
+            for part in live_parts
+            if part not in together or len(together) == 1
+        )
+    if uses_counts:
+        branches.append(post_counts.pending_branch(ctx.now))
+    async with ctx.reader() as session:
+        rows: list[Any] = list((await session.execute(union_all(*branches))).all())
+    if uses_counts and any(row.part == post_counts.PENDING and row.count for row in rows):
+        return None
+    found_rows: list[Any] = []
+    grouped: dict[tuple[str, str | None], int] = {}
+    for row in rows:
+        if row.part.startswith(GROUPED_PART):
+            for part, value in _grouped_values(row):
+                grouped[part, value] = grouped.get((part, value), 0) + int(row.count)
+        elif row.part != post_counts.PENDING:
+            found_rows.append(row)
+    return found_rows + [_Row(part, value, count) for (part, value), count in grouped.items()]
+
+
+def _counts_conditions(query: PostQuery) -> list[post_counts.Condition] | None:
+    """The query's conditions as the maintained counts see them, if they can answer it."""
     if query.search is not None or query.statuses != LIVE_ONLY:
         return None
-    condition = post_counts.condition_of(
-        query.filter, tag_id=query.tag_id, author_id=query.author_id
+    return post_counts.conditions_of(query.filter, tag_id=query.tag_id, author_id=query.author_id)
+
+
+def _grouped_branch(parts: list[str], where: ColumnElement[bool]) -> Select[Any]:
+    """One scan counting the posts per (level, language, includesCode): rows of part
+    "grouped:" and the parts, whose value is the three joined with "|"."""
+    label = literal(GROUPED_PART + ",".join(parts), String()).label("part")
+    code = case((Post.includes_code, "true"), else_="false")
+    value = func.coalesce(Post.level.cast(String()), "") + "|" + Post.language + "|" + code
+    return (
+        select(label, value.label("value"), func.count().label("count"), *post_counts.no_entity())
+        .where(where)
+        .group_by(Post.level, Post.language, Post.includes_code)
     )
-    if condition is None:
-        return None
-    branches = post_counts.counted_branches(parts, condition, disjunctive=disjunctive, now=ctx.now)
-    async with ctx.reader() as session:
-        rows = (await session.execute(union_all(*branches))).all()
-    if any(row.part == post_counts.PENDING and row.count for row in rows):
-        return None
-    return [row for row in rows if row.part != post_counts.PENDING]
+
+
+def _grouped_values(row: Any) -> list[tuple[str, str | None]]:
+    """The (part, value) pairs a grouped row counts for."""
+    level, language, code = row.value.split("|")
+    values = {
+        SUMMARY_TOTAL: None,
+        PostFacet.LEVEL: level or None,
+        PostFacet.LANGUAGE: language,
+        PostFacet.INCLUDES_CODE: code,
+    }
+    return [(part, values[part]) for part in row.part.removeprefix(GROUPED_PART).split(",")]
 
 
 FACET_CONDITIONS = {

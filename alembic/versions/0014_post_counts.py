@@ -1,4 +1,4 @@
-"""post counts: live posts per facet value, overall and under each single condition
+"""post counts: live posts per facet value, under each single condition and per cell
 
 Revision ID: 0014
 Revises: 0013
@@ -37,6 +37,23 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "post_count_cells",
+        sa.Column("context_dimension", sa.String(20), nullable=False),
+        sa.Column("context_value", sa.String(40), nullable=False),
+        sa.Column("level", sa.String(20), nullable=False),
+        sa.Column("language", sa.String(35), nullable=False),
+        sa.Column("includes_code", sa.String(5), nullable=False),
+        sa.Column("posts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "context_dimension",
+            "context_value",
+            "level",
+            "language",
+            "includes_code",
+            name=op.f("pk_post_count_cells"),
+        ),
+    )
+    op.create_table(
         "counted_posts",
         sa.Column("post_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("facts", sa.Text(), nullable=False),
@@ -55,4 +72,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_posts_scheduled_published_at", table_name="posts")
     op.drop_table("counted_posts")
+    op.drop_table("post_count_cells")
     op.drop_table("post_counts")

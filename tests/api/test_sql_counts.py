@@ -71,6 +71,28 @@ async def test_a_page_with_total_and_every_facet_is_three_statements(
     assert all(facets[name] for name in ("languages", "includesCode", "tags", "authors"))
 
 
+async def test_a_filter_menu_with_two_conditions_reads_the_counts_not_the_posts(
+    client: GraphQLClient, count_statements
+) -> None:  # type: ignore[no-untyped-def]
+    tag = (await client.data("{ tags(first: 1) { nodes { slug } } }"))["tags"]["nodes"][0]
+    counter = count_statements(client)
+    data = await client.data(
+        """query($tag: String!) {
+          posts(first: 5, filter: {levels: [BEGINNER, INTERMEDIATE], tags: {anyOf: [$tag]}}) {
+            totalCount
+            facets(disjunctive: true) { levels { level count } languages { language count }
+              includesCode { includesCode count } tags(limit: 5) { tag { slug } count } }
+            nodes { title } } }""",
+        {"tag": tag["slug"]},
+    )
+    assert data["posts"]["totalCount"] > 0
+    summary = [statement for statement in counter.statements if "post_counts" in statement]
+    # The summary's only read of the posts is the lookup of a scheduled post come due; the
+    # other statements are the page and lookups of the chosen slugs.
+    assert len(summary) == 1 and summary[0].count("FROM posts") == 1, summary
+    assert sum("FROM posts" in statement for statement in counter.statements) == 2
+
+
 async def test_author_list_with_post_counts_is_two_statements(
     client: GraphQLClient, count_statements
 ) -> None:  # type: ignore[no-untyped-def]
