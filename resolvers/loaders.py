@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
 from models import Author, Post, PostAuthor, PostPublication, PostTag, Publication, Tag
+from resolvers import post_counts
 from resolvers.bound_lists import among
 from resolvers.fields import AUTHOR, TAG
 from resolvers.visibility import NOW, post_is_visible, readable_posts, tag_is_visible
@@ -203,24 +204,27 @@ class Loaders:
         return _grouped(post_ids, ((row.original_id, row) for row in rows))
 
     async def _post_count_by_author(self, author_ids: list[int]) -> list[int]:
-        self._ctx.request.read_keys.listed("post")
-        rows = await self._rows(
-            select(PostAuthor.author_id, func.count())
-            .join(Post, Post.id == PostAuthor.post_id)
-            .where(PostAuthor.author_id.in_(author_ids), post_is_visible(self._ctx.now))
-            .group_by(PostAuthor.author_id)
-        )
-        return _counts(author_ids, rows)
+        return await self._post_counts("author", PostAuthor, PostAuthor.author_id, author_ids)
 
     async def _post_count_by_tag(self, tag_ids: list[int]) -> list[int]:
+        return await self._post_counts("tag", PostTag, PostTag.tag_id, tag_ids)
+
+    async def _post_counts(
+        self, dimension: str, link: Any, owner: Any, ids: list[int]
+    ) -> list[int]:
+        """Live posts per author or tag: from the maintained counts (resolvers.post_counts),
+        or while they lag a scheduled post's instant, counted."""
         self._ctx.request.read_keys.listed("post")
+        rows = await self._rows(post_counts.counts_statement(dimension, ids, self._ctx.now))
+        if not any(key == post_counts.PENDING_ID and count for key, count in rows):
+            return _counts(ids, rows)
         rows = await self._rows(
-            select(PostTag.tag_id, func.count())
-            .join(Post, Post.id == PostTag.post_id)
-            .where(PostTag.tag_id.in_(tag_ids), post_is_visible(self._ctx.now))
-            .group_by(PostTag.tag_id)
+            select(owner, func.count())
+            .join(Post, Post.id == link.post_id)
+            .where(owner.in_(ids), post_is_visible(self._ctx.now))
+            .group_by(owner)
         )
-        return _counts(tag_ids, rows)
+        return _counts(ids, rows)
 
     async def _post_by_id(self, ids: list[int]) -> list[Post | None]:
         """Any post the viewer may read, for `node` and `nodes` (translations and counts stay

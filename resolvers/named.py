@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, select
 
 from models import Author, Post, PostAuthor, PostTag, Tag
+from resolvers import post_counts
 from resolvers.context import Context
 from resolvers.filters import NamedFilter, named_filter_clause
 from resolvers.pagination import (
@@ -35,12 +36,16 @@ class NamedQuery:
     order_by: NamedOrderField = NamedOrderField.NAME
     descending: bool = False
 
-    def ordering(self, ctx: Context) -> Ordering:
+    def ordering(self, ctx: Context, *, counted: bool = False) -> Ordering:
+        """`counted`: post counts from the maintained counts (while they are current)."""
         if self.order_by is NamedOrderField.NAME:
             return Ordering("name", self.entity.name, self.entity.id, "str", self.descending)
-        return Ordering("post_count", self.post_count(ctx), self.entity.id, "int", self.descending)
+        count = self.post_count(ctx, counted=counted)
+        return Ordering("post_count", count, self.entity.id, "int", self.descending)
 
-    def post_count(self, ctx: Context) -> SQLColumnExpression[int]:
+    def post_count(self, ctx: Context, *, counted: bool = False) -> SQLColumnExpression[int]:
+        if counted:
+            return post_counts.posts_of(self.kind, self.entity.id)
         link, owner = (
             (PostAuthor, PostAuthor.author_id)
             if self.entity is Author
@@ -72,10 +77,13 @@ class NamedQuery:
 
 async def list_named(ctx: Context, *, query: NamedQuery, page: PageRequest) -> Page[Any]:
     async with ctx.reader() as session:
+        counted = query.order_by is NamedOrderField.POST_COUNT and await post_counts.is_current(
+            session, ctx.now
+        )
         found = await fetch_page(
             session,
             select(query.entity).where(query.where(ctx)),
-            ordering=query.ordering(ctx),
+            ordering=query.ordering(ctx, counted=counted),
             request=page,
             codec=query.codec(ctx),
             row_id=lambda row: row.id,

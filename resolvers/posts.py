@@ -42,7 +42,7 @@ from models import (
     Publication,
     Tag,
 )
-from resolvers import post_counts, search
+from resolvers import facet_counts, search
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.filters import (
@@ -451,7 +451,7 @@ async def summarize(
 GROUPED = (SUMMARY_TOTAL, PostFacet.LEVEL, PostFacet.LANGUAGE, PostFacet.INCLUDES_CODE)
 """The parts one scan of the posts (or one read of the counts' cells) answers together, when
 they count the same posts: a post has one value of each."""
-GROUPED_PART = post_counts.GROUPED_PART
+GROUPED_PART = facet_counts.GROUPED_PART
 
 
 @dataclass(frozen=True)
@@ -477,17 +477,17 @@ async def _summary_rows(
     for part, part_query in asked.items():
         conditions = _counts_conditions(part_query) if counted else None
         if part in GROUPED:
-            if post_counts.cells_of(conditions) is not None:
+            if facet_counts.cells_of(conditions) is not None:
                 cells.setdefault(part_query, []).append(part)
                 continue
-        elif (condition := post_counts.pair_condition(conditions)) is not None:
-            branches.append(post_counts.counted_branch(part, condition))
+        elif (condition := facet_counts.pair_condition(conditions)) is not None:
+            branches.append(facet_counts.counted_branch(part, condition))
             continue
         live.setdefault(part_query, []).append(part)
     for part_query, cell_parts in cells.items():
-        found = post_counts.cells_of(_counts_conditions(part_query))
+        found = facet_counts.cells_of(_counts_conditions(part_query))
         assert found is not None
-        branches.append(post_counts.cells_branch(cell_parts, found))
+        branches.append(facet_counts.cells_branch(cell_parts, found))
     uses_counts = bool(branches)
     for part_query, live_parts in live.items():
         where = part_query.where(ctx)
@@ -500,10 +500,10 @@ async def _summary_rows(
             if part not in together or len(together) == 1
         )
     if uses_counts:
-        branches.append(post_counts.pending_branch(ctx.now))
+        branches.append(facet_counts.pending_branch(ctx.now))
     async with ctx.reader() as session:
         rows: list[Any] = list((await session.execute(union_all(*branches))).all())
-    if uses_counts and any(row.part == post_counts.PENDING and row.count for row in rows):
+    if uses_counts and any(row.part == facet_counts.PENDING and row.count for row in rows):
         return None
     found_rows: list[Any] = []
     grouped: dict[tuple[str, str | None], int] = {}
@@ -511,16 +511,16 @@ async def _summary_rows(
         if row.part.startswith(GROUPED_PART):
             for part, value in _grouped_values(row):
                 grouped[part, value] = grouped.get((part, value), 0) + int(row.count)
-        elif row.part != post_counts.PENDING:
+        elif row.part != facet_counts.PENDING:
             found_rows.append(row)
     return found_rows + [_Row(part, value, count) for (part, value), count in grouped.items()]
 
 
-def _counts_conditions(query: PostQuery) -> list[post_counts.Condition] | None:
+def _counts_conditions(query: PostQuery) -> list[facet_counts.Condition] | None:
     """The query's conditions as the maintained counts see them, if they can answer it."""
     if query.search is not None or query.statuses != LIVE_ONLY:
         return None
-    return post_counts.conditions_of(query.filter, tag_id=query.tag_id, author_id=query.author_id)
+    return facet_counts.conditions_of(query.filter, tag_id=query.tag_id, author_id=query.author_id)
 
 
 def _grouped_branch(parts: list[str], where: ColumnElement[bool]) -> Select[Any]:
@@ -530,7 +530,7 @@ def _grouped_branch(parts: list[str], where: ColumnElement[bool]) -> Select[Any]
     code = case((Post.includes_code, "true"), else_="false")
     value = func.coalesce(Post.level.cast(String()), "") + "|" + Post.language + "|" + code
     return (
-        select(label, value.label("value"), func.count().label("count"), *post_counts.no_entity())
+        select(label, value.label("value"), func.count().label("count"), *facet_counts.no_entity())
         .where(where)
         .group_by(Post.level, Post.language, Post.includes_code)
     )
@@ -625,7 +625,7 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
     no_value = null().cast(String()).label("value")
     if part == SUMMARY_TOTAL:
         return select(
-            label, no_value, func.count(Post.id).label("count"), *post_counts.no_entity()
+            label, no_value, func.count(Post.id).label("count"), *facet_counts.no_entity()
         ).where(where)
     # Plain counts are exact: a post is one row per group, and a (post, tag) or (post, author)
     # relation exists once (their primary keys); counting distinct ids costs a sort per group.
@@ -652,7 +652,7 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
                 label,
                 PostPublication.publication_id.cast(String()).label("value"),
                 count,
-                *post_counts.no_entity(),
+                *facet_counts.no_entity(),
             )
             .join(Post, Post.id == PostPublication.post_id)
             .where(where)
@@ -665,7 +665,7 @@ def _summary_branch(part: str, where: ColumnElement[bool]) -> Select[Any]:
         else column.cast(String())
     )
     return (
-        select(label, value.label("value"), count, *post_counts.no_entity())
+        select(label, value.label("value"), count, *facet_counts.no_entity())
         .where(where)
         .group_by(column)
     )

@@ -124,7 +124,26 @@ async def _filters(client: GraphQLClient) -> list[dict[str, Any] | None]:
     return filters
 
 
+NAMED = """{
+  tags(first: 100, orderBy: {field: POST_COUNT}) { nodes { slug postCount } }
+  authors(first: 100, orderBy: {field: POST_COUNT}) { nodes { slug postCount } }
+}"""
+
+
+async def _assert_post_counts_match_the_posts(client: GraphQLClient) -> None:
+    """Tags' and authors' postCount, and their order by it, as counting the posts gives."""
+    named = await client.data(NAMED)
+    live = (await client.data(FACETS, {"f": LIVE, "d": False}))["posts"]["facets"]
+    for kind, facet in (("tags", "tag"), ("authors", "author")):
+        nodes = named[kind]["nodes"]
+        counted = {node["slug"]: node["postCount"] for node in nodes if node["postCount"]}
+        assert counted == {entry[facet]["slug"]: entry["count"] for entry in live[kind]}, kind
+        descending = [node["postCount"] for node in nodes]
+        assert descending == sorted(descending, reverse=True), kind
+
+
 async def _assert_menus_match_the_posts(client: GraphQLClient) -> None:
+    await _assert_post_counts_match_the_posts(client)
     for filter_ in await _filters(client):
         for disjunctive in (False, True):
             counted = await client.data(FACETS, {"f": filter_, "d": disjunctive})
@@ -235,7 +254,16 @@ async def test_a_scheduled_post_counts_from_its_instant(scratch_db: Database) ->
     async for client in serve(scratch_db, clock=clock):
         admin = await _admin(client, scratch_db)
         before = (await client.data(FACETS, {"f": None}))["posts"]["totalCount"]
-        created = await succeed(admin, CREATE, {"input": {"title": unique("Soon"), "body": CODE}})
+        named = await client.data(
+            "{ tags(first: 1) { nodes { id } } authors(first: 1) { nodes { id } } }"
+        )
+        linked = {
+            "tagIds": [named["tags"]["nodes"][0]["id"]],
+            "authorIds": [named["authors"]["nodes"][0]["id"]],
+        }
+        created = await succeed(
+            admin, CREATE, {"input": {"title": unique("Soon"), "body": CODE, **linked}}
+        )
         made = created["post"]
         at = clock.now + timedelta(minutes=5)
         await succeed(
@@ -246,6 +274,7 @@ async def test_a_scheduled_post_counts_from_its_instant(scratch_db: Database) ->
         assert (await client.data(FACETS, {"f": None}))["posts"]["totalCount"] == before
         clock.now = at  # its instant: readers see it before anything marks it published
         assert (await client.data(FACETS, {"f": None}))["posts"]["totalCount"] == before + 1
+        await _assert_post_counts_match_the_posts(client)
         async with create_session_factory(scratch_db.engine)() as session, session.begin():
             assert await schedule.go_live(session, now=clock.now) >= 1
         assert (await client.data(FACETS, {"f": None}))["posts"]["totalCount"] == before + 1

@@ -1,0 +1,205 @@
+"""Filter menus answered from the maintained counts (resolvers.post_counts): the branches of
+a summary's statement (resolvers.posts.summarize) that read them.
+
+Two tables, for live posts with no search:
+- `post_counts`, per pair of facts, answers the tag, author and publication facets under at most
+  one condition (levels, languages, includesCode or publications with any number of values, as
+  a post has one of each; one tag or one author, or the tag or author whose page it is);
+- `post_count_cells`, per tag, author, publication or none and per (level, language,
+  includesCode), answers the total and the level, language and includesCode facets under any
+  conditions on those three and at most one tag, author or publications condition.
+Anything else is counted from the posts themselves.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, Select, String, and_, cast, func, literal, null, select, true
+
+from models import Author, PostCount, PostCountCell, Publication, Tag
+from resolvers import post_counts
+from resolvers.filters import PostFilter
+from resolvers.loaders import AUTHOR_SIDE, TAG_SIDE, no_relation_columns, relation_columns
+from resolvers.post_counts import ALL, LISTED
+from resolvers.visibility import tag_is_visible
+
+PENDING = "pending"  # the part of a summary that says the counts cannot answer now
+
+FACET_DIMENSIONS = {"tag": "tag", "author": "author", "publication": "publication"}
+"""The summary parts (resolvers.posts.summarize) `post_counts` answers, and their dimension."""
+CELL_PARTS = ("totalCount", "level", "language", "includes_code")
+"""The summary parts `post_count_cells` answers, all from the same rows."""
+GROUPED_PART = "grouped:"
+"""A row's part that names the parts it counts for (after it, joined by commas): its value is
+level|language|includes_code, of the posts counted in that group."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition the counts answer: a dimension and the values chosen (ids as text for tags,
+    authors and publications, or a statement giving them from slugs). Several values add up:
+    a post has one level, language, includesCode and publication."""
+
+    dimension: str
+    values: tuple[str, ...] | Select[Any]
+
+
+NO_CONDITION = Condition(ALL, ("",))
+
+
+@dataclass(frozen=True)
+class Cells:
+    """What a list asks that `post_count_cells` answers: a tag, an author or publications (or
+    every post), and the chosen levels, languages and includesCode (None: any)."""
+
+    context: Condition
+    levels: tuple[str, ...] | None
+    languages: tuple[str, ...] | None
+    includes_code: str | None
+
+
+def conditions_of(
+    spec: PostFilter | None, *, tag_id: int | None, author_id: int | None
+) -> list[Condition] | None:
+    """The filter's conditions as the counts see them, or None when they cannot answer it at
+    all: several tags or authors together, or anything else a filter can ask (dates, text,
+    featured, and, or, not). Statuses and searches are the caller's to rule out."""
+    found: list[Condition] = []
+    if tag_id is not None:
+        found.append(Condition("tag", (str(tag_id),)))
+    if author_id is not None:
+        found.append(Condition("author", (str(author_id),)))
+    if spec is None:
+        return found
+    if (
+        spec.featured is not None
+        or spec.published_at is not None
+        or spec.text is not None
+        or spec.and_
+        or spec.or_
+        or spec.not_ is not None
+    ):
+        return None
+    for match, model, dimension in ((spec.tags, Tag, "tag"), (spec.authors, Author, "author")):
+        if match is None:
+            continue
+        slugs = set(match.any_of) | set(match.all_of)
+        if len(slugs) != 1:
+            return None
+        found.append(Condition(dimension, _ids_of(model, slugs)))
+    if spec.publications is not None:
+        found.append(Condition("publication", _ids_of(Publication, set(spec.publications))))
+    if spec.levels is not None:
+        found.append(Condition("level", tuple(level.value for level in spec.levels)))
+    if spec.languages is not None:
+        found.append(Condition("language", tuple(spec.languages)))
+    if spec.includes_code is not None:
+        found.append(Condition("includes_code", (str(spec.includes_code).lower(),)))
+    if any(not isinstance(c.values, Select) and not c.values for c in found):
+        return None  # nothing chosen: no post, left to the posts
+    return found
+
+
+def pair_condition(conditions: list[Condition] | None) -> Condition | None:
+    """The one condition under which `post_counts` answers a tag, author or publication facet."""
+    if conditions is None or len(conditions) > 1:
+        return None
+    return conditions[0] if conditions else NO_CONDITION
+
+
+def cells_of(conditions: list[Condition] | None) -> Cells | None:
+    """What `post_count_cells` answers the total and the level, language and includesCode
+    facets from, if it does: at most one tag, author or publications condition."""
+    if conditions is None:
+        return None
+    contexts = [c for c in conditions if c.dimension in LISTED]
+    if len(contexts) > 1:
+        return None
+    chosen = {c.dimension: c.values for c in conditions if c.dimension not in LISTED}
+    code = chosen.get("includes_code")
+    return Cells(
+        context=contexts[0] if contexts else NO_CONDITION,
+        levels=chosen.get("level"),  # type: ignore[arg-type]
+        languages=chosen.get("language"),  # type: ignore[arg-type]
+        includes_code=None if code is None else code[0],  # type: ignore[index]
+    )
+
+
+def _ids_of(model: Any, slugs: set[str]) -> Select[Any]:
+    return select(cast(model.id, String())).where(model.slug.in_(sorted(slugs)))
+
+
+def pending_branch(now: datetime) -> Select[Any]:
+    """A summary part "pending" whose count is not 0 when a scheduled post's instant has come
+    but it is not counted yet: the counts must not be used then."""
+    return select(
+        literal(PENDING, String()).label("part"),
+        null().cast(String()).label("value"),
+        func.count().label("count"),
+        *no_entity(),
+    ).select_from(post_counts.waiting(now))
+
+
+def cells_branch(parts: list[str], cells: Cells) -> Select[Any]:
+    """The rows of these parts (CELL_PARTS) from `post_count_cells`, grouped (GROUPED_PART) as
+    `posts.summarize` reads them."""
+    label = literal(GROUPED_PART + ",".join(parts), String()).label("part")
+    value = PostCountCell.level + "|" + PostCountCell.language + "|" + PostCountCell.includes_code
+    count = func.sum(PostCountCell.posts).label("count")
+    where = [
+        PostCountCell.context_dimension == cells.context.dimension,
+        PostCountCell.context_value.in_(_values(cells.context)),
+    ]
+    if cells.levels is not None:
+        where.append(PostCountCell.level.in_(cells.levels))
+    if cells.languages is not None:
+        where.append(PostCountCell.language.in_(cells.languages))
+    if cells.includes_code is not None:
+        where.append(PostCountCell.includes_code == cells.includes_code)
+    columns = (PostCountCell.level, PostCountCell.language, PostCountCell.includes_code)
+    return (
+        select(label, value.label("value"), count, *no_entity())
+        .where(*where)
+        .group_by(*columns)
+        .having(count > 0)
+    )
+
+
+def counted_branch(part: str, condition: Condition) -> Select[Any]:
+    """A tag, author or publication facet's rows (as `posts.summarize` reads them) from
+    `post_counts`."""
+    dimension = FACET_DIMENSIONS[part]
+    label = literal(part, String()).label("part")
+    no_value = null().cast(String()).label("value")
+    count = func.sum(PostCount.posts).label("count")
+    where = and_(
+        PostCount.condition_dimension == condition.dimension,
+        PostCount.condition_value.in_(_values(condition)),
+        PostCount.dimension == dimension,
+    )
+    if dimension == "publication":
+        return (
+            select(label, PostCount.value.label("value"), count, *no_entity())
+            .where(where)
+            .group_by(PostCount.value)
+            .having(count > 0)
+        )
+    model, side = (Tag, TAG_SIDE) if dimension == "tag" else (Author, AUTHOR_SIDE)
+    visible = tag_is_visible() if dimension == "tag" else true()
+    return (
+        select(label, no_value, count, model.id.label("id"), *relation_columns(side))
+        .join(model, model.id == cast(PostCount.value, Integer()))
+        .where(where, visible)
+        .group_by(model.id)
+        .having(count > 0)
+    )
+
+
+def _values(condition: Condition) -> Any:
+    values = condition.values
+    return values if isinstance(values, Select) else list(values)
+
+
+def no_entity() -> list[Any]:
+    return [null().cast(Integer()).label("id"), *no_relation_columns()]
