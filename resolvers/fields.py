@@ -15,6 +15,7 @@ reads. Enums are the models' own; GraphQL's enum types serialise them as they ar
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -67,7 +68,7 @@ class Field:
     check: Check | None = None
     """The form its input must have."""
 
-    @property
+    @cached_property
     def python_name(self) -> str:
         return snake(self.name)
 

@@ -12,7 +12,8 @@ value serialised by the schema's own scalar or enum type.
 Planned: query operations whose every field lies in this subset (anything else, at any depth,
 makes the whole document go through Strawberry):
 - `Query`: `posts(...)`, `post(id | slug)`, `__typename`;
-- `PostConnection`: `nodes`, `edges { cursor node }`, `pageInfo`, `totalCount`;
+- `PostConnection`: `nodes`, `edges { cursor node }`, `pageInfo`, `totalCount`, and
+  `facets(disjunctive:)` with its `levels`, `languages`, `includesCode`, `tags` and `authors`;
 - `Post`: its stored fields, `status`, `featureImage`, `authors`, `tags`, `primaryAuthor`,
   `primaryTag`, `translations`; `Author` and `Tag`: their stored fields;
 - fragments and inline fragments (flattened at planning, within a budget so a fragment bomb is
@@ -29,6 +30,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 from graphql import (
@@ -50,6 +52,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.types import ExecutionResult
 
+from models import PostLevel
 from resolvers import posts
 from resolvers.context import Context
 from resolvers.errors import QuireError
@@ -58,13 +61,14 @@ from resolvers.fields import Field as StoredField
 from resolvers.loaders import PostRelations
 from resolvers.lru import LRU
 from resolvers.pagination import Page
+from resolvers.posts import PostFacet
 from schema import QuireSchema
 from schema.connection import PAGE_INFO_FIELDS as PAGE_INFO
 from schema.document import Document
 from schema.errors import error_code, is_database_error, masked
 from schema.extensions import has_unsafe_value
 from schema.node import parse_id
-from schema.post import post_listing
+from schema.post import FACET_FIELDS, MAX_FACET_LIMIT, facet_values, post_listing
 from schema.query import _one_of
 from schema.strawberry_internals import convert_arguments, graphql_schema
 
@@ -160,6 +164,26 @@ class ConnectionPlan:
     nodes: list[PostPlan]
     needs_page: bool
     needs_count: bool
+    facets: list["FacetsPlan"] = field(default_factory=list)
+
+    async def _summaries(self, run: Run, query: posts.PostQuery) -> dict[int, dict[str, Any]]:
+        """The counts asked for, by plan (id; 0 for totalCount), with one statement for the
+        total and the facets not asked for disjunctively, and one per disjunctive `facets`, as
+        Strawberry's execution counts them."""
+        apart = [plan for plan in self.facets if plan.disjunctive(run)]
+        together = [plan for plan in self.facets if plan not in apart]
+        parts = frozenset(part for plan in together for part in plan.parts)
+        if self.needs_count:
+            parts |= {posts.SUMMARY_TOTAL}
+        found: dict[int, dict[str, Any]] = {}
+        if parts:
+            summary = await posts.summarize(run.ctx, query=query, parts=parts)
+            found = {id(plan): summary for plan in together} | {0: summary}
+        for plan in apart:
+            found[id(plan)] = await posts.summarize(
+                run.ctx, query=query, parts=plan.parts, disjunctive=True
+            )
+        return found
 
     async def build(self, run: Run, query: posts.PostQuery, request: Any) -> dict[str, Any]:
         page = None
@@ -171,10 +195,7 @@ class ConnectionPlan:
             )
             for plan in self.nodes:
                 built[id(plan)] = await plan.build(page.items, run)
-        total = None
-        if self.needs_count:
-            parts = frozenset({posts.SUMMARY_TOTAL})
-            total = (await posts.summarize(run.ctx, query=query, parts=parts))[posts.SUMMARY_TOTAL]
+        summaries = await self._summaries(run, query) if self.needs_count or self.facets else {}
         result: dict[str, Any] = {}
         for key, what, sub in self.fields:
             if what == "nodes":
@@ -186,7 +207,58 @@ class ConnectionPlan:
                 assert page is not None
                 result[key] = sub.page_info(page)
             elif what == "totalCount":
-                result[key] = total
+                result[key] = summaries[0][posts.SUMMARY_TOTAL]
+            elif what == "facets":
+                result[key] = await sub.build(run, query, summaries[id(sub)])
+            else:
+                result[key] = sub
+        return result
+
+
+@dataclass
+class FacetListPlan:
+    """A facet's list (`levels(limit:)`, `tags(limit:)`...) in a `facets` selection."""
+
+    facet: PostFacet
+    definition: GraphQLField
+    node: FieldNode
+    entry: Builder
+    """An entry's dictionary, from its (value, count) pair."""
+
+    async def build(self, run: Run, query: posts.PostQuery, counts: Any) -> list[dict[str, Any]]:
+        limit = get_argument_values(self.definition, self.node, run.variables).get("limit")
+        if limit is not None and not 1 <= limit <= MAX_FACET_LIMIT:
+            raise Fallback  # Strawberry reports it
+        listed = await facet_values(run.ctx, query, self.facet, counts, limit)
+        return [self.entry(pair, None) for pair in listed]
+
+
+@dataclass
+class FacetsPlan:
+    """A selection on PostFacets: its lists in response order."""
+
+    definition: GraphQLField
+    node: FieldNode
+    entries: list[tuple[str, FacetListPlan | str]]
+    """(response key, the list's plan, or the type name for __typename)."""
+
+    @cached_property
+    def parts(self) -> frozenset[str]:
+        return frozenset(
+            sub.facet.value for _, sub in self.entries if isinstance(sub, FacetListPlan)
+        )
+
+    def disjunctive(self, run: Run) -> bool:
+        arguments = get_argument_values(self.definition, self.node, run.variables)
+        return arguments.get("disjunctive") is True
+
+    async def build(
+        self, run: Run, query: posts.PostQuery, summary: dict[str, Any]
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, sub in self.entries:
+            if isinstance(sub, FacetListPlan):
+                result[key] = await sub.build(run, query, summary[sub.facet.value])
             else:
                 result[key] = sub
         return result
@@ -451,6 +523,7 @@ class Planner:
         fields: list[tuple[str, str, Any]] = []
         plans: list[PostPlan] = []
         needs_page = needs_count = False
+        facets: list[FacetsPlan] = []
         for key, selected in self.collect(nodes, type_).items():
             name = selected[0].name.value
             if name == "nodes":
@@ -477,13 +550,57 @@ class Planner:
             elif name == "totalCount":
                 fields.append((key, "totalCount", None))
                 needs_count = True
+            elif name == "facets":
+                facets_plan = self.facets(type_, selected)
+                facets.append(facets_plan)
+                fields.append((key, "facets", facets_plan))
             elif name == "__typename":
                 fields.append((key, "typename", type_.name))
             else:
                 raise Unsupported
         return ConnectionPlan(
-            fields=fields, nodes=plans, needs_page=needs_page, needs_count=needs_count
+            fields=fields,
+            nodes=plans,
+            needs_page=needs_page,
+            needs_count=needs_count,
+            facets=facets,
         )
+
+    def facets(self, connection: GraphQLObjectType, nodes: list[FieldNode]) -> FacetsPlan:
+        type_ = self._type("PostFacets")
+        entries: list[tuple[str, FacetListPlan | str]] = []
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "__typename":
+                entries.append((key, type_.name))
+            elif name in FACET_FIELDS:
+                entries.append((key, self._facet_list(type_, FACET_FIELDS[name], selected)))
+            else:
+                raise Unsupported  # publications: sites that gather several blogs
+        return FacetsPlan(self._field(connection, nodes), nodes[0], entries)
+
+    def _facet_list(
+        self, facets: GraphQLObjectType, facet: PostFacet, nodes: list[FieldNode]
+    ) -> FacetListPlan:
+        definition = self._field(facets, nodes)
+        type_ = get_named_type(definition.type)
+        assert isinstance(type_, GraphQLObjectType)
+        fields: list[Field] = []
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "__typename":
+                fields.append((key, _constant(type_.name), None, False))
+            elif name == "count":
+                fields.append((key, itemgetter(1), None, False))
+            elif name in ("tag", "author"):
+                build = self._object(TAG if name == "tag" else AUTHOR, selected)
+                fields.append((key, _present(itemgetter(0), build), None, False))
+            elif name in FACET_VALUE_FIELDS:
+                serialize = _serializer(self._field(type_, selected).type)
+                fields.append((key, FACET_VALUE_FIELDS[name], serialize, False))
+            else:
+                raise Unsupported
+        return FacetListPlan(facet, definition, nodes[0], _builder(fields))
 
     def _edge(self, nodes: list[FieldNode], plans: list[PostPlan]) -> EdgePlan:
         type_ = self._type("PostEdge")
@@ -572,6 +689,12 @@ class Planner:
 
 
 PAGE_INFO_FIELDS = {*PAGE_INFO, "__typename"}
+FACET_VALUE_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "level": lambda pair: PostLevel(pair[0]) if pair[0] else None,
+    "language": itemgetter(0),
+    "includesCode": lambda pair: bool(pair[0]),
+}
+"""A facet entry's value, from its (value, count) pair, as `schema.post.PostFacets` gives it."""
 
 
 def _first(build: Builder, rows: list[Any]) -> dict[str, Any] | None:

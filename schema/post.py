@@ -306,6 +306,33 @@ class PublicationFacet:
     count: int = strawberry.field(description="Matching posts.")
 
 
+async def facet_values(
+    ctx: Context,
+    query: PostQuery,
+    facet: PostFacet,
+    counts: list[tuple[Any, int]],
+    limit: int | None,
+) -> list[tuple[Any, int]]:
+    """A facet's (value, count) pairs as listed, most first: the first `limit` of `counts`,
+    and the values the filter chooses (at its top) wherever they are, at zero when no post has
+    them."""
+    chosen = posts.selected_values(query, facet)
+    named = facet in (PostFacet.TAG, PostFacet.AUTHOR, PostFacet.PUBLICATION)
+
+    def key(value: Any) -> Any:
+        return value.slug if named else value
+
+    top = list(counts) if limit is None else counts[:limit]
+    shown = {key(value) for value, _ in top}
+    top += [(v, n) for v, n in counts[len(top) :] if key(v) in chosen]
+    missing = [value for value in chosen if value not in {key(v) for v, _ in counts}]
+    if missing and named:
+        top += [(row, 0) for row in await posts.named_rows(ctx, facet, missing)]
+    elif missing:
+        top += [(value, 0) for value in missing if value not in shown]
+    return top
+
+
 @strawberry.type(
     description="Counts of the matching posts grouped by level, language, code, tag, author "
     "and publication, "
@@ -316,26 +343,10 @@ class PostFacets:
     summary: strawberry.Private[Summary]
 
     async def _counts(self, facet: PostFacet, limit: int | None) -> list[tuple[Any, int]]:
-        """The facet's (value, count) pairs, most first: the first `limit`, and the values
-        the filter chooses (at its top) wherever they are, at zero when no post has them."""
         if limit is not None and not 1 <= limit <= MAX_FACET_LIMIT:
             raise BadUserInput(f"`limit` must be between 1 and {MAX_FACET_LIMIT}.", field="limit")
         counts: list[tuple[Any, int]] = await self.summary.get(facet.value)
-        chosen = posts.selected_values(self.summary.query, facet)
-        named = facet in (PostFacet.TAG, PostFacet.AUTHOR, PostFacet.PUBLICATION)
-
-        def key(value: Any) -> Any:
-            return value.slug if named else value
-
-        top = counts if limit is None else counts[:limit]
-        shown = {key(value) for value, _ in top}
-        top += [(v, n) for v, n in counts[len(top) :] if key(v) in chosen]
-        missing = [value for value in chosen if value not in {key(v) for v, _ in counts}]
-        if missing and named:
-            top += [(row, 0) for row in await posts.named_rows(self.summary.ctx, facet, missing)]
-        elif missing:
-            top += [(value, 0) for value in missing if value not in shown]
-        return top
+        return await facet_values(self.summary.ctx, self.summary.query, facet, counts, limit)
 
     @strawberry.field(description="Matching posts per level.")
     async def levels(self, limit: FacetLimit = None) -> list[LevelFacet]:
