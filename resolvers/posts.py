@@ -6,7 +6,7 @@ accident; an editor opts in with `status`, and sees only the drafts and schedule
 role allows.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -412,7 +412,12 @@ SUMMARY_TOTAL = "totalCount"
 
 
 async def summarize(
-    ctx: Context, *, query: PostQuery, parts: frozenset[str], disjunctive: bool = False
+    ctx: Context,
+    *,
+    query: PostQuery,
+    parts: frozenset[str],
+    disjunctive: bool = False,
+    limits: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The number of matching posts (part `SUMMARY_TOTAL`) and the asked facets (parts named by
     PostFacet values), in one statement: a UNION ALL of their aggregates.
@@ -422,13 +427,15 @@ async def summarize(
     only include posts the reader may see, the tag facet only public tags. `disjunctive`: each
     facet counts as if the filter's own condition on its dimension (at the filter's top) were
     not there, as a search engine's filter menu does: with "Beginner" chosen, "Intermediate"
-    still shows how many posts choosing it too would add.
+    still shows how many posts choosing it too would add. `limits`: the tag and author facets
+    need only their first N values, and the ones the filter chooses.
     """
     ctx.request.read_keys.listed("post")
     asked = {part: _without(query, part) if disjunctive else query for part in sorted(parts)}
-    rows = await _summary_rows(ctx, asked, counted=True)
+    limits = limits or {}
+    rows = await _summary_rows(ctx, query, asked, limits, counted=True)
     if rows is None:  # a scheduled post's instant has come and it is not counted yet
-        rows = await _summary_rows(ctx, asked, counted=False)
+        rows = await _summary_rows(ctx, query, asked, limits, counted=False)
         assert rows is not None
     result: dict[str, Any] = {part: [] for part in parts}
     for row in rows:
@@ -438,8 +445,9 @@ async def summarize(
         if part == SUMMARY_TOTAL:
             summary[part] = int(found[0].count) if found else 0
         elif part in (PostFacet.TAG, PostFacet.AUTHOR):
-            found.sort(key=lambda row: (-row.count, row.name, row.id))
-            summary[part] = [(row, int(row.count)) for row in found]
+            unique = {row.id: row for row in found}.values()  # the top N and the chosen ones
+            ordered = sorted(unique, key=lambda row: (-row.count, row.name, row.id))
+            summary[part] = [(row, int(row.count)) for row in ordered]
         elif part == PostFacet.PUBLICATION:
             summary[part] = await _publications_counted(ctx, found)
         else:
@@ -464,7 +472,12 @@ class _Row:
 
 
 async def _summary_rows(
-    ctx: Context, asked: dict[str, PostQuery], *, counted: bool
+    ctx: Context,
+    query: PostQuery,
+    asked: dict[str, PostQuery],
+    limits: Mapping[str, int],
+    *,
+    counted: bool,
 ) -> list[Any] | None:
     """Every part's rows in one statement: from the maintained counts (resolvers.post_counts)
     when `counted` and they answer that part's query, else from the posts; the parts of
@@ -481,7 +494,8 @@ async def _summary_rows(
                 cells.setdefault(part_query, []).append(part)
                 continue
         elif (condition := facet_counts.pair_condition(conditions)) is not None:
-            branches.append(facet_counts.counted_branch(part, condition))
+            branch = facet_counts.counted_branch(part, condition)
+            branches.extend(_first_values(ctx, part, branch, query, limits))
             continue
         live.setdefault(part_query, []).append(part)
     for part_query, cell_parts in cells.items():
@@ -494,11 +508,10 @@ async def _summary_rows(
         together = [part for part in live_parts if part in GROUPED]
         if len(together) > 1:
             branches.append(_grouped_branch(together, where))
-        branches.extend(
-            _summary_branch(part, where)
-            for part in live_parts
-            if part not in together or len(together) == 1
-        )
+        for part in live_parts:
+            if part not in together or len(together) == 1:
+                branch = _summary_branch(part, where)
+                branches.extend(_first_values(ctx, part, branch, query, limits))
     if uses_counts:
         branches.append(facet_counts.pending_branch(ctx.now))
     async with ctx.reader() as session:
@@ -514,6 +527,30 @@ async def _summary_rows(
         elif row.part != facet_counts.PENDING:
             found_rows.append(row)
     return found_rows + [_Row(part, value, count) for (part, value), count in grouped.items()]
+
+
+def _first_values(
+    ctx: Context, part: str, branch: Select[Any], query: PostQuery, limits: Mapping[str, int]
+) -> list[Select[Any]]:
+    """A tag or author facet's branch cut to its first `limits[part]` values, in `summarize`'s
+    order (names compared as code points, as Python does), and the values `query`'s filter
+    chooses; the branch itself otherwise."""
+    limit = limits.get(part)
+    if limit is None or part not in (PostFacet.TAG, PostFacet.AUTHOR):
+        return [branch]
+    counted = branch.subquery()
+    name = counted.c.name.collate("C") if ctx.dialect == "postgresql" else counted.c.name
+    top = (
+        select(*counted.c)
+        .order_by(counted.c.count.desc(), name, counted.c.id)
+        .limit(limit)
+        .subquery()
+    )
+    branches = [select(*top.c)]
+    chosen = selected_values(query, PostFacet(part))
+    if chosen:
+        branches.append(select(*counted.c).where(counted.c.slug.in_(chosen)))
+    return branches
 
 
 def _counts_conditions(query: PostQuery) -> list[facet_counts.Condition] | None:

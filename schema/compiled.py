@@ -177,11 +177,16 @@ class ConnectionPlan:
             parts |= {posts.SUMMARY_TOTAL}
         found: dict[int, dict[str, Any]] = {}
         if parts:
-            summary = await posts.summarize(run.ctx, query=query, parts=parts)
+            limits = _limits(together, run)
+            summary = await posts.summarize(run.ctx, query=query, parts=parts, limits=limits)
             found = {id(plan): summary for plan in together} | {0: summary}
         for plan in apart:
             found[id(plan)] = await posts.summarize(
-                run.ctx, query=query, parts=plan.parts, disjunctive=True
+                run.ctx,
+                query=query,
+                parts=plan.parts,
+                disjunctive=True,
+                limits=_limits([plan], run),
             )
         return found
 
@@ -225,12 +230,29 @@ class FacetListPlan:
     entry: Builder
     """An entry's dictionary, from its (value, count) pair."""
 
-    async def build(self, run: Run, query: posts.PostQuery, counts: Any) -> list[dict[str, Any]]:
-        limit = get_argument_values(self.definition, self.node, run.variables).get("limit")
+    def limit(self, run: Run) -> int | None:
+        limit: int | None = get_argument_values(self.definition, self.node, run.variables).get(
+            "limit"
+        )
         if limit is not None and not 1 <= limit <= MAX_FACET_LIMIT:
             raise Fallback  # Strawberry reports it
-        listed = await facet_values(run.ctx, query, self.facet, counts, limit)
+        return limit
+
+    async def build(self, run: Run, query: posts.PostQuery, counts: Any) -> list[dict[str, Any]]:
+        listed = await facet_values(run.ctx, query, self.facet, counts, self.limit(run))
         return [self.entry(pair, None) for pair in listed]
+
+
+def _limits(plans: list["FacetsPlan"], run: Run) -> dict[str, int]:
+    """How many values of each facet these selections show at most (none: a list shows all)."""
+    limits: dict[str, int | None] = {}
+    for plan in plans:
+        for _, sub in plan.entries:
+            if isinstance(sub, FacetListPlan):
+                part, limit = sub.facet.value, sub.limit(run)
+                known = limits.get(part, 0)
+                limits[part] = None if limit is None or known is None else max(known, limit)
+    return {part: limit for part, limit in limits.items() if limit is not None}
 
 
 @dataclass

@@ -117,6 +117,18 @@ PLANNED: list[tuple[str, dict[str, Any]]] = [
     ),
     ("{ posts { totalCount } }", {}),
     # Filter menus: every facet with every field, limits, chosen values, disjunctive counts.
+    # A chosen value beyond the limit is listed with its count, after the first ones.
+    (
+        """{ posts(first: 1, filter: { tags: { anyOf: ["__rare_tag__"] } }) {
+        facets(disjunctive: true) { tags(limit: 2) { tag { slug } count } } } }""",
+        {},
+    ),
+    (
+        """{ posts(first: 1, filter: { authors: { anyOf: ["__rare_author__"] },
+        levels: [ADVANCED] }) { totalCount facets(disjunctive: true) {
+        authors(limit: 1) { author { slug } count } levels(limit: 1) { level count } } } }""",
+        {},
+    ),
     (
         f"""{{ posts(first: 3) {{ totalCount nodes {{ id }} facets {{ __typename
         levels {{ level count __typename }} languages {{ language count }}
@@ -220,13 +232,17 @@ async def demo_values(client: GraphQLClient) -> dict[str, str]:
     data = await client.data(
         """{ posts(first: 5) { nodes { id } pageInfo { endCursor } }
              es: posts(first: 1, filter: { languages: ["es"] }) { nodes { slug } }
-             authors(first: 1) { nodes { slug } } }"""
+             authors(first: 1) { nodes { slug } }
+             rare: tags(last: 1, orderBy: {field: POST_COUNT}) { nodes { slug } }
+             rareAuthor: authors(last: 1, orderBy: {field: POST_COUNT}) { nodes { slug } } }"""
     )
     return {
         "__post_id__": data["posts"]["nodes"][2]["id"],
         "__cursor__": data["posts"]["pageInfo"]["endCursor"],
         "__translated_slug__": data["es"]["nodes"][0]["slug"],
         "__first_author__": data["authors"]["nodes"][0]["slug"],
+        "__rare_tag__": data["rare"]["nodes"][0]["slug"],
+        "__rare_author__": data["rareAuthor"]["nodes"][0]["slug"],
     }
 
 
