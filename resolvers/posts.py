@@ -6,7 +6,7 @@ accident; an editor opts in with `status`, and sees only the drafts and schedule
 role allows.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     String,
@@ -479,43 +480,20 @@ async def _summary_rows(
     *,
     counted: bool,
 ) -> list[Any] | None:
-    """Every part's rows in one statement: from the maintained counts (resolvers.post_counts)
-    when `counted` and they answer that part's query, else from the posts; the parts of
-    GROUPED that count the same posts from one read (of the counts' cells, or of the posts).
-    None when the counts were used but a scheduled post's instant has come and it is not
-    counted yet."""
-    branches: list[Select[Any]] = []
-    cells: dict[PostQuery, list[str]] = {}
-    live: dict[PostQuery, list[str]] = {}
-    for part, part_query in asked.items():
-        conditions = _counts_conditions(part_query) if counted else None
-        if part in GROUPED:
-            if facet_counts.cells_of(conditions) is not None:
-                cells.setdefault(part_query, []).append(part)
-                continue
-        elif (condition := facet_counts.pair_condition(conditions)) is not None:
-            branch = facet_counts.counted_branch(part, condition)
-            branches.extend(_first_values(ctx, part, branch, query, limits))
-            continue
-        live.setdefault(part_query, []).append(part)
-    for part_query, cell_parts in cells.items():
-        found = facet_counts.cells_of(_counts_conditions(part_query))
-        assert found is not None
-        branches.append(facet_counts.cells_branch(cell_parts, found))
-    uses_counts = bool(branches)
-    for part_query, live_parts in live.items():
-        where = part_query.where(ctx)
-        together = [part for part in live_parts if part in GROUPED]
-        if len(together) > 1:
-            branches.append(_grouped_branch(together, where))
-        for part in live_parts:
-            if part not in together or len(together) == 1:
-                branch = _summary_branch(part, where)
-                branches.extend(_first_values(ctx, part, branch, query, limits))
-    if uses_counts:
-        branches.append(facet_counts.pending_branch(ctx.now))
-    async with ctx.reader() as session:
-        rows: list[Any] = list((await session.execute(union_all(*branches))).all())
+    """Every part's rows in one statement (see `_summary_statement`). None when the counts
+    were used but a scheduled post's instant has come and it is not counted yet."""
+    parts = tuple(asked.items())
+    shown = tuple(sorted(limits.items()))
+    if all(q.search is None and q.statuses == LIVE_ONLY for q in asked.values()):
+        # What every reader's filter menu asks: built once, with the clock bound per call.
+        statement, uses_counts = _shared_summary(query, parts, shown, counted, ctx.dialect)
+        rows: list[Any] = list(await ctx.rows(statement, {"now": ctx.now}))
+    else:
+        statement, uses_counts = _summary_statement(
+            query, parts, shown, counted, ctx.dialect, where=lambda q: q.where(ctx), now=ctx.now
+        )
+        async with ctx.reader() as session:
+            rows = list((await session.execute(statement)).all())
     if uses_counts and any(row.part == facet_counts.PENDING and row.count for row in rows):
         return None
     found_rows: list[Any] = []
@@ -529,8 +507,77 @@ async def _summary_rows(
     return found_rows + [_Row(part, value, count) for (part, value), count in grouped.items()]
 
 
+@lru_cache(maxsize=512)
+def _shared_summary(
+    query: PostQuery,
+    parts: tuple[tuple[str, PostQuery], ...],
+    limits: tuple[tuple[str, int], ...],
+    counted: bool,
+    dialect: str,
+) -> tuple[CompoundSelect[Any], bool]:
+    """`_summary_statement` for live posts and no search, built once (building it cost more
+    than running it), the request's clock bound as `now`."""
+    return _summary_statement(
+        query,
+        parts,
+        limits,
+        counted,
+        dialect,
+        where=lambda q: and_(post_is_visible(NOW), *q.conditions()),
+        now=NOW,
+    )
+
+
+def _summary_statement(
+    query: PostQuery,
+    parts: tuple[tuple[str, PostQuery], ...],
+    limits: tuple[tuple[str, int], ...],
+    counted: bool,
+    dialect: str,
+    *,
+    where: Callable[[PostQuery], ColumnElement[bool]],
+    now: Any,
+) -> tuple[CompoundSelect[Any], bool]:
+    """One UNION ALL of every part's rows: from the maintained counts (resolvers.post_counts)
+    when `counted` and they answer that part's query, else from the posts (`where` says which
+    a part counts); the parts of GROUPED that count the same posts from one read (of the
+    counts' cells, or of the posts). And whether it reads the counts."""
+    branches: list[Select[Any]] = []
+    cells: dict[PostQuery, list[str]] = {}
+    live: dict[PostQuery, list[str]] = {}
+    shown = dict(limits)
+    for part, part_query in parts:
+        conditions = _counts_conditions(part_query) if counted else None
+        if part in GROUPED:
+            if facet_counts.cells_of(conditions) is not None:
+                cells.setdefault(part_query, []).append(part)
+                continue
+        elif (condition := facet_counts.pair_condition(conditions)) is not None:
+            branch = facet_counts.counted_branch(part, condition)
+            branches.extend(_first_values(dialect, part, branch, query, shown))
+            continue
+        live.setdefault(part_query, []).append(part)
+    for part_query, cell_parts in cells.items():
+        found = facet_counts.cells_of(_counts_conditions(part_query))
+        assert found is not None
+        branches.append(facet_counts.cells_branch(cell_parts, found))
+    uses_counts = bool(branches)
+    for part_query, live_parts in live.items():
+        counting = where(part_query)
+        together = [part for part in live_parts if part in GROUPED]
+        if len(together) > 1:
+            branches.append(_grouped_branch(together, counting))
+        for part in live_parts:
+            if part not in together or len(together) == 1:
+                branch = _summary_branch(part, counting)
+                branches.extend(_first_values(dialect, part, branch, query, shown))
+    if uses_counts:
+        branches.append(facet_counts.pending_branch(now))
+    return union_all(*branches), uses_counts
+
+
 def _first_values(
-    ctx: Context, part: str, branch: Select[Any], query: PostQuery, limits: Mapping[str, int]
+    dialect: str, part: str, branch: Select[Any], query: PostQuery, limits: Mapping[str, int]
 ) -> list[Select[Any]]:
     """A tag or author facet's branch cut to its first `limits[part]` values, in `summarize`'s
     order (names compared as code points, as Python does), and the values `query`'s filter
@@ -539,7 +586,7 @@ def _first_values(
     if limit is None or part not in (PostFacet.TAG, PostFacet.AUTHOR):
         return [branch]
     counted = branch.subquery()
-    name = counted.c.name.collate("C") if ctx.dialect == "postgresql" else counted.c.name
+    name = counted.c.name.collate("C") if dialect == "postgresql" else counted.c.name
     top = (
         select(*counted.c)
         .order_by(counted.c.count.desc(), name, counted.c.id)
