@@ -215,7 +215,7 @@ class PostQuery:
         the search's `matches` already."""
         clauses: list[ColumnElement[bool]] = []
         if self.search is not None and not joined:
-            clauses.append(Post.id.in_(select(self.matches.c.post_id)))
+            clauses.append(Post.id.in_(search.matching_ids(self.search, self.dialect)))
         if self.filter is not None:
             clauses.append(post_filter_clause(self.filter))
         # EXISTS for the same reason as in filters._slug_match: SQLite walks the ordering index.

@@ -317,4 +317,14 @@ def matches(query: SearchQuery, dialect: str) -> Subquery:
 
 
 def matching_ids(query: SearchQuery, dialect: str) -> Select[Any]:
-    return select(matches(query, dialect).c.post_id)
+    """The ids of the posts a search finds, unranked (for counts, facets and filters)."""
+    if dialect == "postgresql":
+        # Migration 0016's function: the GIN index, and no score computed.
+        wanted = func.cast(bindparam("search_query", tsquery(query), unique=True), TSQUERY)
+        found = func.quire_search_ids(wanted).table_valued(column("post_id", Integer))
+        return select(found.c.post_id)
+    return select(SQLITE_INDEX.c.rowid).where(
+        literal_column("post_search").op("MATCH")(
+            bindparam("search_query", fts5_query(query), unique=True)
+        )
+    )
