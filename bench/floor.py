@@ -45,13 +45,13 @@ LIST_COLUMNS = "p.id, p.title, p.slug, p.excerpt, p.published_at, p.reading_time
 NEWEST_FIRST = f"ORDER BY p.published_at DESC, p.id DESC LIMIT {PAGE_SIZE + 1}"
 
 HOME_PAGE = f"SELECT {LIST_COLUMNS} FROM posts p WHERE {VISIBLE} {NEWEST_FIRST}"
+# The tag's links in publish order (each holds its post's date, migration 0015): a page of links
+# whether the tag is rare or common.
 TAG_PAGE = f"""
-SELECT {LIST_COLUMNS} FROM posts p
-WHERE {VISIBLE} AND EXISTS (
-    SELECT 1 FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
-    WHERE pt.post_id = p.id AND t.slug = $2 AND t.visibility = 'public'
-)
-{NEWEST_FIRST}
+SELECT {LIST_COLUMNS} FROM post_tags pt JOIN posts p ON p.id = pt.post_id
+WHERE pt.tag_id = (SELECT t.id FROM tags t WHERE t.slug = $2 AND t.visibility = 'public')
+  AND pt.published_at <= $1 AND {VISIBLE}
+ORDER BY pt.published_at DESC, pt.post_id DESC LIMIT {PAGE_SIZE + 1}
 """
 POST_BY_SLUG = f"""
 SELECT p.id, p.title, p.slug, p.html, p.published_at, p.reading_time, p.language,
