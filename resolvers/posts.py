@@ -123,7 +123,13 @@ class PostQuery:
     def matches(self) -> Subquery:
         """The posts the search finds, with their scores (resolvers.search)."""
         assert self.search is not None
-        return search.matches(self.search, self.dialect)
+        return search.matches(self.search, self.dialect, live=self.ranks_from_the_index)
+
+    @property
+    def ranks_from_the_index(self) -> bool:
+        """A reader's search on PostgreSQL: its matches come with their publish dates, so a page
+        is ordered by the index's columns alone (search.matches)."""
+        return self.dialect == "postgresql" and self.statuses == LIVE_ONLY
 
     @property
     def statuses(self) -> frozenset[PostStatus]:
@@ -172,13 +178,20 @@ class PostQuery:
         if self.order_by is PostOrderField.RELEVANCE:
             if self.search is None:
                 raise BadUserInput("Ordering by RELEVANCE needs a `search`.", field="orderBy")
+            then: Any
+            tiebreak: Any
+            if self.ranks_from_the_index:  # the same values, from the index
+                then, tiebreak = self.matches.c.published_at, self.matches.c.post_id
+            else:
+                unpublished = literal(UNPUBLISHED, Post.published_at.type)
+                then, tiebreak = func.coalesce(Post.published_at, unpublished), Post.id
             return Ordering(
                 name="relevance",
                 key=self.matches.c.score,
-                tiebreak=Post.id,
+                tiebreak=tiebreak,
                 kind="relevance",
                 descending=self.descending,
-                then=func.coalesce(Post.published_at, literal(UNPUBLISHED, Post.published_at.type)),
+                then=then,
             )
         key = getattr(Post, self.order_by.value)
         if self.order_by is PostOrderField.PUBLISHED_AT and self.statuses != LIVE_ONLY:
@@ -352,6 +365,22 @@ async def _fetch(
             )
     else:
         selected = select(*post_columns(columns)) if columns else select(Post)
+        if query.search is not None and query.ranks_from_the_index:
+            params["now"] = ctx.now
+        if _ranked_alone(query):
+            statement = _ranked_page(query, columns, PageShape.of(page))
+            async with ctx.reader() as session:
+                return await fetch_page(
+                    session,
+                    statement,
+                    ordering=query.ordering,
+                    request=page,
+                    codec=codec,
+                    row_id=_row_id,
+                    whole_rows=whole_rows,
+                    prepared=True,
+                    params=params,
+                )
         if query.search is not None:  # the search's scores, for its order and its edges
             selected = selected.join(query.matches, query.matches.c.post_id == Post.id)
         where = query.where(ctx, joined=query.search is not None)
@@ -372,6 +401,36 @@ async def _fetch(
             prepared=True,
             params=params,
         )
+
+
+def _ranked_alone(query: PostQuery) -> bool:
+    """A reader's search by relevance with nothing else asked, on PostgreSQL: its page can be
+    cut from the index's matches before any post is read."""
+    return (
+        query.search is not None
+        and query.ranks_from_the_index
+        and query.order_by is PostOrderField.RELEVANCE
+        and not query.conditions(joined=True)
+    )
+
+
+def _ranked_page(query: PostQuery, columns: tuple[str, ...] | None, shape: PageShape) -> Any:
+    """The page of a search `_ranked_alone` answers: the matches' page first (sorted from the
+    index's scores, dates and ids: search.matches with `live`), then its posts. Joined first,
+    PostgreSQL read the post of every match before sorting them."""
+    matches = query.matches
+    ranked = page_statement(
+        select(matches.c.post_id), ordering=query.ordering, shape=shape
+    ).subquery("ranked")
+    descending = query.ordering.descending != shape.backward
+    order = [ranked.c.sort_value, ranked.c.then_value, ranked.c.post_id]
+    selected = select(*post_columns(columns)) if columns else select(Post)
+    return (
+        selected.add_columns(ranked.c.sort_value, ranked.c.then_value)
+        .join(ranked, ranked.c.post_id == Post.id)
+        .where(post_is_visible(NOW))
+        .order_by(*(column.desc() if descending else column.asc() for column in order))
+    )
 
 
 def _row_id(item: Any) -> int:

@@ -59,7 +59,7 @@ from resolvers.search_text import (
     tsquery,
     with_replaced,
 )
-from resolvers.visibility import post_is_visible
+from resolvers.visibility import NOW, post_is_visible
 
 if TYPE_CHECKING:
     from resolvers.context import Context  # which records events, through this module
@@ -295,11 +295,20 @@ async def _found(ctx: "Context", words: Sequence[str]) -> set[str]:
     return {row.word for row in rows}
 
 
-def matches(query: SearchQuery, dialect: str) -> Subquery:
-    """The posts a search finds, as (post_id, score): higher scores first."""
+def matches(query: SearchQuery, dialect: str, *, live: bool = False) -> Subquery:
+    """The posts a search finds, as (post_id, score): higher scores first. `live`: only the
+    posts readers see at `now` (a bound parameter), with their publish dates too
+    (`published_at`), on PostgreSQL from the index alone (migration 0016)."""
     if dialect == "postgresql":
-        # Migration 0010's function: the GIN index, whatever the planner would choose.
+        # Migrations 0010 and 0016's functions: the GIN index, whatever the planner would choose.
         wanted = func.cast(bindparam("search_query", tsquery(query), unique=True), TSQUERY)
+        if live:
+            found = func.quire_search_live(wanted, NOW).table_valued(
+                column("post_id", Integer),
+                column("score", Float),
+                column("published_at", Post.published_at.type),
+            )
+            return select(found.c.post_id, found.c.score, found.c.published_at).subquery("search")
         found = func.quire_search(wanted).table_valued(
             column("post_id", Integer), column("score", Float)
         )

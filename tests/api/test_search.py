@@ -38,6 +38,12 @@ query($search: String!, $first: Int, $after: String, $filter: PostFilter, $order
   }
 }"""
 
+BACKWARDS = """query($search: String!, $before: String) {
+  posts(search: $search, last: 1, before: $before) {
+    pageInfo { startCursor hasPreviousPage } edges { node { id } }
+  }
+}"""
+
 NOW = datetime.now(UTC)
 
 
@@ -135,6 +141,16 @@ async def test_title_ranks_above_body_and_pages_follow_the_ranking(blog: Blog) -
             break
         after = page["pageInfo"]["endCursor"]
     assert paged == titles
+    # And backwards from the end, pages of one.
+    backwards, before = [], None
+    while True:
+        body = await blog.client.post(BACKWARDS, {"search": "kafka", "before": before})
+        page = body["data"]["posts"]
+        backwards = [edge["node"]["id"] for edge in page["edges"]] + backwards
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert backwards == titles
     # Any other order on request; no score then.
     newest = await blog.search("kafka", order={"field": "PUBLISHED_AT"})
     by_date = [blog.ids["twin"], blog.ids["beam"], blog.ids["running"]]
