@@ -26,10 +26,10 @@ from resolvers.visibility import tag_is_visible
 
 PENDING = "pending"  # the part of a summary that says the counts cannot answer now
 
-FACET_DIMENSIONS = {"tag": "tag", "author": "author", "publication": "publication"}
-"""The summary parts (resolvers.posts.summarize) `post_counts` answers, and their dimension."""
 CELL_PARTS = ("totalCount", "level", "language", "includes_code")
-"""The summary parts `post_count_cells` answers, all from the same rows."""
+"""The summary parts (resolvers.posts.summarize) `post_count_cells` answers, all from the
+same rows; `post_counts` answers the others, "tag", "author" and "publication" (named as the
+dimensions they count)."""
 GROUPED_PART = "grouped:"
 """A row's part that names the parts it counts for (after it, joined by commas): its value is
 level|language|includes_code, of the posts counted in that group."""
@@ -149,12 +149,12 @@ def cells_branch(parts: list[str], cells: Cells) -> Select[Any]:
     count = func.sum(PostCountCell.posts).label("count")
     where = [
         PostCountCell.context_dimension == cells.context.dimension,
-        PostCountCell.context_value.in_(_values(cells.context)),
+        _chosen(PostCountCell.context_value, cells.context),
     ]
     if cells.levels is not None:
-        where.append(PostCountCell.level.in_(cells.levels))
+        where.append(_chosen(PostCountCell.level, Condition("level", cells.levels)))
     if cells.languages is not None:
-        where.append(PostCountCell.language.in_(cells.languages))
+        where.append(_chosen(PostCountCell.language, Condition("language", cells.languages)))
     if cells.includes_code is not None:
         where.append(PostCountCell.includes_code == cells.includes_code)
     columns = (PostCountCell.level, PostCountCell.language, PostCountCell.includes_code)
@@ -169,13 +169,13 @@ def cells_branch(parts: list[str], cells: Cells) -> Select[Any]:
 def counted_branch(part: str, condition: Condition) -> Select[Any]:
     """A tag, author or publication facet's rows (as `posts.summarize` reads them) from
     `post_counts`."""
-    dimension = FACET_DIMENSIONS[part]
+    dimension = part
     label = literal(part, String()).label("part")
     no_value = null().cast(String()).label("value")
     count = func.sum(PostCount.posts).label("count")
     where = and_(
         PostCount.condition_dimension == condition.dimension,
-        PostCount.condition_value.in_(_values(condition)),
+        _chosen(PostCount.condition_value, condition),
         PostCount.dimension == dimension,
     )
     if dimension == "publication":
@@ -196,9 +196,13 @@ def counted_branch(part: str, condition: Condition) -> Select[Any]:
     )
 
 
-def _values(condition: Condition) -> Any:
+def _chosen(column: Any, condition: Condition) -> Any:
+    """`column` is one of the condition's values: with one value (the usual case) an equality,
+    which keeps the statement runnable on the driver directly (resolvers.direct_reads)."""
     values = condition.values
-    return values if isinstance(values, Select) else list(values)
+    if isinstance(values, Select):
+        return column.in_(values)
+    return column == values[0] if len(values) == 1 else column.in_(list(values))
 
 
 def no_entity() -> list[Any]:

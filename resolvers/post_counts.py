@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     union_all,
     update,
@@ -52,6 +53,7 @@ from models import (
     PostStatus,
     PostTag,
 )
+from resolvers import events  # a module: events imports this one too
 
 ALL = "all"
 PENDING_ID = -1  # the row of `counts_statement` that says the counts cannot answer now
@@ -174,8 +176,8 @@ async def follow_events(session: AsyncSession, events: Sequence[Any]) -> None:
     for event in events:
         if event.object_type != "post" or event.type in UNCOUNTED_EVENTS:
             continue
-        if not event.data.get("visible", True) and not event.data.get("wasVisible", True):
-            continue  # not live before nor after: neither counted before nor now
+        # Not skipped when readers could not see the post before nor after: what is counted
+        # is the stored status, which a writer whose clock lags could see otherwise.
         changed = event.data.get("changedFields")
         if (
             event.type == "post.updated"
@@ -277,6 +279,9 @@ def clear_on(connection: Connection) -> None:
 
 def rebuild_on(connection: Connection, now: datetime) -> tuple[int, int]:
     """`rebuild` on a synchronous connection (migrations, bulk loads)."""
+    if connection.dialect.name == "postgresql":
+        # As writers do (events.record), so none adds to counts this is rewriting.
+        connection.execute(select(func.pg_advisory_xact_lock(events.EVENTS_LOCK)))
     rescheduled = connection.execute(
         update(Post)
         .where(Post.status == PostStatus.PUBLISHED, Post.published_at > now)
@@ -371,9 +376,12 @@ async def is_current(session: AsyncSession, now: datetime) -> bool:
 
 def waiting(now: datetime) -> Any:
     """A scheduled post whose instant has come and is not counted yet, if any."""
+    # The status written out, not bound: a prepared statement's generic plan could not use
+    # the partial index on scheduled posts with a parameter in its place.
+    scheduled: Any = literal_column(f"'{PostStatus.SCHEDULED.value}'")
     return (
         select(Post.id)
-        .where(Post.status == PostStatus.SCHEDULED, Post.published_at <= now)
+        .where(Post.status == scheduled, Post.published_at <= now)
         .limit(1)
         .subquery()
     )

@@ -491,6 +491,8 @@ async def summarize(
     need only their first N values, and the ones the filter chooses.
     """
     ctx.request.read_keys.listed("post")
+    if not parts:
+        return {}
     asked = {part: _without(query, part) if disjunctive else query for part in sorted(parts)}
     limits = limits or {}
     rows = await _summary_rows(ctx, query, asked, limits, counted=True)
@@ -516,7 +518,7 @@ async def summarize(
     return summary
 
 
-GROUPED = (SUMMARY_TOTAL, PostFacet.LEVEL, PostFacet.LANGUAGE, PostFacet.INCLUDES_CODE)
+GROUPED = facet_counts.CELL_PARTS
 """The parts one scan of the posts (or one read of the counts' cells) answers together, when
 they count the same posts: a post has one value of each."""
 GROUPED_PART = facet_counts.GROUPED_PART
@@ -602,23 +604,21 @@ def _summary_statement(
     a part counts); the parts of GROUPED that count the same posts from one read (of the
     counts' cells, or of the posts). And whether it reads the counts."""
     branches: list[Select[Any]] = []
-    cells: dict[PostQuery, list[str]] = {}
+    cells: dict[PostQuery, tuple[facet_counts.Cells, list[str]]] = {}
     live: dict[PostQuery, list[str]] = {}
     shown = dict(limits)
     for part, part_query in parts:
         conditions = _counts_conditions(part_query) if counted else None
         if part in GROUPED:
-            if facet_counts.cells_of(conditions) is not None:
-                cells.setdefault(part_query, []).append(part)
+            if (found := facet_counts.cells_of(conditions)) is not None:
+                cells.setdefault(part_query, (found, []))[1].append(part)
                 continue
         elif (condition := facet_counts.pair_condition(conditions)) is not None:
             branch = facet_counts.counted_branch(part, condition)
             branches.extend(_first_values(dialect, part, branch, query, shown))
             continue
         live.setdefault(part_query, []).append(part)
-    for part_query, cell_parts in cells.items():
-        found = facet_counts.cells_of(_counts_conditions(part_query))
-        assert found is not None
+    for found, cell_parts in cells.values():
         branches.append(facet_counts.cells_branch(cell_parts, found))
     uses_counts = bool(branches)
     for part_query, live_parts in live.items():

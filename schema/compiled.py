@@ -175,11 +175,9 @@ class ConnectionPlan:
         parts = frozenset(part for plan in together for part in plan.parts)
         if self.needs_count:
             parts |= {posts.SUMMARY_TOTAL}
-        found: dict[int, dict[str, Any]] = {}
-        if parts:
-            limits = _limits(together, run)
-            summary = await posts.summarize(run.ctx, query=query, parts=parts, limits=limits)
-            found = {id(plan): summary for plan in together} | {0: summary}
+        limits = _limits(together, run)
+        summary = await posts.summarize(run.ctx, query=query, parts=parts, limits=limits)
+        found = {id(plan): summary for plan in together} | {0: summary}
         for plan in apart:
             found[id(plan)] = await posts.summarize(
                 run.ctx,

@@ -312,3 +312,25 @@ async def test_quire_db_rebuild_recounts_after_writes_outside_the_api(
     stored, recounted = await _counts(scratch_db)
     assert stored == recounted
     await _assert_menus_match_the_posts(blog)
+
+
+async def test_counts_follow_writers_whose_clocks_disagree(scratch_db: Database) -> None:
+    """What is counted is the stored status: a writer whose clock lags behind the post's date
+    (another host) still takes the post out when it deletes or unpublishes it."""
+    ahead = Clock(datetime.now(UTC).replace(microsecond=0))
+    behind = Clock(ahead.now - timedelta(seconds=5))
+    await load_demo(scratch_db.engine, posts=10, seed=4, now=ahead.now)
+    async for first in serve(scratch_db, clock=ahead):
+        async for second in serve(scratch_db, clock=behind):
+            admin = await _admin(first, scratch_db)
+            lagging = await make_editor(second, scratch_db, EditorRole.ADMIN, "lagging-admin")
+            for mutation in (DELETE_POST, UNPUBLISH_POST):
+                made = (await succeed(admin, CREATE, {"input": {"title": unique("Now")}}))["post"]
+                published = (await succeed(admin, PUBLISH_POST, _version(made)))["post"]
+                await succeed(lagging, mutation, _version(published))
+                stored, recounted = await _counts(scratch_db)
+                assert stored == recounted, mutation
+
+
+def _version(post: dict[str, Any]) -> dict[str, Any]:
+    return {"id": post["id"], "version": post["version"]}
