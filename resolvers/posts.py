@@ -654,8 +654,11 @@ def _first_values(
     )
     branches = [select(*top.c)]
     chosen = selected_values(query, PostFacet(part))
-    if chosen:
-        branches.append(select(*counted.c).where(counted.c.slug.in_(chosen)))
+    if chosen:  # one value (the usual case) as an equality: runnable on the driver directly
+        slug = counted.c.slug
+        branches.append(
+            select(*counted.c).where(slug == chosen[0] if len(chosen) == 1 else slug.in_(chosen))
+        )
     return branches
 
 

@@ -118,12 +118,13 @@ PLANNED: list[tuple[str, dict[str, Any]]] = [
     ("{ posts { totalCount } }", {}),
     # Filter menus: every facet with every field, limits, chosen values, disjunctive counts.
     (
-        "{ posts(first: 1) { facets { __typename } f: facets(disjunctive: true) { __typename } } }",
+        """{ posts(first: 1) { nodes { id } facets { __typename }
+        f: facets(disjunctive: true) { __typename } } }""",
         {},
     ),
     # A chosen value beyond the limit is listed with its count, after the first ones.
     (
-        """{ posts(first: 1, filter: { tags: { anyOf: ["__rare_tag__"] } }) {
+        """{ posts(first: 1, filter: { tags: { anyOf: ["__rare_tag__"] } }) { nodes { id }
         facets(disjunctive: true) { tags(limit: 2) { tag { slug } count } } } }""",
         {},
     ),
