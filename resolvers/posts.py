@@ -363,26 +363,15 @@ async def _fetch(
                 row_id=_row_id,
                 whole_rows=True,
             )
+    elif _ranked_alone(query):
+        statement = _ranked_page(query, columns, PageShape.of(page))
+        params["now"] = ctx.now
     else:
         selected = select(*post_columns(columns)) if columns else select(Post)
-        if query.search is not None and query.ranks_from_the_index:
-            params["now"] = ctx.now
-        if _ranked_alone(query):
-            statement = _ranked_page(query, columns, PageShape.of(page))
-            async with ctx.reader() as session:
-                return await fetch_page(
-                    session,
-                    statement,
-                    ordering=query.ordering,
-                    request=page,
-                    codec=codec,
-                    row_id=_row_id,
-                    whole_rows=whole_rows,
-                    prepared=True,
-                    params=params,
-                )
         if query.search is not None:  # the search's scores, for its order and its edges
             selected = selected.join(query.matches, query.matches.c.post_id == Post.id)
+            if query.ranks_from_the_index:
+                params["now"] = ctx.now
         where = query.where(ctx, joined=query.search is not None)
         if slugs_in_page and query.filter is not None:
             where = and_(where, slugs_known_clause(query.filter))
