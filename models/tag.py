@@ -30,6 +30,5 @@ class Tag(Timestamped, Base):
             values_callable=lambda e: [m.value for m in e],
         ),
         default=TagVisibility.PUBLIC,
-        index=True,
-    )
+    )  # No index: nearly every tag is public (migration 0017 says what one did to SQLite's plans)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
