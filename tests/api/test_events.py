@@ -167,10 +167,12 @@ async def _tag(editor: Editor, name: str) -> dict[str, Any]:
 async def test_a_scheduled_post_that_went_live_while_no_process_ran_is_announced_late(
     scratch_db: Database,
 ) -> None:
-    instant = datetime.now(UTC) + timedelta(seconds=1.5)
     async for client in serve(scratch_db):  # background jobs off: nothing announces it
         editor = await make_editor(client, scratch_db, EditorRole.EDITOR, "editor")
         post = (await editor.run(CREATE, {"input": {"title": "Nine"}}))["post"]
+        # Chosen once the app is up and the post written, so a slow machine has the whole
+        # second and a half to schedule it.
+        instant = datetime.now(UTC) + timedelta(seconds=1.5)
         await editor.run(PUBLISH, {"id": post["id"], "version": 1, "at": instant.isoformat()})
     await _sleep_until(instant + timedelta(seconds=0.2))
     assert [e.type for e in await events_of(scratch_db)][-1] == "post.scheduled"
