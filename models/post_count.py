@@ -14,7 +14,7 @@ count).
   post added before.
 """
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -22,6 +22,12 @@ from models.base import Base
 
 class PostCount(Base):
     __tablename__ = "post_counts"
+    __table_args__ = (
+        # A menu's values most used first (migration 0018), walked backwards under one condition.
+        Index(
+            "ix_post_counts_ranked", "condition_dimension", "condition_value", "dimension", "posts"
+        ),
+    )
 
     condition_dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
     condition_value: Mapped[str] = mapped_column(String(40), primary_key=True)

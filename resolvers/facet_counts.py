@@ -44,6 +44,14 @@ class Condition:
     dimension: str
     values: tuple[str, ...] | Select[Any]
 
+    @property
+    def single(self) -> bool:
+        """Whether it chooses one value: one level, language or includesCode, or a tag or an
+        author (a slug names one). Each value under it then has one row of counts."""
+        if isinstance(self.values, Select):
+            return self.dimension in ("tag", "author")
+        return len(self.values) == 1
+
 
 NO_CONDITION = Condition(ALL, ("",))
 
@@ -166,18 +174,18 @@ def cells_branch(parts: list[str], cells: Cells) -> Select[Any]:
     )
 
 
-def counted_branch(part: str, condition: Condition) -> Select[Any]:
+def counted_branch(part: str, condition: Condition, dialect: str) -> Select[Any]:
     """A tag, author or publication facet's rows (as `posts.summarize` reads them) from
     `post_counts`."""
     dimension = part
     label = literal(part, String()).label("part")
     no_value = null().cast(String()).label("value")
-    count = func.sum(PostCount.posts).label("count")
     where = and_(
         PostCount.condition_dimension == condition.dimension,
         _chosen(PostCount.condition_value, condition),
         PostCount.dimension == dimension,
     )
+    count = func.sum(PostCount.posts).label("count")
     if dimension == "publication":
         return (
             select(label, PostCount.value.label("value"), count, *no_entity())
@@ -187,12 +195,33 @@ def counted_branch(part: str, condition: Condition) -> Select[Any]:
         )
     model, side = (Tag, TAG_SIDE) if dimension == "tag" else (Author, AUTHOR_SIDE)
     visible = tag_is_visible() if dimension == "tag" else true()
-    return (
-        select(label, no_value, count, model.id.label("id"), *relation_columns(side))
-        .join(model, model.id == cast(PostCount.value, Integer()))
-        .where(where, visible)
-        .group_by(model.id)
-        .having(count > 0)
+    named = [model.id.label("id"), *relation_columns(side)]
+    if not condition.single:  # several values add up
+        return (
+            select(label, no_value, count, *named)
+            .join(model, model.id == cast(PostCount.value, Integer()))
+            .where(where, visible)
+            .group_by(model.id)
+            .having(count > 0)
+        )
+    # One row per value: the menu's first values are read most used first from
+    # ix_post_counts_ranked, without reading the others.
+    if dialect != "postgresql":
+        return (
+            select(label, no_value, PostCount.posts.label("count"), *named)
+            .join(model, model.id == cast(PostCount.value, Integer()))
+            .where(where, visible, PostCount.posts > 0)
+        )
+    # Joined by hash, PostgreSQL named every value before sorting; lateral, one at a time.
+    ranked = select(PostCount.value, PostCount.posts).where(where, PostCount.posts > 0).subquery()
+    one = (
+        select(*named)
+        .where(model.id == cast(ranked.c.value, Integer()), visible)
+        .offset(0)
+        .lateral()
+    )
+    return select(label, no_value, ranked.c.posts.label("count"), *one.c).join_from(
+        ranked, one, true()
     )
 
 
@@ -201,7 +230,8 @@ def _chosen(column: Any, condition: Condition) -> Any:
     which keeps the statement runnable on the driver directly (resolvers.direct_reads)."""
     values = condition.values
     if isinstance(values, Select):
-        return column.in_(values)
+        # A slug names one tag or author: compared with it, an index keeps its order.
+        return column == values.scalar_subquery() if condition.single else column.in_(values)
     return column == values[0] if len(values) == 1 else column.in_(list(values))
 
 

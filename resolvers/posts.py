@@ -603,7 +603,7 @@ def _summary_statement(
                 cells.setdefault(part_query, (found, []))[1].append(part)
                 continue
         elif (condition := facet_counts.pair_condition(conditions)) is not None:
-            branch = facet_counts.counted_branch(part, condition)
+            branch = facet_counts.counted_branch(part, condition, dialect)
             branches.extend(_first_values(dialect, part, branch, query, shown))
             continue
         live.setdefault(part_query, []).append(part)
