@@ -12,8 +12,9 @@ value serialised by the schema's own scalar or enum type.
 Planned: query operations whose every field lies in this subset (anything else, at any depth,
 makes the whole document go through Strawberry):
 - `Query`: `posts(...)`, `post(id | slug)`, `__typename`;
-- `PostConnection`: `nodes`, `edges { cursor node }`, `pageInfo`, `totalCount`, and
-  `facets(disjunctive:)` with its `levels`, `languages`, `includesCode`, `tags` and `authors`;
+- `PostConnection`: `nodes`, `edges { cursor node score highlights }`, `pageInfo`,
+  `totalCount`, and `facets(disjunctive:)` with its `levels`, `languages`, `includesCode`,
+  `tags` and `authors`;
 - `Post`: its stored fields, `status`, `featureImage`, `authors`, `tags`, `primaryAuthor`,
   `primaryTag`, `translations`; `Author` and `Tag`: their stored fields;
 - fragments and inline fragments (flattened at planning, within a budget so a fragment bomb is
@@ -30,7 +31,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from graphql import (
@@ -62,6 +63,7 @@ from resolvers.loaders import PostRelations
 from resolvers.lru import LRU
 from resolvers.pagination import Page
 from resolvers.posts import PostFacet
+from resolvers.search_text import SearchQuery
 from schema import QuireSchema
 from schema.connection import PAGE_INFO_FIELDS as PAGE_INFO
 from schema.document import Document
@@ -70,6 +72,7 @@ from schema.extensions import has_unsafe_value
 from schema.node import parse_id
 from schema.post import FACET_FIELDS, MAX_FACET_LIMIT, facet_values, post_listing
 from schema.query import _one_of
+from schema.search import HIGHLIGHT_COLUMNS, HIGHLIGHTED
 from schema.strawberry_internals import convert_arguments, graphql_schema
 
 logger = logging.getLogger("quire.compiled")
@@ -165,6 +168,8 @@ class ConnectionPlan:
     needs_page: bool
     needs_count: bool
     facets: list["FacetsPlan"] = field(default_factory=list)
+    columns: set[str] = field(default_factory=set)
+    """The post columns its edges read beyond its nodes' (highlights)."""
 
     async def _summaries(self, run: Run, query: posts.PostQuery) -> dict[int, dict[str, Any]]:
         """The counts asked for, by plan (id; 0 for totalCount), with one statement for the
@@ -192,7 +197,7 @@ class ConnectionPlan:
         page = None
         built: dict[int, list[dict[str, Any]]] = {}
         if self.needs_page:
-            columns = set().union(*(plan.columns for plan in self.nodes))
+            columns = self.columns.union(*(plan.columns for plan in self.nodes))
             page = await posts.list_post_rows(
                 run.ctx, query=query, page=request, columns=columns, slugs_in_page=True
             )
@@ -205,7 +210,7 @@ class ConnectionPlan:
                 result[key] = built[id(sub)]
             elif what == "edges":
                 assert page is not None
-                result[key] = sub.edges(page, built)
+                result[key] = sub.edges(page, built, query)
             elif what == "pageInfo":
                 assert page is not None
                 result[key] = sub.page_info(page)
@@ -285,11 +290,31 @@ class FacetsPlan:
 
 
 @dataclass
+class HighlightsPlan:
+    """A selection on PostHighlights: (response key, the part of HIGHLIGHTED or __typename,
+    the builder of its HighlightedText)."""
+
+    entries: list[tuple[str, str, Builder | None]]
+
+    def build(self, item: Any, search: SearchQuery | None) -> dict[str, Any] | None:
+        if search is None:
+            return None
+        result: dict[str, Any] = {}
+        for key, part, build in self.entries:
+            if build is None:
+                result[key] = "PostHighlights"
+            else:
+                found = HIGHLIGHTED[part](item, search)
+                result[key] = None if found is None else build(found, None)
+        return result
+
+
+@dataclass
 class EdgePlan:
     fields: list[tuple[str, str, Any]]
 
     def edges(
-        self, page: Page[Any], built: dict[int, list[dict[str, Any]]]
+        self, page: Page[Any], built: dict[int, list[dict[str, Any]]], query: posts.PostQuery
     ) -> list[dict[str, Any]]:
         edges: list[dict[str, Any]] = [{} for _ in page.items]
         for key, what, sub in self.fields:
@@ -299,6 +324,13 @@ class EdgePlan:
             elif what == "cursor":
                 for edge, cursor in zip(edges, page.cursors, strict=True):
                     edge[key] = cursor
+            elif what == "score":  # the relevance a search's page is ordered by; else null
+                relevance = query.order_by is posts.PostOrderField.RELEVANCE
+                for edge, (sort_key, _) in zip(edges, page.keys, strict=True):
+                    edge[key] = sub(sort_key[0]) if relevance else None
+            elif what == "highlights":
+                for edge, item in zip(edges, page.items, strict=True):
+                    edge[key] = sub.build(item, query.search)
             else:
                 for edge in edges:
                     edge[key] = sub
@@ -544,6 +576,7 @@ class Planner:
         plans: list[PostPlan] = []
         needs_page = needs_count = False
         facets: list[FacetsPlan] = []
+        columns: set[str] = set()
         for key, selected in self.collect(nodes, type_).items():
             name = selected[0].name.value
             if name == "nodes":
@@ -552,7 +585,7 @@ class Planner:
                 fields.append((key, "nodes", plan))
                 needs_page = True
             elif name == "edges":
-                edge = self._edge(selected, plans)
+                edge = self._edge(selected, plans, columns)
                 fields.append((key, "edges", edge))
                 needs_page = True
             elif name == "pageInfo":
@@ -584,6 +617,7 @@ class Planner:
             needs_page=needs_page,
             needs_count=needs_count,
             facets=facets,
+            columns=columns,
         )
 
     def facets(self, connection: GraphQLObjectType, nodes: list[FieldNode]) -> FacetsPlan:
@@ -622,7 +656,7 @@ class Planner:
                 raise Unsupported
         return FacetListPlan(facet, definition, nodes[0], _builder(fields))
 
-    def _edge(self, nodes: list[FieldNode], plans: list[PostPlan]) -> EdgePlan:
+    def _edge(self, nodes: list[FieldNode], plans: list[PostPlan], columns: set[str]) -> EdgePlan:
         type_ = self._type("PostEdge")
         fields: list[tuple[str, str, Any]] = []
         for key, selected in self.collect(nodes, type_).items():
@@ -633,11 +667,60 @@ class Planner:
                 fields.append((key, "node", plan))
             elif name == "cursor":
                 fields.append((key, "cursor", None))
+            elif name == "score":
+                serialize = _serializer(self._field(type_, selected).type) or (lambda v: v)
+                fields.append((key, "score", serialize))
+            elif name == "highlights":
+                fields.append((key, "highlights", self._highlights(selected)))
+                columns |= HIGHLIGHT_COLUMNS
             elif name == "__typename":
                 fields.append((key, "typename", type_.name))
             else:
                 raise Unsupported
         return EdgePlan(fields=fields)
+
+    def _highlights(self, nodes: list[FieldNode]) -> HighlightsPlan:
+        type_ = self._type("PostHighlights")
+        entries: list[tuple[str, str, Builder | None]] = []
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "__typename":
+                entries.append((key, name, None))
+            elif name in HIGHLIGHTED:
+                entries.append((key, name, self._highlighted_text(selected)))
+            else:
+                raise Unsupported
+        return HighlightsPlan(entries)
+
+    def _highlighted_text(self, nodes: list[FieldNode]) -> Builder:
+        """A builder of a HighlightedText from a Highlighted (text, (start, length) pairs)."""
+        type_ = self._type("HighlightedText")
+        fields: list[Field] = []
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "__typename":
+                fields.append((key, _constant(type_.name), None, False))
+            elif name == "text":
+                fields.append((key, attrgetter("text"), None, False))
+            elif name == "matches":
+                fields.append((key, _ranges(self._text_range(selected)), None, False))
+            else:
+                raise Unsupported
+        return _builder(fields)
+
+    def _text_range(self, nodes: list[FieldNode]) -> Builder:
+        """A builder of a TextRange from a (start, length) pair."""
+        type_ = self._type("TextRange")
+        fields: list[Field] = []
+        for key, selected in self.collect(nodes, type_).items():
+            name = selected[0].name.value
+            if name == "__typename":
+                fields.append((key, _constant(type_.name), None, False))
+            elif name in ("start", "length"):
+                fields.append((key, itemgetter(0 if name == "start" else 1), None, False))
+            else:
+                raise Unsupported
+        return _builder(fields)
 
     def post(self, nodes: list[FieldNode]) -> PostPlan:
         type_ = self._type("Post")
@@ -715,6 +798,11 @@ FACET_VALUE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "includesCode": lambda pair: bool(pair[0]),
 }
 """A facet entry's value, from its (value, count) pair, as `schema.post.PostFacets` gives it."""
+
+
+def _ranges(build: Builder) -> Callable[[Any], list[dict[str, Any]]]:
+    """A HighlightedText's `matches`, from a Highlighted."""
+    return lambda found: [build(pair, None) for pair in found.matches]
 
 
 def _first(build: Builder, rows: list[Any]) -> dict[str, Any] | None:

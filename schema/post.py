@@ -19,7 +19,6 @@ from strawberry import relay
 
 from models import Post as PostModel
 from resolvers import posts, search, search_text
-from resolvers.content import plain_text
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.fields import IMAGE, POST
@@ -32,12 +31,18 @@ from resolvers.pagination import (
     check_cursors,
 )
 from resolvers.posts import PostFacet, PostQuery
-from resolvers.search_text import SearchQuery, highlight, snippet
+from resolvers.search_text import SearchQuery
 from schema.connection import Connection, Edge, LazyPage, shared_task
 from schema.context import Info
 from schema.enums import PostLevel
 from schema.inputs import PostFilter, PostOrder, post_filter, post_order
-from schema.search import HighlightedText, PostHighlights
+from schema.search import (
+    HighlightedText,
+    PostHighlights,
+    body_snippet,
+    summary_highlighted,
+    title_highlighted,
+)
 from schema.stored import StoredType, stored
 from schema.strawberry_internals import resolve_info
 
@@ -403,13 +408,11 @@ class PostEdge(Edge[Post]):
         if self.search is None:
             return None
         model, query = self.model, self.search
-        summary = model.summary or model.excerpt
+        summary = summary_highlighted(model, query)
         return PostHighlights(
-            title=HighlightedText.of(highlight(model.title, query, model.language)),
-            summary=None
-            if summary is None
-            else HighlightedText.of(highlight(summary, query, model.language)),
-            snippet=HighlightedText.of(snippet(plain_text(model.html), query, model.language)),
+            title=HighlightedText.of(title_highlighted(model, query)),
+            summary=None if summary is None else HighlightedText.of(summary),
+            snippet=HighlightedText.of(body_snippet(model, query)),
         )
 
 

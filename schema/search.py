@@ -1,8 +1,37 @@
 """What a search adds to a post's edge: where its words were found (resolvers.search_text)."""
 
+from collections.abc import Callable
+from typing import Any
+
 import strawberry
 
-from resolvers.search_text import Highlighted
+from resolvers.content import plain_text
+from resolvers.search_text import Highlighted, SearchQuery, highlight, snippet
+
+HIGHLIGHT_COLUMNS = frozenset({"title", "summary", "excerpt", "html", "language"})
+"""The post's columns its highlights read (a model's, or a row's that has them)."""
+
+
+def title_highlighted(post: Any, query: SearchQuery) -> Highlighted:
+    return highlight(post.title, query, post.language)
+
+
+def summary_highlighted(post: Any, query: SearchQuery) -> Highlighted | None:
+    """The summary's, or the excerpt's when there is none; None when neither."""
+    summary = post.summary or post.excerpt
+    return None if summary is None else highlight(summary, query, post.language)
+
+
+def body_snippet(post: Any, query: SearchQuery) -> Highlighted:
+    return snippet(plain_text(post.html), query, post.language)
+
+
+HIGHLIGHTED: dict[str, Callable[[Any, SearchQuery], Highlighted | None]] = {
+    "title": title_highlighted,
+    "summary": summary_highlighted,
+    "snippet": body_snippet,
+}
+"""PostHighlights' fields, each from the post and the search."""
 
 
 @strawberry.type(

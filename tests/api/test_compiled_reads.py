@@ -163,6 +163,40 @@ PLANNED: list[tuple[str, dict[str, Any]]] = [
         { nodes { id } pageInfo { hasNextPage } } }""",
         {},
     ),
+    # Searches: the benchmark's search box, scores and highlights through edges (aliased,
+    # twice, with __typename), another order, backwards, nothing found, a filter beside.
+    (
+        """query Search($search: String!) { posts(first: 20, search: $search) { totalCount
+        edges { score node { id title slug publishedAt readingTime authors { name slug }
+          tags { name slug } }
+          highlights { title { text matches { start length } }
+            snippet { text matches { start length } } } }
+        pageInfo { hasNextPage endCursor } } }""",
+        {"search": "kafka stream"},
+    ),
+    (
+        """{ posts(first: 5, search: "migración") { edges { __typename cursor s: score score
+        highlights { __typename title { __typename text } summary { text matches {
+          __typename length start } } snippet { matches { start } }
+          again: snippet { text } } } } }""",
+        {},
+    ),
+    (
+        """{ posts(last: 3, search: "data", orderBy: { field: PUBLISHED_AT }) { edges { score
+        highlights { title { text matches { start length } } } node { id } } } }""",
+        {},
+    ),
+    (
+        """{ posts(first: 4, search: "no such wordss") { totalCount edges { score
+        highlights { title { text } } } } }""",
+        {},
+    ),
+    (
+        """{ posts(first: 4, search: "kafka", filter: { levels: [ADVANCED] }) { totalCount
+        edges { score highlights { summary { text matches { start length } } } } } }""",
+        {},
+    ),
+    ("{ posts(first: 3) { edges { score highlights { title { text } } } } }", {}),
     # Lookups: by id, by slug, missing ones.
     ('{ post(id: "__post_id__") { id slug } }', {}),
     ('{ a: post(slug: "no-such-post") { id } b: post(slug: "__translated_slug__") { id } }', {}),
@@ -175,6 +209,7 @@ NOT_PLANNED: list[tuple[str, dict[str, Any]]] = [
     ("{ posts(first: 2) { nodes { authors { postCount } } } }", {}),
     ("{ posts(first: 2) { nodes { revisions { totalCount } } } }", {}),
     ("{ tags(first: 2) { nodes { name } } }", {}),
+    ('{ posts(search: "kafak") { searchSuggestion edges { score } } }', {}),
     ("{ __schema { queryType { name } } }", {}),
     ('mutation { login(email: "a@b.c", password: "x") { token } }', {}),
 ]
@@ -214,6 +249,9 @@ ERRORS: list[tuple[str, dict[str, Any]]] = [
     ('{ posts(filter: { text: "nul\\u0000" }) { nodes { id } } }', {}),
     ("query($t: String!) { posts(filter: { text: $t }) { nodes { id } } }", {"t": "a\x00b"}),
     ("{ posts(filter: { status: [DRAFT] }) { nodes { id } } }", {}),
+    ('{ posts(search: "") { edges { score } } }', {}),
+    ('{ posts(search: "kafka", after: "__cursor__") { edges { score } } }', {}),
+    ("{ posts(first: 2) { edges { highlights { nope } } } }", {}),
     ("query A { posts { totalCount } } query B { posts { totalCount } }", {}),
 ]
 
