@@ -296,15 +296,47 @@ def snippet(text: str, query: SearchQuery, language: str, *, words_around: int =
 def _first_match(text: str, query: SearchQuery, language: str) -> re.Match[str] | None:
     """The first word of `text` the query finds. Candidates are found by the regular expression
     of the terms' first letters (C speed through a long body), then checked one by one."""
-    wanted = _wanted(query, language)
+    matcher = _matcher(query, language)
+    for candidate in matcher.candidates.finditer(text):
+        if matcher.matches(candidate.group()):
+            return candidate
+    return None
+
+
+@dataclass
+class _Matcher:
+    """Which words a query finds in one stemming language, remembered word by word: a body
+    repeats its words, and each is stemmed once."""
+
+    wanted: frozenset[str]
+    prefix: str | None
+    language: str
+    candidates: re.Pattern[str]
+    """Whole words beginning with the first letters of a term or of the prefix."""
+    known: dict[str, bool] = field(default_factory=dict)
+
+    def matches(self, word: str) -> bool:
+        found = self.known.get(word)
+        if found is None:
+            if len(self.known) >= MAX_KNOWN_WORDS:
+                self.known.clear()
+            found = self.known[word] = term(word, self.language) in self.wanted or (
+                self.prefix is not None and fold(word).startswith(self.prefix)
+            )
+        return found
+
+
+MAX_KNOWN_WORDS = 20_000
+
+
+@lru_cache(maxsize=256)
+def _matcher(query: SearchQuery, language: str) -> _Matcher:
+    wanted = frozenset(term(word, language) for word in query.all_words())
     starts = tuple(
         sorted({w[:3] for w in wanted} | ({query.prefix[:3]} if query.prefix else set()))
     )
-    for candidate in _starting_with(starts).finditer(text):
-        word = WORD.match(text, candidate.start())
-        if word is not None and _matches(word.group(), wanted, query.prefix, language):
-            return word
-    return None
+    candidates = re.compile(_starting_with(starts).pattern + r"[^\W_]*", re.IGNORECASE)
+    return _Matcher(wanted, query.prefix, language, candidates)
 
 
 _ACCENTED = {
@@ -329,18 +361,10 @@ def _starting_with(starts: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(letters(s) for s in starts) + ")", re.IGNORECASE)
 
 
-def _wanted(query: SearchQuery, language: str) -> set[str]:
-    return {term(word, language) for word in query.all_words()}
-
-
-def _matches(word: str, wanted: set[str], prefix: str | None, language: str) -> bool:
-    return term(word, language) in wanted or (prefix is not None and fold(word).startswith(prefix))
-
-
 def _spans(text: str, query: SearchQuery, language: str) -> Iterator[tuple[int, int]]:
-    wanted = _wanted(query, language)
+    matcher = _matcher(query, language)
     for found in WORD.finditer(text):
-        if _matches(found.group(), wanted, query.prefix, language):
+        if matcher.matches(found.group()):
             yield found.start(), found.end()
 
 
