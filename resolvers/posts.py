@@ -392,15 +392,20 @@ async def _fetch(
         )
 
 
-def _ranked_alone(query: PostQuery) -> bool:
-    """A reader's search by relevance with nothing else asked, on PostgreSQL: its page can be
-    cut from the index's matches before any post is read."""
+def _searched_alone(query: PostQuery) -> bool:
+    """A reader's search with nothing else asked, on PostgreSQL: the index table alone knows
+    which posts it finds (search.matches with `live`, search.live_matching_ids)."""
     return (
         query.search is not None
         and query.ranks_from_the_index
-        and query.order_by is PostOrderField.RELEVANCE
         and not query.conditions(joined=True)
     )
+
+
+def _ranked_alone(query: PostQuery) -> bool:
+    """`_searched_alone` by relevance: its page can be cut from the index's matches before any
+    post is read."""
+    return _searched_alone(query) and query.order_by is PostOrderField.RELEVANCE
 
 
 def _ranked_page(query: PostQuery, columns: tuple[str, ...] | None, shape: PageShape) -> Any:
@@ -616,12 +621,28 @@ def _summary_statement(
         if len(together) > 1:
             branches.append(_grouped_branch(together, counting))
         for part in live_parts:
-            if part not in together or len(together) == 1:
-                branch = _summary_branch(part, counting)
-                branches.extend(_first_values(dialect, part, branch, query, shown))
+            if part in together and len(together) > 1:
+                continue
+            if part == SUMMARY_TOTAL and _searched_alone(part_query):
+                branches.append(_search_total(part_query, now))
+                continue
+            branch = _summary_branch(part, counting)
+            branches.extend(_first_values(dialect, part, branch, query, shown))
     if uses_counts:
         branches.append(facet_counts.pending_branch(now))
     return union_all(*branches), uses_counts
+
+
+def _search_total(query: PostQuery, now: Any) -> Select[Any]:
+    """The total of a `_searched_alone` search, counted in the index table."""
+    assert query.search is not None
+    found = search.live_matching_ids(query.search, now).subquery()
+    return select(
+        literal(SUMMARY_TOTAL, String()).label("part"),
+        null().cast(String()).label("value"),
+        func.count().label("count"),
+        *facet_counts.no_entity(),
+    ).select_from(found)
 
 
 def _first_values(

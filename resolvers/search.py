@@ -325,6 +325,14 @@ def matches(query: SearchQuery, dialect: str, *, live: bool = False) -> Subquery
     )
 
 
+def live_matching_ids(query: SearchQuery, now: Any) -> Select[Any]:
+    """The ids of the live posts a search finds at `now`, unranked, from PostgreSQL's index
+    table alone (migration 0019): the total of a reader's search, with no post read."""
+    wanted = func.cast(bindparam("search_query", tsquery(query), unique=True), TSQUERY)
+    found = func.quire_search_live_ids(wanted, now).table_valued(column("post_id", Integer))
+    return select(found.c.post_id)
+
+
 def matching_ids(query: SearchQuery, dialect: str) -> Select[Any]:
     """The ids of the posts a search finds, unranked (for counts, facets and filters)."""
     if dialect == "postgresql":

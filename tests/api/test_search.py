@@ -2,6 +2,7 @@
 backends with the same expectations: stemming per language, accents, phrases, exclusion, prefix,
 ranking, keyset pages, highlights' ranges, visibility, and an index that follows every write."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,8 @@ from tests.api.mutations import (
     CREATE_AUTHOR,
     CREATE_TAG,
     DELETE_POST,
+    PUBLISH_POST,
+    UNPUBLISH_POST,
     UPDATE_AUTHOR,
     UPDATE_POST,
     UPDATE_TAG,
@@ -198,6 +201,39 @@ async def test_drafts_scheduled_posts_and_internal_tags_never_match_for_readers(
         'query { posts(search: "secret", filter: {status: [DRAFT]}) { nodes { id } } }'
     )
     assert drafts["posts"]["nodes"] == [{"id": draft["post"]["id"]}]
+
+
+async def test_the_total_follows_publishing_unpublishing_and_the_clock(blog: Blog) -> None:
+    """A reader's total is counted in the index table (its copy of each post's status and
+    date): it must move with the post, and with time for a scheduled post."""
+    assert (await blog.search("kafka"))["totalCount"] == 2
+    created = await succeed(
+        blog.admin, CREATE_POST, {"input": {"title": "Kafka notes", "body": "streams"}}
+    )
+    post = created["post"]
+    published = await succeed(
+        blog.admin, PUBLISH_POST, {"id": post["id"], "version": post["version"]}
+    )
+    assert (await blog.search("kafka"))["totalCount"] == 3
+    await succeed(
+        blog.admin,
+        UNPUBLISH_POST,
+        {"id": post["id"], "version": published["post"]["version"]},
+    )
+    assert (await blog.search("kafka"))["totalCount"] == 2
+    # Scheduled a second from now: counted once its instant has passed.
+    current = await blog.admin.data(f'{{ post(id: "{post["id"]}") {{ version }} }}')
+    at = datetime.now(UTC) + timedelta(seconds=1)
+    await succeed(
+        blog.admin,
+        PUBLISH_POST,
+        {"id": post["id"], "version": current["post"]["version"], "at": at.isoformat()},
+    )
+    assert (await blog.search("kafka"))["totalCount"] == 2
+    await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.05)
+    after = await blog.search("kafka")
+    assert after["totalCount"] == 3
+    assert len(after["edges"]) == 3
 
 
 async def test_the_index_follows_every_write(blog: Blog) -> None:
