@@ -137,6 +137,8 @@ class Loaders:
 
     def __init__(self, ctx: "Context") -> None:
         self._ctx = ctx
+        self.search_totals: dict[Any, int] = {}
+        """The number of posts each search (a posts.PostQuery) finds, known from its page."""
 
     # Made when first used: most requests use one or two of them.
     @cached_property

@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     CompoundSelect,
     Integer,
@@ -120,7 +121,7 @@ class PostQuery:
     dialect: str = "postgresql"  # what a search's statement is written for
 
     @cached_property
-    def matches(self) -> Subquery:
+    def matches(self) -> Subquery | CTE:
         """The posts the search finds, with their scores (resolvers.search)."""
         assert self.search is not None
         return search.matches(self.search, self.dialect, live=self.ranks_from_the_index)
@@ -364,8 +365,7 @@ async def _fetch(
                 whole_rows=True,
             )
     elif _ranked_alone(query):
-        statement = _ranked_page(query, columns, PageShape.of(page))
-        params["now"] = ctx.now
+        return await _fetch_ranked(ctx, query, page, columns)
     else:
         selected = select(*post_columns(columns)) if columns else select(Post)
         if query.search is not None:  # the search's scores, for its order and its edges
@@ -408,19 +408,44 @@ def _ranked_alone(query: PostQuery) -> bool:
     return _searched_alone(query) and query.order_by is PostOrderField.RELEVANCE
 
 
+async def _fetch_ranked(
+    ctx: Context, query: PostQuery, page: PageRequest, columns: tuple[str, ...] | None
+) -> Page[Any]:
+    """A `_ranked_alone` search's page, which also tells how many posts the search finds: a
+    search box shows both, and counted apart the matches were read twice."""
+    ordering, codec = query.ordering, query.codec(ctx)
+    statement = _ranked_page(query, columns, PageShape.of(page))
+    params = {"now": ctx.now, **page_params(ordering=ordering, request=page, codec=codec)}
+    async with ctx.reader() as session:
+        runner = await session.connection() if columns is not None else session
+        rows = (await runner.execute(statement, params)).all()
+    if rows:
+        ctx.loaders.search_totals[query] = int(rows[0].total)
+    return page_of_rows(
+        rows,
+        ordering=ordering,
+        request=page,
+        codec=codec,
+        row_id=_row_id,
+        whole_rows=columns is not None,
+    )
+
+
 def _ranked_page(query: PostQuery, columns: tuple[str, ...] | None, shape: PageShape) -> Any:
     """The page of a search `_ranked_alone` answers: the matches' page first (sorted from the
-    index's scores, dates and ids: search.matches with `live`), then its posts. Joined first,
-    PostgreSQL read the post of every match before sorting them."""
+    index's scores, dates and ids: search.matches with `live`), then its posts, each row with
+    the number of matches (`total`). Joined first, PostgreSQL read the post of every match
+    before sorting them."""
     matches = query.matches
     ranked = page_statement(
         select(matches.c.post_id), ordering=query.ordering, shape=shape
     ).subquery("ranked")
+    total = select(func.count()).select_from(matches).scalar_subquery()
     descending = query.ordering.descending != shape.backward
     order = [ranked.c.sort_value, ranked.c.then_value, ranked.c.post_id]
     selected = select(*post_columns(columns)) if columns else select(Post)
     return (
-        selected.add_columns(ranked.c.sort_value, ranked.c.then_value)
+        selected.add_columns(ranked.c.sort_value, ranked.c.then_value, total.label("total"))
         .join(ranked, ranked.c.post_id == Post.id)
         .where(post_is_visible(NOW))
         .order_by(*(column.desc() if descending else column.asc() for column in order))
@@ -487,6 +512,9 @@ async def summarize(
     ctx.request.read_keys.listed("post")
     if not parts:
         return {}
+    known = ctx.loaders.search_totals.get(query)
+    if parts == {SUMMARY_TOTAL} and known is not None:  # its page counted it
+        return {SUMMARY_TOTAL: known}
     asked = {part: _without(query, part) if disjunctive else query for part in sorted(parts)}
     limits = limits or {}
     rows = await _summary_rows(ctx, query, asked, limits, counted=True)

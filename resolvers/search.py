@@ -19,6 +19,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    CTE,
     Connection,
     Float,
     Integer,
@@ -295,7 +296,7 @@ async def _found(ctx: "Context", words: Sequence[str]) -> set[str]:
     return {row.word for row in rows}
 
 
-def matches(query: SearchQuery, dialect: str, *, live: bool = False) -> Subquery:
+def matches(query: SearchQuery, dialect: str, *, live: bool = False) -> Subquery | CTE:
     """The posts a search finds, as (post_id, score): higher scores first. `live`: only the
     posts readers see at `now` (a bound parameter), with their publish dates too
     (`published_at`), on PostgreSQL from the index alone (migration 0016)."""
@@ -308,7 +309,8 @@ def matches(query: SearchQuery, dialect: str, *, live: bool = False) -> Subquery
                 column("score", Float),
                 column("published_at", Post.published_at.type),
             )
-            return select(found.c.post_id, found.c.score, found.c.published_at).subquery("search")
+            # A CTE: a page that also counts the matches (posts._ranked_page) reads them once.
+            return select(found.c.post_id, found.c.score, found.c.published_at).cte("search")
         found = func.quire_search(wanted).table_valued(
             column("post_id", Integer), column("score", Float)
         )
