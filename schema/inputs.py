@@ -178,7 +178,10 @@ def name_order(order: NameOrder | None) -> tuple[NamedOrderField, bool]:
 
 
 def post_filter(value: PostFilter | None) -> filters.PostFilter | None:
-    return None if value is None else _FilterReader().post(value, depth=0)
+    """The filter, or None when it asks nothing (`filter: {}`): lists with no condition take
+    the paths built for them (maintained counts, a search's page from its index)."""
+    read = None if value is None else _FilterReader().post(value, depth=0)
+    return None if read == filters.PostFilter() else read
 
 
 def name_filter(value: NameFilter | None) -> filters.NamedFilter | None:

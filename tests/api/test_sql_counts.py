@@ -71,16 +71,21 @@ async def test_a_page_with_total_and_every_facet_is_three_statements(
     assert all(facets[name] for name in ("languages", "includesCode", "tags", "authors"))
 
 
-SEARCH_BOX = """{ posts(first: 5, search: "kafka") { totalCount
+SEARCH_BOX = """query($filter: PostFilter) { posts(first: 5, search: "kafka", filter: $filter) {
+  totalCount
   edges { score node { title authors { name } tags { slug } }
     highlights { title { text matches { start length } } } } } }"""
 
 
+@pytest.mark.parametrize("asked", [None, {}], ids=["no filter", "an empty filter"])
 async def test_a_search_box_counts_its_matches_with_its_page_on_postgresql(
-    client: GraphQLClient, demo_db: Database, count_statements
-) -> None:  # type: ignore[no-untyped-def]
+    client: GraphQLClient,
+    demo_db: Database,
+    count_statements,  # type: ignore[no-untyped-def]
+    asked: dict[str, Any] | None,
+) -> None:
     counter = count_statements(client)
-    data = await client.data(SEARCH_BOX)
+    data = await client.data(SEARCH_BOX, {"filter": asked})
     found = data["posts"]
     assert found["totalCount"] > len(found["edges"]) > 0
     # The ranked page, then its bylines and tags; and the total, which on PostgreSQL the page
