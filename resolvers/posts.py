@@ -128,9 +128,9 @@ class PostQuery:
 
     @property
     def ranks_from_the_index(self) -> bool:
-        """A reader's search on PostgreSQL: its matches come with their publish dates, so a page
-        is ordered by the index's columns alone (search.matches)."""
-        return self.dialect == "postgresql" and self.statuses == LIVE_ONLY
+        """A reader's search: its matches come with their publish dates, so a page is ordered
+        by the index's columns alone (search.matches with `live`)."""
+        return self.statuses == LIVE_ONLY
 
     @property
     def statuses(self) -> frozenset[PostStatus]:
@@ -393,8 +393,8 @@ async def _fetch(
 
 
 def _searched_alone(query: PostQuery) -> bool:
-    """A reader's search with nothing else asked, on PostgreSQL: the index table alone knows
-    which posts it finds (search.matches with `live`, search.live_matching_ids)."""
+    """A reader's search with nothing else asked: the index alone knows which posts it finds
+    (search.matches with `live`, search.live_matching_ids)."""
     return (
         query.search is not None
         and query.ranks_from_the_index
@@ -664,7 +664,7 @@ def _summary_statement(
 def _search_total(query: PostQuery, now: Any) -> Select[Any]:
     """The total of a `_searched_alone` search, counted in the index table."""
     assert query.search is not None
-    found = search.live_matching_ids(query.search, now).subquery()
+    found = search.live_matching_ids(query.search, query.dialect, now).subquery()
     return select(
         literal(SUMMARY_TOTAL, String()).label("part"),
         null().cast(String()).label("value"),
