@@ -92,10 +92,9 @@ def conditions_of(
     for match, model, dimension in ((spec.tags, Tag, "tag"), (spec.authors, Author, "author")):
         if match is None:
             continue
-        slugs = set(match.any_of) | set(match.all_of)
-        if len(slugs) != 1:
+        if len(match.slugs) != 1:
             return None
-        found.append(Condition(dimension, _ids_of(model, slugs)))
+        found.append(Condition(dimension, _ids_of(model, set(match.slugs))))
     if spec.publications is not None:
         found.append(Condition("publication", _ids_of(Publication, set(spec.publications))))
     if spec.levels is not None:

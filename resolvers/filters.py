@@ -45,6 +45,11 @@ class SlugMatch:
     any_of: tuple[str, ...] = ()
     all_of: tuple[str, ...] = ()
 
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        """Every slug it names, once each, in order: with one, every matching post has it."""
+        return tuple(dict.fromkeys((*self.any_of, *self.all_of)))
+
 
 @dataclass(frozen=True)
 class DateRange:

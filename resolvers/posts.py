@@ -49,7 +49,6 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.filters import (
     PostFilter,
-    SlugMatch,
     ensure_known_slugs,
     names_slugs,
     post_filter_clause,
@@ -155,12 +154,12 @@ class PostQuery:
             return Anchor(PostAuthor, owned, replace(self, author_id=None))
         if self.filter is None:
             return None
-        if len(slugs := _slugs(self.filter.tags)) == 1:
-            chosen = select(Tag.id).where(Tag.slug == slugs.pop()).scalar_subquery()
+        if self.filter.tags is not None and len(slugs := self.filter.tags.slugs) == 1:
+            chosen = select(Tag.id).where(Tag.slug == slugs[0]).scalar_subquery()
             rest = replace(self, filter=replace(self.filter, tags=None))
             return Anchor(PostTag, PostTag.tag_id == chosen, rest)
-        if len(slugs := _slugs(self.filter.authors)) == 1:
-            chosen = select(Author.id).where(Author.slug == slugs.pop()).scalar_subquery()
+        if self.filter.authors is not None and len(slugs := self.filter.authors.slugs) == 1:
+            chosen = select(Author.id).where(Author.slug == slugs[0]).scalar_subquery()
             rest = replace(self, filter=replace(self.filter, authors=None))
             return Anchor(PostAuthor, PostAuthor.author_id == chosen, rest)
         return None
@@ -264,10 +263,6 @@ class PostQuery:
             return post_is_visible(ctx.now)
         chosen = or_(*(post_has_status(status, ctx.now) for status in sorted(self.statuses)))
         return and_(chosen, readable_posts(ctx.viewer, ctx.now))
-
-
-def _slugs(match: SlugMatch | None) -> set[str]:
-    return set() if match is None else {*match.any_of, *match.all_of}
 
 
 @dataclass(frozen=True)
@@ -759,7 +754,7 @@ def selected_values(query: PostQuery, facet: PostFacet) -> list[Any]:
     if chosen is None:
         return []
     if facet in (PostFacet.TAG, PostFacet.AUTHOR):
-        return list(dict.fromkeys((*chosen.any_of, *chosen.all_of)))
+        return list(chosen.slugs)
     return [chosen] if facet is PostFacet.INCLUDES_CODE else list(chosen)
 
 
