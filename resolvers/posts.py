@@ -407,13 +407,22 @@ async def _fetch_ranked(
     ctx: Context, query: PostQuery, page: PageRequest, columns: tuple[str, ...] | None
 ) -> Page[Any]:
     """A `_ranked_alone` search's page, which also tells how many posts the search finds: a
-    search box shows both, and counted apart the matches were read twice."""
-    ordering, codec = query.ordering, query.codec(ctx)
-    statement = _ranked_page(query, columns, PageShape.of(page))
-    params = {"now": ctx.now, **page_params(ordering=ordering, request=page, codec=codec)}
-    async with ctx.reader() as session:
-        runner = await session.connection() if columns is not None else session
-        rows = (await runner.execute(statement, params)).all()
+    search box shows both, and counted apart the matches were read twice. Its statement is
+    built once per shape, the search's words bound at execution (search.BOUND)."""
+    assert query.search is not None
+    template = replace(query, search=search.BOUND)
+    ordering, codec = template.ordering, query.codec(ctx)
+    statement = _ranked_page(template, columns, PageShape.of(page))
+    params = {
+        "now": ctx.now,
+        "search_query": search.bound_words(query.search, ctx.dialect),
+        **page_params(ordering=ordering, request=page, codec=codec),
+    }
+    if columns is not None:
+        rows = await ctx.rows(statement, params)
+    else:
+        async with ctx.reader() as session:
+            rows = (await session.execute(statement, params)).all()
     if rows:
         ctx.loaders.search_totals[query] = int(rows[0].total)
     return page_of_rows(
@@ -426,6 +435,7 @@ async def _fetch_ranked(
     )
 
 
+@lru_cache(maxsize=256)
 def _ranked_page(query: PostQuery, columns: tuple[str, ...] | None, shape: PageShape) -> Any:
     """The page of a search `_ranked_alone` answers: the matches' page first (sorted from the
     index's scores, dates and ids: search.matches with `live`), then its posts, each row with

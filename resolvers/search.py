@@ -308,7 +308,7 @@ def matches(query: SearchQuery, dialect: str, *, live: bool = False) -> Subquery
     a page that also counts the matches (posts._ranked_page) reads them once."""
     if dialect == "postgresql":
         # Migrations 0010 and 0016's functions: the GIN index, whatever the planner would choose.
-        wanted = func.cast(bindparam("search_query", tsquery(query), unique=True), TSQUERY)
+        wanted = func.cast(_words(query, dialect), TSQUERY)
         if live:
             found = func.quire_search_live(wanted, NOW).table_valued(
                 column("post_id", Integer),
@@ -366,10 +366,24 @@ def _sqlite_live(query: SearchQuery, now: Any) -> Select[Any]:
     )
 
 
+BOUND = SearchQuery(text="")
+"""A search whose words a statement built once takes at execution, as `search_query`
+(`bound_words`); any other search's words are bound into its statement."""
+
+
+def bound_words(query: SearchQuery, dialect: str) -> str:
+    """The value of `search_query` for a statement built with BOUND."""
+    return tsquery(query) if dialect == "postgresql" else fts5_query(query)
+
+
+def _words(query: SearchQuery, dialect: str) -> Any:
+    if query is BOUND:
+        return bindparam("search_query", type_=String())
+    return bindparam("search_query", bound_words(query, dialect), unique=True)
+
+
 def _fts5_match(query: SearchQuery) -> ColumnElement[bool]:
-    return literal_column("post_search").op("MATCH")(
-        bindparam("search_query", fts5_query(query), unique=True)
-    )
+    return literal_column("post_search").op("MATCH")(_words(query, "sqlite"))
 
 
 def live_matching_ids(query: SearchQuery, dialect: str, now: Any) -> Select[Any]:
@@ -377,7 +391,7 @@ def live_matching_ids(query: SearchQuery, dialect: str, now: Any) -> Select[Any]
     (PostgreSQL: from the index table alone, migration 0019): a reader's search's total."""
     if dialect != "postgresql":
         return _sqlite_live(query, now)
-    wanted = func.cast(bindparam("search_query", tsquery(query), unique=True), TSQUERY)
+    wanted = func.cast(_words(query, dialect), TSQUERY)
     found = func.quire_search_live_ids(wanted, now).table_valued(column("post_id", Integer))
     return select(found.c.post_id)
 
@@ -386,7 +400,7 @@ def matching_ids(query: SearchQuery, dialect: str) -> Select[Any]:
     """The ids of the posts a search finds, unranked (for counts, facets and filters)."""
     if dialect == "postgresql":
         # Migration 0016's function: the GIN index, and no score computed.
-        wanted = func.cast(bindparam("search_query", tsquery(query), unique=True), TSQUERY)
+        wanted = func.cast(_words(query, dialect), TSQUERY)
         found = func.quire_search_ids(wanted).table_valued(column("post_id", Integer))
         return select(found.c.post_id)
     return select(SQLITE_INDEX.c.rowid).where(_fts5_match(query))
