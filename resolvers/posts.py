@@ -410,9 +410,9 @@ async def _fetch_ranked(
     search box shows both, and counted apart the matches were read twice. Its statement is
     built once per shape, the search's words bound at execution (search.BOUND)."""
     assert query.search is not None
-    template = replace(query, search=search.BOUND)
-    ordering, codec = template.ordering, query.codec(ctx)
-    statement = _ranked_page(template, columns, PageShape.of(page))
+    template, shape = replace(query, search=search.BOUND), PageShape.of(page)
+    statement, ordering = _ranked_built(template, columns, shape)
+    codec = query.codec(ctx)
     params = {
         "now": ctx.now,
         "search_query": search.bound_words(query.search, ctx.dialect),
@@ -436,6 +436,13 @@ async def _fetch_ranked(
 
 
 @lru_cache(maxsize=256)
+def _ranked_built(
+    template: PostQuery, columns: tuple[str, ...] | None, shape: PageShape
+) -> tuple[Any, Ordering]:
+    """`_ranked_page` of a search.BOUND search and its ordering, built once per shape."""
+    return _ranked_page(template, columns, shape), template.ordering
+
+
 def _ranked_page(query: PostQuery, columns: tuple[str, ...] | None, shape: PageShape) -> Any:
     """The page of a search `_ranked_alone` answers: the matches' page first (sorted from the
     index's scores, dates and ids: search.matches with `live`), then its posts, each row with

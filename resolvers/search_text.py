@@ -320,23 +320,30 @@ class _Matcher:
         if found is None:
             if len(self.known) >= MAX_KNOWN_WORDS:
                 self.known.clear()
-            found = self.known[word] = term(word, self.language) in self.wanted or (
+            found = term(word, self.language) in self.wanted or (
                 self.prefix is not None and fold(word).startswith(self.prefix)
             )
+            if len(word) <= MAX_WORD:
+                self.known[word] = found
         return found
 
 
-MAX_KNOWN_WORDS = 20_000
+MAX_MATCHERS = 64
+MAX_KNOWN_WORDS = 4_000
+"""Bounds of what matchers remember: 64 searches of 4,000 words, whatever readers search."""
 
 
-@lru_cache(maxsize=256)
 def _matcher(query: SearchQuery, language: str) -> _Matcher:
-    wanted = frozenset(term(word, language) for word in query.all_words())
-    starts = tuple(
-        sorted({w[:3] for w in wanted} | ({query.prefix[:3]} if query.prefix else set()))
-    )
-    candidates = re.compile(_starting_with(starts).pattern + r"[^\W_]*", re.IGNORECASE)
-    return _Matcher(wanted, query.prefix, language, candidates)
+    words = tuple(sorted({word.lower() for word in query.all_words()}))  # as `term` reads them
+    return _matcher_of(words, query.prefix, language)
+
+
+@lru_cache(maxsize=MAX_MATCHERS)
+def _matcher_of(words: tuple[str, ...], prefix: str | None, language: str) -> _Matcher:
+    """By the words alone: "Kafka Streams" and "streams kafka" share one."""
+    wanted = frozenset(term(word, language) for word in words)
+    starts = sorted({w[:3] for w in wanted} | ({prefix[:3]} if prefix else set()))
+    return _Matcher(wanted, prefix, language, _candidates(starts))
 
 
 _ACCENTED = {
@@ -351,14 +358,15 @@ _ACCENTED = {
 }
 
 
-@lru_cache(maxsize=1_024)
-def _starting_with(starts: tuple[str, ...]) -> re.Pattern[str]:
-    """Words beginning with one of `starts` (folded letters), whatever their case and accents."""
+def _candidates(starts: list[str]) -> re.Pattern[str]:
+    """Whole words beginning with one of `starts` (folded letters), whatever their case and
+    accents."""
 
     def letters(start: str) -> str:
         return "".join(f"[{_ACCENTED[c]}]" if c in _ACCENTED else re.escape(c) for c in start)
 
-    return re.compile(r"\b(?:" + "|".join(letters(s) for s in starts) + ")", re.IGNORECASE)
+    starting = "|".join(letters(s) for s in starts)
+    return re.compile(rf"\b(?:{starting})[^\W_]*", re.IGNORECASE)
 
 
 def _spans(text: str, query: SearchQuery, language: str) -> Iterator[tuple[int, int]]:

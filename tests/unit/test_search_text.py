@@ -1,6 +1,14 @@
 """Where a search's words are in a text: the ranges a frontend marks, and the body's snippet."""
 
-from resolvers.search_text import Highlighted, highlight, parse, snippet
+from resolvers.search_text import (
+    MAX_KNOWN_WORDS,
+    MAX_MATCHERS,
+    Highlighted,
+    _matcher_of,
+    highlight,
+    parse,
+    snippet,
+)
 
 
 def _marked(found: Highlighted) -> list[str]:
@@ -54,3 +62,12 @@ def test_what_one_language_found_does_not_leak_into_another() -> None:
     assert _marked(highlight("running runs", query, "en")) == ["running", "runs"]
     assert _marked(highlight("running runs", query, "fr")) == ["runs"]
     assert _marked(highlight("running runs", query, "en")) == ["running", "runs"]
+
+
+def test_what_matchers_remember_is_bounded_whatever_readers_search() -> None:
+    body = " ".join(f"word{n}" for n in range(MAX_KNOWN_WORDS * 2))
+    for n in range(MAX_MATCHERS * 2):
+        snippet(body, parse(f"wordy{n} wordz"), "en")  # no match: every word is checked
+    assert _matcher_of.cache_info().currsize <= MAX_MATCHERS
+    matcher = _matcher_of((f"wordy{MAX_MATCHERS * 2 - 1}", "wordz"), "wordz", "en")
+    assert 0 < len(matcher.known) <= MAX_KNOWN_WORDS
