@@ -30,6 +30,7 @@ from operator import itemgetter
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # ships no type information
+from sqlalchemy import Float
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -99,7 +100,7 @@ class PreparedRead:
             raise ValueError("selected column names must be unique")
         attributes: dict[str, Any] = {"__slots__": ()}
         for index, column in enumerate(columns):
-            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            process = _result_processor(column.type, dialect)
             attributes[column.key] = property(_processed(index, process))
         self.row_class: type = type("Row", (row_base,), attributes)
 
@@ -111,6 +112,18 @@ class PreparedRead:
             value, process = values[name], self._bind.get(name)
             arguments.append(value if process is None else process(value))
         return arguments
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy would apply to a column's values, asked without the column's database
+    type. A float (a search's score) is one from both drivers already: asyncpg's dialect
+    cannot choose without the database type, and refuses."""
+    if isinstance(type_, Float) and not type_.asdecimal:
+        return None
+    process: Callable[[Any], Any] | None = type_.dialect_impl(dialect).result_processor(
+        dialect, None
+    )
+    return process
 
 
 def _processed(index: int, process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:

@@ -182,7 +182,8 @@ PLANNED: list[tuple[str, dict[str, Any]]] = [
         {},
     ),
     (
-        """{ posts(last: 3, search: "data", orderBy: { field: PUBLISHED_AT }) { edges { score
+        """query SearchByDate { posts(last: 3, search: "data", orderBy: { field: PUBLISHED_AT })
+        { edges { score
         highlights { title { text matches { start length } } } node { id } } } }""",
         {},
     ),

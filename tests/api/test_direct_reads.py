@@ -62,7 +62,10 @@ async def test_planned_documents_run_directly_and_answer_what_sqlalchemy_answers
     before = _direct(clients[0]).executed
     body = await answer_both(clients, _fill(query, known), _fill(variables, known))
     assert b'"errors"' not in body and b'"data":{' in body
-    if "totalCount" not in query or "nodes" in query:  # a count alone runs on the session
+    # A count alone runs on the session, and so does the page of a search in another order
+    # than relevance (built per request).
+    on_the_session = ("totalCount" in query and "nodes" not in query) or "SearchByDate" in query
+    if not on_the_session:
         assert _direct(clients[0]).executed > before, "nothing ran directly"
 
 
