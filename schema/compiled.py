@@ -169,7 +169,7 @@ class ConnectionPlan:
     needs_count: bool
     facets: list["FacetsPlan"] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)
-    """The post columns its edges read beyond its nodes' (highlights)."""
+    """The post columns its edges read beyond its nodes' (a search's highlights)."""
 
     async def _summaries(self, run: Run, query: posts.PostQuery) -> dict[int, dict[str, Any]]:
         """The counts asked for, by plan (id; 0 for totalCount), with one statement for the
@@ -197,7 +197,8 @@ class ConnectionPlan:
         page = None
         built: dict[int, list[dict[str, Any]]] = {}
         if self.needs_page:
-            columns = self.columns.union(*(plan.columns for plan in self.nodes))
+            searched = self.columns if query.search is not None else set()  # else no highlights
+            columns = searched.union(*(plan.columns for plan in self.nodes))
             page = await posts.list_post_rows(
                 run.ctx, query=query, page=request, columns=columns, slugs_in_page=True
             )
