@@ -19,6 +19,7 @@ from sqlalchemy import Integer, Select, String, and_, cast, func, literal, null,
 
 from models import Author, PostCount, PostCountCell, Publication, Tag
 from resolvers import post_counts
+from resolvers.bound_lists import one_of
 from resolvers.filters import PostFilter
 from resolvers.loaders import AUTHOR_SIDE, TAG_SIDE, no_relation_columns, relation_columns
 from resolvers.post_counts import ALL, LISTED
@@ -225,13 +226,13 @@ def counted_branch(part: str, condition: Condition, dialect: str) -> Select[Any]
 
 
 def _chosen(column: Any, condition: Condition) -> Any:
-    """`column` is one of the condition's values: with one value (the usual case) an equality,
-    which keeps the statement runnable on the driver directly (resolvers.direct_reads)."""
+    """`column` is one of the condition's values, as comparisons (bound_lists.one_of), which
+    keep the statement runnable on the driver directly (resolvers.direct_reads)."""
     values = condition.values
     if isinstance(values, Select):
         # A slug names one tag or author: compared with it, an index keeps its order.
         return column == values.scalar_subquery() if condition.single else column.in_(values)
-    return column == values[0] if len(values) == 1 else column.in_(list(values))
+    return one_of(column, values)
 
 
 def no_entity() -> list[Any]:

@@ -45,6 +45,7 @@ from models import (
     Tag,
 )
 from resolvers import facet_counts, search
+from resolvers.bound_lists import one_of
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.filters import (
@@ -704,11 +705,8 @@ def _first_values(
     )
     branches = [select(*top.c)]
     chosen = selected_values(query, PostFacet(part))
-    if chosen:  # one value (the usual case) as an equality: runnable on the driver directly
-        slug = counted.c.slug
-        branches.append(
-            select(*counted.c).where(slug == chosen[0] if len(chosen) == 1 else slug.in_(chosen))
-        )
+    if chosen:  # comparisons, not an expanding IN: runnable on the driver directly
+        branches.append(select(*counted.c).where(one_of(counted.c.slug, chosen)))
     return branches
 
 
