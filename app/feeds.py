@@ -43,9 +43,13 @@ def feed_routes(
         return []
     links = Links(settings)
 
-    def serve(build: Build, media_type: str) -> Callable[[Request], Awaitable[Response]]:
+    def serve(
+        build: Build, media_type: str, *, missing: str = "posts"
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """`missing`: the key of what would make a 404 found (a new tag, author or post)."""
+
         async def endpoint(request: Request) -> Response:
-            return await _answer(request, build, media_type, settings, clock, cache)
+            return await _answer(request, build, media_type, settings, clock, cache, missing)
 
         return endpoint
 
@@ -103,8 +107,14 @@ def feed_routes(
     return [
         Route("/feeds/posts.atom", serve(everything, ATOM), methods=["GET", "HEAD"]),
         Route("/feeds/languages/{code}.atom", serve(by_language, ATOM), methods=["GET", "HEAD"]),
-        Route("/feeds/tags/{slug}.atom", serve(by_tag, ATOM), methods=["GET", "HEAD"]),
-        Route("/feeds/authors/{slug}.atom", serve(by_author, ATOM), methods=["GET", "HEAD"]),
+        Route(
+            "/feeds/tags/{slug}.atom", serve(by_tag, ATOM, missing="tags"), methods=["GET", "HEAD"]
+        ),
+        Route(
+            "/feeds/authors/{slug}.atom",
+            serve(by_author, ATOM, missing="authors"),
+            methods=["GET", "HEAD"],
+        ),
         Route("/sitemap.xml", serve(index, XML), methods=["GET", "HEAD"]),
         Route("/sitemaps/posts-{page:int}.xml", serve(post_urls, XML), methods=["GET", "HEAD"]),
         Route("/sitemaps/{kind:str}.xml", serve(named_urls, XML), methods=["GET", "HEAD"]),
@@ -218,6 +228,7 @@ async def _answer(
     settings: Settings,
     clock: Callable[[], datetime],
     cache: ResponseCache | None,
+    missing: str,
 ) -> Response:
     now = clock()
     # By path and host: a query string changes nothing here, so it must not make new entries.
@@ -231,7 +242,13 @@ async def _answer(
     async with factory() as session:
         built = await build(session, request, now)
     if built is None:
-        return Response("Not found.\n", status_code=404, media_type="text/plain")
+        # Cached by a CDN like the feed it stands for, so it must name what would make the
+        # feed exist: a CDN would otherwise keep answering 404 after the tag is created.
+        headers = {
+            "cache-control": settings.cache_control,
+            **key_header(settings.surrogate_key_header, [missing]),
+        }
+        return Response("Not found.\n", status_code=404, media_type="text/plain", headers=headers)
     body, keys = built
     etag = etag_for(body)
     if cache is not None and lookup is not None:

@@ -82,8 +82,8 @@ class Settings(BaseSettings):
     )
     # The header naming the cache keys of what a complete anonymous answer read (see
     # resolvers.cache_keys), for a CDN to purge by: Fastly's and Varnish's Surrogate-Key
-    # (space-separated), or Cloudflare's or Akamai's Cache-Tag (comma-separated: any name
-    # ending in "Cache-Tag"). Empty: no header.
+    # (space-separated), or Cloudflare's Cache-Tag (comma-separated: any name ending in
+    # "Cache-Tag"). Empty: no header.
     surrogate_key_header: str = Field(
         default="Surrogate-Key", pattern=r"^([A-Za-z0-9][A-Za-z0-9-]{0,63})?$"
     )

@@ -79,21 +79,28 @@ async def test_an_author_feed_lists_their_posts(client: GraphQLClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("path", "key"),
     [
-        "/feeds/tags/no-such-tag.atom",
-        "/feeds/tags/Bad%20Slug.atom",
-        "/feeds/authors/nobody.atom",
-        "/feeds/languages/not_a_language!.atom",
-        "/sitemaps/posts-99.xml",
-        "/sitemaps/posts-0.xml",
-        "/sitemaps/editors.xml",
+        ("/feeds/tags/no-such-tag.atom", "tags"),
+        ("/feeds/tags/Bad%20Slug.atom", "tags"),
+        ("/feeds/authors/nobody.atom", "authors"),
+        ("/feeds/languages/not_a_language!.atom", "posts"),
+        ("/sitemaps/posts-99.xml", "posts"),
+        ("/sitemaps/posts-0.xml", "posts"),
+        ("/sitemaps/editors.xml", "posts"),
     ],
 )
-async def test_what_does_not_exist_is_a_plain_404(client: GraphQLClient, path: str) -> None:
+async def test_what_does_not_exist_is_a_plain_404_a_cdn_purges_when_it_would_exist(
+    client: GraphQLClient, path: str, key: str
+) -> None:
+    """A CDN keeps a 404 like the feed it stands for (Fastly and Varnish cache 404s by
+    default), so it names the key whose events could make it exist: a tag's feed asked for
+    before the tag is created is purged when it is."""
     response = await fetch(client, path)
     assert response.status_code == 404
-    assert response.text == "Not found.\n" or "Not Found" in response.text
+    assert response.text == "Not found.\n"
+    assert response.headers["cache-control"] == "public, max-age=0, must-revalidate"
+    assert response.headers["surrogate-key"] == key
 
 
 async def test_the_sitemap_lists_every_live_post_tag_and_author(client: GraphQLClient) -> None:
