@@ -415,7 +415,7 @@ def worker() -> None:
     async def run() -> None:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         # The shared cache, to purge what scheduled posts change (an in-process one is the
-        # serving process's own: its entries expire at the instant instead).
+        # serving process's own: it hears of the events through the log).
         cache = create_response_cache(settings) if settings.redis_url else None
         jobs = background_jobs(
             settings,

@@ -15,9 +15,8 @@ SQLite serves one host: the reader polls the log every `poll_seconds`, and this 
 writes wake it at once (`wake`).
 
 The listener starts with the first subscription, so a process nobody subscribes to holds no
-extra connection; or at once where the response cache is shared (Redis), which follows the log
-to purge what each event names even when the worker that made the change could not (see
-app.response_cache).
+extra connection; or at once where there is a response cache, which follows the log to purge
+what each event names, whichever process made the change (see app.response_cache).
 """
 
 import asyncio
@@ -158,12 +157,19 @@ class EventListener:
             await self._polling.dispose()
 
     async def _start(self) -> None:
+        if not await self.started():
+            raise QuireError(UNAVAILABLE_MESSAGE, code="SERVICE_UNAVAILABLE")
+
+    async def started(self) -> bool:
+        """Whether the listener is running, after waiting up to START_TIMEOUT seconds for it
+        to start (it keeps trying after that)."""
         self.begin()
         try:
             async with asyncio.timeout(START_TIMEOUT):
                 await self._started.wait()
         except TimeoutError:
-            raise QuireError(UNAVAILABLE_MESSAGE, code="SERVICE_UNAVAILABLE") from None
+            return False
+        return True
 
     async def _run(self) -> None:
         backoff = 0.5

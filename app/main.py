@@ -135,9 +135,13 @@ def create_app(
         app.state.compiled_reads = compiled
         listener = EventListener(app.state.session_factory, poll_seconds=settings.live_poll_seconds)
         app.state.event_listener = subscriptions.listener = listener
-        if response_cache is not None and response_cache.shared:
+        if response_cache is not None:
             response_cache.follow(listener)
             listener.begin(after_read=response_cache.catch_up)
+            # Until the listener knows where the log stands, the cache in this process serves
+            # nothing (app.response_cache): a moment at startup, unless the database is down.
+            if await listener.started():
+                await response_cache.catch_up()
         replicas = app.state.replicas = None
         if settings.database_replica_urls:
             replicas = app.state.replicas = await create_replicas(

@@ -9,10 +9,11 @@ Fresh enough, exactly: event ids grow in commit order (resolvers.events) and eve
 reader can see records one, so a replica whose log reaches event N shows every change up to N.
 A read may go to a replica only once its log reaches the newest event this process knows of:
 its own writes' (at commit), the ones the event listener has heard of (LISTEN/NOTIFY, within
-milliseconds of any process's commit), and the one the shared response cache was purged
-through (returned by the lookup every anonymous request makes anyway, and moved before any
-write's response goes out: so with Redis, no worker reads a replica behind an acknowledged
-write). A replica behind that is skipped until it catches up; the checker looks again at once.
+milliseconds of any process's commit), and the newest one whose write purged the shared
+response cache (returned by the lookup every anonymous request makes anyway, and recorded before
+any write's response goes out, whatever order writes purge in: so with Redis, no worker reads a
+replica behind an acknowledged write). A replica behind that is skipped until it catches up;
+the checker looks again at once.
 
 Healthy: a checker asks each replica, on a connection of its own, every `check_seconds` (and
 when a replica is behind a write) how far its log reaches and how far its replay lags (0 when

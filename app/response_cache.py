@@ -18,8 +18,14 @@ nothing the write changed stay cached. A read that overlapped the write must not
 read before the write: every purge takes the next number of a purge sequence and marks its keys
 with it; a request notes the sequence before it executes, and its answer is refused if any of
 its keys was purged since (checked and stored in one atomic step). Anonymous mutations (`login`,
-or writes refused for want of a token) change no content and purge nothing. Writes made outside
-the API (`quire demo load`, SQL by hand) purge nothing: `quire cache purge` empties the cache.
+or writes refused for want of a token) change no content and purge nothing.
+
+Other processes' writes (`quire worker` publishing a scheduled post, `quire import`, another
+worker or host) reach the cache through the event log: each process follows it
+(app.event_listener) and purges what the events after the store's position name (`catch_up`),
+and a lookup that finds the store behind the events the process has heard of serves nothing
+until it has caught up. Writes that record no event (`quire demo load`, SQL by hand) purge
+nothing: `quire cache purge` empties the cache.
 
 Expiry: an entry lives `ttl_seconds` at most, and never past the instant the next scheduled post
 goes live, because the anonymous view changes then with no write at all; the background job that
@@ -41,7 +47,7 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 from graphql import OperationType
@@ -65,14 +71,16 @@ MAX_EXECUTION_SECONDS = PURGE_MARK_SECONDS / 2
 """An answer that took longer is not stored: marks it would be checked against may be gone."""
 MEMORY_PURGE_MARKS = 100_000
 
-# KEYS: the purge sequence, the flush generation, the event log position purged through. ARGV:
-# the key prefix, the entry's hash, "1" to flush everything first (a purge that failed while
-# Redis was unreachable). Returns {sequence, entry or nil, position or -1}.
+# KEYS: the purge sequence, the flush generation, the event log position purged through, the
+# newest event a purge named. ARGV: the key prefix, the entry's hash, "1" to flush everything
+# first (a purge that failed while Redis was unreachable). Returns {sequence, entry or nil,
+# position or -1, newest or -1}.
 _LOOKUP_SCRIPT = """
 if ARGV[3] == '1' then redis.call('SET', KEYS[2], redis.call('INCR', KEYS[1])) end
 local generation = redis.call('GET', KEYS[2]) or '0'
 local entry = redis.call('GET', ARGV[1] .. 'e:' .. generation .. ':' .. ARGV[2])
-return {redis.call('GET', KEYS[1]) or '0', entry, redis.call('GET', KEYS[3]) or '-1'}
+return {redis.call('GET', KEYS[1]) or '0', entry, redis.call('GET', KEYS[3]) or '-1',
+        redis.call('GET', KEYS[4]) or '-1'}
 """
 
 # KEYS: the purge sequence, the flush generation. ARGV: the key prefix, the sequence the request
@@ -114,15 +122,19 @@ for i = 5, #ARGV do
 end
 """
 
-# KEYS: the purge sequence, the position purged through. ARGV: the key prefix, the marks'
-# lifetime (ms), the first and last ids of the events whose keys these are ("-": unknown), the
-# cache keys. The position moves to the last id when it stood just before the first.
+# KEYS: the purge sequence, the position purged through, the newest event a purge named. ARGV:
+# the key prefix, the marks' lifetime (ms), the first and last ids of the events whose keys
+# these are ("-": unknown), the cache keys. The position moves to the last id when it stood just
+# before the first (writes can purge out of commit order); the newest, whenever it is later.
 _PURGE_SCRIPT = (
     """
 local sequence = redis.call('INCR', KEYS[1])
 if ARGV[3] ~= '-' then
   local through = tonumber(redis.call('GET', KEYS[2]) or '-1')
   if through == tonumber(ARGV[3]) - 1 then redis.call('SET', KEYS[2], ARGV[4]) end
+  if tonumber(redis.call('GET', KEYS[3]) or '-1') < tonumber(ARGV[4]) then
+    redis.call('SET', KEYS[3], ARGV[4])
+  end
 end
 """
     + _PURGE_KEYS
@@ -144,6 +156,20 @@ class CachedResponse:
     """The cache keys of what it read (resolvers.cache_keys), sorted."""
 
 
+class Stored(NamedTuple):
+    """What a store holds for one lookup."""
+
+    sequence: int | None
+    """The purge sequence now; None when the store could not tell (an outage)."""
+    entry: CachedResponse | None
+    through: int | None
+    """The event id the store's purges have reached, every event up to it included (-1: none
+    yet; None: unknown)."""
+    newest: int = -1
+    """The newest event id a purge named: its write's response may have gone out, so no read
+    may come from a replica without it (app.replicas)."""
+
+
 @dataclass(frozen=True)
 class Lookup:
     key: str
@@ -152,18 +178,17 @@ class Lookup:
     hit: CachedResponse | None
     started: float
     """time.monotonic() at the lookup."""
-    through: int = 0
-    """The event id the shared store was purged through (0: unknown, or not shared)."""
+    acknowledged: int = 0
+    """The newest event whose write purged the store, so may have answered (0: unknown)."""
 
 
 class ResponseStore(Protocol):
-    async def get(self, key: str) -> tuple[int | None, CachedResponse | None, int | None]:
-        """The purge sequence now, the entry stored under `key` if any, and the event log
-        position the store's purges have reached (None: it does not follow the log)."""
+    async def get(self, key: str) -> Stored:
+        """The entry stored under `key`, if any, and where the store's purges stand."""
         ...
 
     async def catch_up(self, log: "EventLog") -> None:
-        """Purge what the events the store has not purged yet name (a shared store only)."""
+        """Purge what the events the store has not purged yet name."""
         ...
 
     async def put(self, key: str, since: int, entry: CachedResponse, ttl: float) -> None:
@@ -191,9 +216,16 @@ class MemoryResponseStore:
         self._marks: LRU[str, int] = LRU(MEMORY_PURGE_MARKS, on_evict=self._forget_mark)
         self._floor = 0
         """Every purge whose marks were forgotten came at or before it."""
+        self._through = -1
+        """The event id purged through; -1 until the log's listener has started: until then
+        nothing is served or kept, since events committed before its start would never be
+        purged."""
+        self._newest = -1
 
-    async def get(self, key: str) -> tuple[int | None, CachedResponse | None, int | None]:
-        return self._sequence, self._entries.get(key), None
+    async def get(self, key: str) -> Stored:
+        if self._through < 0:
+            return Stored(None, None, self._through)
+        return Stored(self._sequence, self._entries.get(key), self._through, self._newest)
 
     async def put(self, key: str, since: int, entry: CachedResponse, ttl: float) -> None:
         if since < self._floor or any((self._marks.get(k) or 0) > since for k in entry.keys):
@@ -205,6 +237,10 @@ class MemoryResponseStore:
                 self._entries_of.setdefault(cache_key, set()).add(key)
 
     async def purge(self, keys: Collection[str], events: tuple[int, int] | None = None) -> bool:
+        if events is not None:
+            if self._through == events[0] - 1:
+                self._through = events[1]
+            self._newest = max(self._newest, events[1])
         self._sequence += 1
         for cache_key in keys:
             self._marks.put(cache_key, self._sequence)
@@ -221,7 +257,18 @@ class MemoryResponseStore:
         return True
 
     async def catch_up(self, log: "EventLog") -> None:
-        """Nothing: this process's writes purge it at once, and it does not outlive them."""
+        """Purge what the events after `through` name: other processes' writes (`quire
+        worker` publishing a scheduled post, `quire import`, the CLI), which this process
+        hears of only through the log. Everything when those events are no longer known."""
+        target = log.known_id
+        if target is None or self._through >= target:
+            return
+        keys = log.keys_between(self._through, target) if self._through >= 0 else None
+        if keys is None:
+            await self.purge_all()
+        else:
+            await self.purge(keys)
+        self._through = target
 
     async def close(self) -> None:
         await self.purge_all()
@@ -255,28 +302,31 @@ class RedisResponseStore:
         self._prefix = f"{prefix}rc:"
         self._counters = [f"{self._prefix}seq", f"{self._prefix}flushed"]
         self._through = f"{self._prefix}through"
+        self._newest = f"{self._prefix}newest"
         self._lookup = redis.register_script(_LOOKUP_SCRIPT)
         self._catch_up = redis.register_script(_CATCH_UP_SCRIPT)
         self._store = redis.register_script(_STORE_SCRIPT)
         self._purge = redis.register_script(_PURGE_SCRIPT)
         self._outage = Outage(logger, "the response cache; executing every request")
-        self._pending_flush = False
+        self._flushes_owed = 0
+        """Purges that failed (Redis unreachable) since the last flush began: the next lookup
+        that reaches Redis flushes everything first."""
 
-    async def get(self, key: str) -> tuple[int | None, CachedResponse | None, int | None]:
+    async def get(self, key: str) -> Stored:
         if self._outage.ongoing:
-            return None, None, None
-        flush = self._pending_flush
+            return Stored(None, None, None)
+        owed = self._flushes_owed
         try:
-            sequence, value, through = await self._lookup(
-                keys=[*self._counters, self._through],
-                args=[self._prefix, key, "1" if flush else "0"],
+            sequence, value, through, newest = await self._lookup(
+                keys=[*self._counters, self._through, self._newest],
+                args=[self._prefix, key, "1" if owed else "0"],
             )
         except RedisError as error:
             self._outage.record(error)
-            return None, None, None
-        if flush:
-            self._pending_flush = False
-        return int(sequence), None if value is None else _decode(value), int(through)
+            return Stored(None, None, None)
+        self._flushes_owed -= owed  # not those of purges that failed while this one ran
+        entry = None if value is None else _decode(value)
+        return Stored(int(sequence), entry, int(through), int(newest))
 
     async def catch_up(self, log: "EventLog") -> None:
         """Bring `through` up to the log: purge the keys of the events after it (several
@@ -321,23 +371,26 @@ class RedisResponseStore:
         first, last = events if events is not None else ("-", "-")
         try:
             await self._purge(
-                keys=[self._counters[0], self._through],
+                keys=[self._counters[0], self._through, self._newest],
                 args=[self._prefix, PURGE_MARK_SECONDS * 1000, first, last, *sorted(keys)],
             )
         except RedisError as error:
-            self._pending_flush = True
+            self._flushes_owed += 1
             self._outage.record(error)
             return False
         return True
 
     async def purge_all(self) -> bool:
+        owed = self._flushes_owed
         try:
-            await self._lookup(keys=[*self._counters, self._through], args=[self._prefix, "-", "1"])
+            await self._lookup(
+                keys=[*self._counters, self._through, self._newest], args=[self._prefix, "-", "1"]
+            )
         except RedisError as error:
-            self._pending_flush = True
+            self._flushes_owed += 1
             self._outage.record(error)
             return False
-        self._pending_flush = False
+        self._flushes_owed -= owed
         return True
 
     async def close(self) -> None:
@@ -375,6 +428,11 @@ class EventLog(Protocol):
     @property
     def last_id(self) -> int: ...
 
+    @property
+    def known_id(self) -> int | None:
+        """`last_id`, or None before the listener started."""
+        ...
+
     def keys_between(self, after: int, through: int) -> set[str] | None:
         """The cache keys the events after `after` up to `through` name; None when they are
         no longer known (only a flush is safe then)."""
@@ -389,11 +447,6 @@ class ResponseCache:
         self.ttl_seconds = ttl_seconds
         self.log: EventLog | None = None
         self._schedule: tuple[int, datetime | None] | None = None
-
-    @property
-    def shared(self) -> bool:
-        """Whether the entries outlive this process (Redis): it must follow the event log."""
-        return isinstance(self.backend, RedisResponseStore)
 
     def follow(self, log: EventLog) -> None:
         """Serve an entry only when the store has purged what every event this process has
@@ -429,14 +482,17 @@ class ResponseCache:
     async def lookup_key(self, key: str, *, now: datetime) -> Lookup:
         """The entry kept under `key` (a GraphQL answer's digest, or another anonymous read's
         own key such as a feed's)."""
-        since, entry, through = await self.backend.get(key)
+        since, entry, through, newest = await self.backend.get(key)
         if entry is not None and entry.expires_at <= now.timestamp():
             entry = None
         if through is not None and self.log is not None and through < self.log.last_id:
-            entry = None  # the store missed purges (Redis restarted from a dump): catch up
+            # The store missed purges: events of other processes it has not followed yet, or
+            # Redis restarted from a dump. Catch up first.
+            entry = None
             await self.backend.catch_up(self.log)
+        acknowledged = max(through or 0, newest, 0)
         return Lookup(
-            key=key, since=since, hit=entry, started=time.monotonic(), through=max(through or 0, 0)
+            key=key, since=since, hit=entry, started=time.monotonic(), acknowledged=acknowledged
         )
 
     async def store(

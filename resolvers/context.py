@@ -97,8 +97,8 @@ class RequestState:
     document: Any = None  # the request's parsed document (schema.document), looked up once
     read_keys: ReadKeys = field(default_factory=ReadKeys)  # the cache keys of what it read
     purged_keys: set[str] = field(default_factory=set)  # the cache keys its writes made stale
-    # Where the shared response cache's purges stood when it looked this request up (an event
-    # id): its reads go to no replica behind that (app.replicas).
+    # The newest event whose write had purged the response cache when it looked this request up
+    # (an event id): its reads go to no replica behind that (app.replicas).
     events_purged: int = 0
     # The ids of the events its writes recorded, first and last, when they were one span.
     recorded_events: tuple[int, int] | None = None

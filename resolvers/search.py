@@ -268,6 +268,7 @@ async def suggestion(ctx: "Context", query: SearchQuery) -> str | None:
     has replaced by the first word one edit away that one has (in `one_edit_away`'s order);
     None when there is nothing to replace. Only live posts count, whoever asks: a
     suggestion never names a word of a draft."""
+    ctx.request.read_keys.listed("post")  # any post saved can change which words are there
     replacements: dict[str, str] = {}
     for word in suggest_for(query):
         if await _found(ctx, [word]):

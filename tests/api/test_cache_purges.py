@@ -2,16 +2,22 @@
 `Surrogate-Key`, or the header configured), and a write purges only the cached answers that read
 what it changed: in one process, and between processes through Redis."""
 
+import asyncio
+import time
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from app.database import create_session_factory
 from models import EditorRole
+from resolvers import schedule
 from tests.api.conftest import GraphQLClient, serve
 from tests.api.editors import CREATE_POST, PUBLISH_POST, Editor, make_editor, publish
 from tests.api.reader import db_id, global_id
 from tests.api.redis_server import REDIS_URL
 from tests.api.test_response_cache import UPDATE
+from tests.clock import Clock
 from tests.conftest import Database
 
 LISTED = "{ posts(first: 3) { nodes { id authors { id } tags { id } } } }"
@@ -175,3 +181,53 @@ async def test_a_list_of_tags_by_their_posts_follows_a_post_published_under_a_ne
         "New",
         "Old",
     ]
+
+
+async def test_a_search_suggestion_follows_the_words_of_posts_published_after_it(
+    scratch_client: GraphQLClient, scratch_db: Database
+) -> None:
+    """Asked alone, the suggestion reads no page of posts, yet any post published can give
+    it the word it lacked: it names `posts`."""
+    editor = await make_editor(scratch_client, scratch_db, EditorRole.EDITOR, "ed")
+    await publish(editor, "About streams", body="Streams everywhere.")
+    suggest = '{ posts(search: "kafak streams") { searchSuggestion } }'
+    first = await get(scratch_client, suggest)
+    assert first.json()["data"]["posts"]["searchSuggestion"] is None
+    assert header_keys(first) == {"posts"}
+    await publish(editor, "About kafka", body="Kafka is a log.")
+    again = await get(scratch_client, suggest)
+    assert again.json()["data"]["posts"]["searchSuggestion"] == "kafka streams"
+
+
+SYNC = """query($after: String) {
+  sync(after: $after, first: 100, types: [POST]) { items { ... on Post { title } } cursor hasMore }
+}"""
+
+
+async def test_events_another_process_records_purge_the_in_process_cache(
+    scratch_db: Database,
+) -> None:
+    """Without Redis the cache lives in the serving process, and `quire worker` (or `quire
+    import`) records events in another: the process hears of them through the event log. Here
+    the other process is `quire worker`'s job publishing a scheduled post, on a session of
+    its own; the cached "nothing new" of the sync feed must give way to the post."""
+    clock = Clock()
+    async for client in serve(scratch_db, clock=clock, live_poll_seconds=0.05):
+        editor = await make_editor(client, scratch_db, EditorRole.EDITOR, "ed")
+        at = clock.now + timedelta(hours=1)
+        await publish(editor, "Later", at=at)
+        after = None
+        while True:
+            page = (await client.data(SYNC, {"after": after}))["sync"]
+            after = page["cursor"]
+            if not page["hasMore"]:
+                break
+        clock.now = at + timedelta(seconds=1)
+        assert (await client.data(SYNC, {"after": after}))["sync"]["items"] == []  # cached
+        async with create_session_factory(scratch_db.engine)() as session, session.begin():
+            assert await schedule.go_live(session, now=clock.now) == 1
+        deadline = time.monotonic() + 10
+        while not (items := (await client.data(SYNC, {"after": after}))["sync"]["items"]):
+            assert time.monotonic() < deadline, "the cached answer was never purged"
+            await asyncio.sleep(0.05)
+        assert items == [{"title": "Later"}]

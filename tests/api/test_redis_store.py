@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from app.redis_client import connect
 from app.response_cache import CachedResponse, RedisResponseStore
 from tests.api.redis_server import REDIS_URL, unique_prefix
+from tests.event_log import Log
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def entry(*keys: str) -> CachedResponse:
 
 
 async def started(store: RedisResponseStore) -> int:
-    since, _, _ = await store.get("-")
+    since = (await store.get("-")).sequence
     assert since is not None
     return since
 
@@ -85,19 +86,6 @@ async def test_a_keys_entries_forget_those_that_expired(
         await raw.aclose()
 
 
-class Log:
-    """The event log as the store follows it: its position and the keys of recent events."""
-
-    def __init__(self, last_id: int, events: dict[int, set[str]]) -> None:
-        self.last_id = last_id
-        self.events = events
-
-    def keys_between(self, after: int, through: int) -> set[str] | None:
-        if any(event_id not in self.events for event_id in range(after + 1, through + 1)):
-            return None
-        return set().union(*(self.events[n] for n in range(after + 1, through + 1)))
-
-
 async def test_catching_up_with_the_log_purges_what_its_events_name(
     store: tuple[RedisResponseStore, str],
 ) -> None:
@@ -124,3 +112,36 @@ async def test_a_store_behind_a_log_it_no_longer_remembers_is_flushed(
     await redis.catch_up(Log(900, {899: {"tag:1"}, 900: {"tag:1"}}))  # 4 to 898 are gone
     assert (await redis.get("a"))[1] is None
     assert (await redis.get("-"))[2] == 900
+
+
+async def test_writes_that_purge_out_of_commit_order_still_name_the_newest_write(
+    store: tuple[RedisResponseStore, str],
+) -> None:
+    """Events 4 and 5 commit in that order, but 5's write purges first: the position stays at
+    3 (4's keys are not purged yet), while the newest acknowledged write is 5, so that no
+    worker reads a replica without it (app.replicas)."""
+    redis, _ = store
+    await redis.catch_up(Log(3, {}))
+    await redis.purge(["post:5"], (5, 5))
+    found = await redis.get("-")
+    assert (found.through, found.newest) == (3, 5)
+    await redis.purge(["post:4"], (4, 4))
+    found = await redis.get("-")
+    assert (found.through, found.newest) == (4, 5)  # following the log purges 5's keys again
+    await redis.catch_up(Log(5, {4: {"post:4"}, 5: {"post:5"}}))
+    assert (await redis.get("-")).through == 5
+
+
+async def test_a_flush_owed_by_a_purge_that_failed_during_a_lookup_is_not_forgotten(
+    store: tuple[RedisResponseStore, str],
+) -> None:
+    redis, _ = store
+    redis._flushes_owed = 1  # a purge failed while Redis was unreachable
+    lookup = asyncio.ensure_future(redis.get("-"))
+    await asyncio.sleep(0)  # the lookup, which flushes, is on its way to Redis
+    redis._flushes_owed += 1  # and another purge fails meanwhile
+    since = (await lookup).sequence
+    assert since is not None and redis._flushes_owed == 1
+    await redis.put("a", since, entry("post:1"), 60)
+    assert (await redis.get("a")).entry is None  # that lookup flushed first
+    assert redis._flushes_owed == 0
