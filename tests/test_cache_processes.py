@@ -29,6 +29,8 @@ LISTED = """query($tag: String!) {
   posts(first: 50, filter: { tags: { anyOf: [$tag] } }) { nodes { title tags { name } } }
 }"""
 TAG = "query($slug: String!) { tag(slug: $slug) { name } }"
+TOTAL = "query($tag: String!) { posts(filter: { tags: { anyOf: [$tag] } }) { totalCount } }"
+POST_COUNT = "query($slug: String!) { tag(slug: $slug) { postCount } }"
 VERSION = "query($id: ID!) { node(id: $id) { ... on Post { version } } }"
 CREATE_TAG = """mutation($name: String!) {
   createTag(input: { name: $name }) { tag { id slug version } errors { code } } }"""
@@ -47,7 +49,7 @@ UPDATE_TAG = """mutation($id: ID!, $version: Int!, $input: UpdateTagInput!) {
   updateTag(id: $id, version: $version, input: $input) { tag { version } errors { code } } }"""
 
 WRITES = ("create", "retitle", "toggle", "delete", "tag", "untag", "hide", "show", "rename")
-READS = ("page", "list", "tag")
+READS = ("page", "list", "tag", "count")
 step = st.tuples(
     st.sampled_from((*WRITES, *READS, *READS, "race", "race")),
     st.integers(min_value=0, max_value=7),  # which post
@@ -298,6 +300,12 @@ async def _read(
         found = await servers.read(which, TAG, {"slug": blog.topic["slug"]})
         expected: Any = {"name": blog.topic_name} if blog.topic_public else None
         assert not check or found["tag"] == expected, (found, expected)
+    elif kind == "count":
+        total = await servers.read(which, TOTAL, {"tag": blog.run["slug"]})
+        counted = await servers.read(which, POST_COUNT, {"slug": blog.run["slug"]})
+        live = len(blog.listed())
+        shown = (total["posts"]["totalCount"], counted["tag"]["postCount"])
+        assert not check or shown == (live, live), (shown, live)
     elif kind == "list":
         found = await servers.read(which, LISTED, {"tag": blog.run["slug"]})
         shown = sorted(found["posts"]["nodes"], key=lambda page: str(page))
