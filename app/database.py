@@ -74,6 +74,14 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
 
+def in_memory(database_url: str) -> bool:
+    """Whether the database is an in-memory SQLite one, which no other connection sees."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite"):
+        return False
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+
+
 def create_direct_reads(
     engine: AsyncEngine,
     *,
@@ -92,7 +100,7 @@ def create_direct_reads(
             server_settings=session_settings(statement_timeout_ms),
         )
     path = engine.url.database
-    if not path or path == ":memory:" or engine.url.query.get("mode") == "memory":
+    if not path or in_memory(str(engine.url)):
         return None
 
     async def connect() -> aiosqlite.Connection:

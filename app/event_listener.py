@@ -157,19 +157,16 @@ class EventListener:
             await self._polling.dispose()
 
     async def _start(self) -> None:
-        if not await self.started():
-            raise QuireError(UNAVAILABLE_MESSAGE, code="SERVICE_UNAVAILABLE")
-
-    async def started(self) -> bool:
-        """Whether the listener is running, after waiting up to START_TIMEOUT seconds for it
-        to start (it keeps trying after that)."""
-        self.begin()
         try:
             async with asyncio.timeout(START_TIMEOUT):
-                await self._started.wait()
+                await self.running()
         except TimeoutError:
-            return False
-        return True
+            raise QuireError(UNAVAILABLE_MESSAGE, code="SERVICE_UNAVAILABLE") from None
+
+    async def running(self) -> None:
+        """Start the listener, and wait until it knows where the log stands."""
+        self.begin()
+        await self._started.wait()
 
     async def _run(self) -> None:
         backoff = 0.5

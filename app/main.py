@@ -1,9 +1,10 @@
 """The Starlette application factory: wires settings, database, schema guards, the GraphQL
 endpoint, GraphiQL, health probes, metrics and middleware together."""
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -20,7 +21,12 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from app import tracing
 from app.background import BackgroundJobs
 from app.cors import PreflightRefusal
-from app.database import configured_direct_reads, configured_engine, create_session_factory
+from app.database import (
+    configured_direct_reads,
+    configured_engine,
+    create_session_factory,
+    in_memory,
+)
 from app.deliveries import Sender
 from app.endpoint import GraphQLEndpoint, client_key
 from app.event_listener import EventListener
@@ -40,6 +46,9 @@ from resolvers.context import Context, LoginPolicy, ReplicaReads, RequestState
 from schema import build_schema
 from schema.compiled import CompiledReads
 from schema.limits import Limits
+
+LISTENER_STARTUP_SECONDS = 3.0
+"""How long startup waits for the event log's listener (the response cache follows it)."""
 
 
 def background_jobs(
@@ -135,12 +144,15 @@ def create_app(
         app.state.compiled_reads = compiled
         listener = EventListener(app.state.session_factory, poll_seconds=settings.live_poll_seconds)
         app.state.event_listener = subscriptions.listener = listener
-        if response_cache is not None:
+        if response_cache is not None and not in_memory(settings.database_url):
             response_cache.follow(listener)
             listener.begin(after_read=response_cache.catch_up)
             # Until the listener knows where the log stands, the cache in this process serves
-            # nothing (app.response_cache): a moment at startup, unless the database is down.
-            if await listener.started():
+            # nothing (app.response_cache): a moment at startup. With the database down, the
+            # app starts anyway, and the first lookup after the listener started catches up.
+            with suppress(TimeoutError):
+                async with asyncio.timeout(LISTENER_STARTUP_SECONDS):
+                    await listener.running()
                 await response_cache.catch_up()
         replicas = app.state.replicas = None
         if settings.database_replica_urls:

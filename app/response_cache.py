@@ -20,7 +20,7 @@ with it; a request notes the sequence before it executes, and its answer is refu
 its keys was purged since (checked and stored in one atomic step). Anonymous mutations (`login`,
 or writes refused for want of a token) change no content and purge nothing.
 
-Other processes' writes (`quire worker` publishing a scheduled post, `quire import`, another
+Other processes' writes (`quire worker` publishing a scheduled post, `quire import ghost`, another
 worker or host) reach the cache through the event log: each process follows it
 (app.event_listener) and purges what the events after the store's position name (`catch_up`),
 and a lookup that finds the store behind the events the process has heard of serves nothing
@@ -56,6 +56,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.database import in_memory
 from app.redis_client import Outage, connect
 from app.settings import Settings
 from resolvers import cache_keys, schedule
@@ -73,10 +74,11 @@ MEMORY_PURGE_MARKS = 100_000
 
 # KEYS: the purge sequence, the flush generation, the event log position purged through, the
 # newest event a purge named. ARGV: the key prefix, the entry's hash, "1" to flush everything
-# first (a purge that failed while Redis was unreachable). Returns {sequence, entry or nil,
-# position or -1, newest or -1}.
+# first (a purge that failed while Redis was unreachable), "2" to also forget the log position
+# and the newest event. Returns {sequence, entry or nil, position or -1, newest or -1}.
 _LOOKUP_SCRIPT = """
-if ARGV[3] == '1' then redis.call('SET', KEYS[2], redis.call('INCR', KEYS[1])) end
+if ARGV[3] ~= '0' then redis.call('SET', KEYS[2], redis.call('INCR', KEYS[1])) end
+if ARGV[3] == '2' then redis.call('DEL', KEYS[3], KEYS[4]) end
 local generation = redis.call('GET', KEYS[2]) or '0'
 local entry = redis.call('GET', ARGV[1] .. 'e:' .. generation .. ':' .. ARGV[2])
 return {redis.call('GET', KEYS[1]) or '0', entry, redis.call('GET', KEYS[3]) or '-1',
@@ -209,14 +211,16 @@ class MemoryResponseStore:
     """Entries in this process, the least recently used evicted beyond `max_entries`, and the
     entries of each cache key. Nothing here awaits, so every operation is atomic under asyncio."""
 
-    def __init__(self, *, max_entries: int) -> None:
+    def __init__(self, *, max_entries: int, follows_log: bool = True) -> None:
+        """`follows_log`: other processes may write (app.event_listener); not so with an
+        in-memory SQLite database, which no other connection sees."""
         self._entries: LRU[str, CachedResponse] = LRU(max_entries, on_evict=self._unindex)
         self._entries_of: dict[str, set[str]] = {}
         self._sequence = 0
         self._marks: LRU[str, int] = LRU(MEMORY_PURGE_MARKS, on_evict=self._forget_mark)
         self._floor = 0
         """Every purge whose marks were forgotten came at or before it."""
-        self._through = -1
+        self._through = -1 if follows_log else 0
         """The event id purged through; -1 until the log's listener has started: until then
         nothing is served or kept, since events committed before its start would never be
         purged."""
@@ -258,7 +262,7 @@ class MemoryResponseStore:
 
     async def catch_up(self, log: "EventLog") -> None:
         """Purge what the events after `through` name: other processes' writes (`quire
-        worker` publishing a scheduled post, `quire import`, the CLI), which this process
+        worker` publishing a scheduled post, `quire import ghost`, the CLI), which this process
         hears of only through the log. Everything when those events are no longer known."""
         target = log.known_id
         if target is None or self._through >= target:
@@ -308,23 +312,27 @@ class RedisResponseStore:
         self._store = redis.register_script(_STORE_SCRIPT)
         self._purge = redis.register_script(_PURGE_SCRIPT)
         self._outage = Outage(logger, "the response cache; executing every request")
-        self._flushes_owed = 0
-        """Purges that failed (Redis unreachable) since the last flush began: the next lookup
-        that reaches Redis flushes everything first."""
+        self._failed = 0
+        """Purges that failed (Redis unreachable): while a flush that began after the last of
+        them has not been made, the next lookup that reaches Redis flushes everything first."""
+        self._flushed = 0
+        """How many of them the flushes made so far came after."""
 
     async def get(self, key: str) -> Stored:
         if self._outage.ongoing:
             return Stored(None, None, None)
-        owed = self._flushes_owed
+        failed = self._failed
+        flush = failed > self._flushed
         try:
             sequence, value, through, newest = await self._lookup(
                 keys=[*self._counters, self._through, self._newest],
-                args=[self._prefix, key, "1" if owed else "0"],
+                args=[self._prefix, key, "1" if flush else "0"],
             )
         except RedisError as error:
             self._outage.record(error)
             return Stored(None, None, None)
-        self._flushes_owed -= owed  # not those of purges that failed while this one ran
+        if flush:  # not the purges that failed while it was on its way
+            self._flushed = max(self._flushed, failed)
         entry = None if value is None else _decode(value)
         return Stored(int(sequence), entry, int(through), int(newest))
 
@@ -375,22 +383,25 @@ class RedisResponseStore:
                 args=[self._prefix, PURGE_MARK_SECONDS * 1000, first, last, *sorted(keys)],
             )
         except RedisError as error:
-            self._flushes_owed += 1
+            self._failed += 1
             self._outage.record(error)
             return False
         return True
 
     async def purge_all(self) -> bool:
-        owed = self._flushes_owed
+        """Flush everything, and forget how far the purges followed the event log (the next
+        lookup flushes once more, then follows it from where it stands): after a database is
+        restored or recreated, its event ids start again below that position."""
+        failed = self._failed
         try:
             await self._lookup(
-                keys=[*self._counters, self._through, self._newest], args=[self._prefix, "-", "1"]
+                keys=[*self._counters, self._through, self._newest], args=[self._prefix, "-", "2"]
             )
         except RedisError as error:
-            self._flushes_owed += 1
+            self._failed += 1
             self._outage.record(error)
             return False
-        self._flushes_owed -= owed
+        self._flushed = max(self._flushed, failed)
         return True
 
     async def close(self) -> None:
@@ -564,7 +575,10 @@ def create_response_cache(settings: Settings) -> ResponseCache | None:
         return None
     store: ResponseStore
     if settings.redis_url is None:
-        store = MemoryResponseStore(max_entries=settings.response_cache_max_entries)
+        store = MemoryResponseStore(
+            max_entries=settings.response_cache_max_entries,
+            follows_log=not in_memory(settings.database_url),
+        )
     else:
         store = RedisResponseStore(connect(settings.redis_url), prefix=settings.redis_prefix)
     return ResponseCache(store, ttl_seconds=settings.response_cache_ttl_seconds)

@@ -136,12 +136,30 @@ async def test_a_flush_owed_by_a_purge_that_failed_during_a_lookup_is_not_forgot
     store: tuple[RedisResponseStore, str],
 ) -> None:
     redis, _ = store
-    redis._flushes_owed = 1  # a purge failed while Redis was unreachable
-    lookup = asyncio.ensure_future(redis.get("-"))
-    await asyncio.sleep(0)  # the lookup, which flushes, is on its way to Redis
-    redis._flushes_owed += 1  # and another purge fails meanwhile
-    since = (await lookup).sequence
-    assert since is not None and redis._flushes_owed == 1
+    redis._failed = 1  # a purge failed while Redis was unreachable
+    lookups = [asyncio.ensure_future(redis.get("-")) for _ in range(2)]
+    await asyncio.sleep(0)  # two lookups, which both flush, are on their way to Redis
+    redis._failed += 1  # and another purge fails meanwhile
+    since = (await lookups[0]).sequence
+    await lookups[1]
+    assert since is not None
     await redis.put("a", since, entry("post:1"), 60)
     assert (await redis.get("a")).entry is None  # that lookup flushed first
-    assert redis._flushes_owed == 0
+    await redis.put("a", await started(redis), entry("post:1"), 60)
+    assert (await redis.get("a")).entry is not None  # and owes nothing more
+
+
+async def test_purging_everything_forgets_the_log_position_of_a_database_replaced(
+    store: tuple[RedisResponseStore, str],
+) -> None:
+    """`quire cache purge` after a restore: the new log's ids start again below the old one."""
+    redis, _ = store
+    await redis.catch_up(Log(500, {}))
+    await redis.purge(["post:1"], (501, 501))
+    assert await redis.purge_all()
+    found = await redis.get("-")
+    assert (found.through, found.newest) == (-1, -1)
+    await redis.catch_up(Log(1, {}))  # the restored database's log
+    await redis.put("a", await started(redis), entry("post:9"), 60)
+    await redis.catch_up(Log(2, {2: {"post:9"}}))
+    assert (await redis.get("a")).entry is None
