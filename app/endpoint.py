@@ -258,7 +258,7 @@ class GraphQLEndpoint:
         if lookup is not None and lookup.hit is not None:
             return await self._from_cache(request, lookup.hit, state, media_type)
         if lookup is not None:
-            state.events_purged = lookup.acknowledged
+            state.events_acknowledged = lookup.acknowledged
         if (reason := refusal(document)) is not None:
             return _too_complex(reason, media_type)
         if document.operation_type(operation.operation_name) is GraphQLOperationType.SUBSCRIPTION:

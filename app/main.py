@@ -21,12 +21,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from app import tracing
 from app.background import BackgroundJobs
 from app.cors import PreflightRefusal
-from app.database import (
-    configured_direct_reads,
-    configured_engine,
-    create_session_factory,
-    in_memory,
-)
+from app.database import configured_direct_reads, configured_engine, create_session_factory
 from app.deliveries import Sender
 from app.endpoint import GraphQLEndpoint, client_key
 from app.event_listener import EventListener
@@ -144,7 +139,7 @@ def create_app(
         app.state.compiled_reads = compiled
         listener = EventListener(app.state.session_factory, poll_seconds=settings.live_poll_seconds)
         app.state.event_listener = subscriptions.listener = listener
-        if response_cache is not None and not in_memory(settings.database_url):
+        if response_cache is not None and response_cache.follows_log:
             response_cache.follow(listener)
             listener.begin(after_read=response_cache.catch_up)
             # Until the listener knows where the log stands, the cache in this process serves
@@ -217,7 +212,7 @@ def create_app(
             wrote_events=app_state.wrote_events,
         )
         if app_state.replicas is not None and reads_a_replica(request, state, viewer):
-            replica = app_state.replicas.choose(at_least=state.events_purged)
+            replica = app_state.replicas.choose(at_least=state.events_acknowledged)
             if replica is not None:
                 context.read_session_factory = replica.session_factory
                 context.direct = replica.direct

@@ -185,6 +185,9 @@ class Lookup:
 
 
 class ResponseStore(Protocol):
+    follows_log: bool
+    """Whether other processes' writes reach it through the event log (app.event_listener)."""
+
     async def get(self, key: str) -> Stored:
         """The entry stored under `key`, if any, and where the store's purges stand."""
         ...
@@ -214,6 +217,7 @@ class MemoryResponseStore:
     def __init__(self, *, max_entries: int, follows_log: bool = True) -> None:
         """`follows_log`: other processes may write (app.event_listener); not so with an
         in-memory SQLite database, which no other connection sees."""
+        self.follows_log = follows_log
         self._entries: LRU[str, CachedResponse] = LRU(max_entries, on_evict=self._unindex)
         self._entries_of: dict[str, set[str]] = {}
         self._sequence = 0
@@ -300,6 +304,8 @@ class RedisResponseStore:
     `k:{cache key}` (the entries of a key, scored by expiry) and `p:{cache key}` (the sequence
     of its last purge, remembered for PURGE_MARK_SECONDS). A purge that fails while Redis is
     unreachable becomes a flush, made by the next lookup that reaches it."""
+
+    follows_log = True  # shared by processes, hosts and their restarts
 
     def __init__(self, redis: Redis, *, prefix: str) -> None:
         self._redis = redis
@@ -458,6 +464,10 @@ class ResponseCache:
         self.ttl_seconds = ttl_seconds
         self.log: EventLog | None = None
         self._schedule: tuple[int, datetime | None] | None = None
+
+    @property
+    def follows_log(self) -> bool:
+        return self.backend.follows_log
 
     def follow(self, log: EventLog) -> None:
         """Serve an entry only when the store has purged what every event this process has

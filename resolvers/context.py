@@ -99,7 +99,7 @@ class RequestState:
     purged_keys: set[str] = field(default_factory=set)  # the cache keys its writes made stale
     # The newest event whose write had purged the response cache when it looked this request up
     # (an event id): its reads go to no replica behind that (app.replicas).
-    events_purged: int = 0
+    events_acknowledged: int = 0
     # The ids of the events its writes recorded, first and last, when they were one span.
     recorded_events: tuple[int, int] | None = None
     wrote_twice: bool = False  # more than one transaction recorded events
